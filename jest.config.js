@@ -1,0 +1,11 @@
+/** Jest runs in native ESM mode because @middy/core 7 and fauxqs are ESM-only. */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  modulePathIgnorePatterns: ['<rootDir>/cdk.out'],
+  testTimeout: 60_000,
+};

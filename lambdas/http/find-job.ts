@@ -1,0 +1,24 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { Job } from '../../src/jobs/job';
+import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
+import { HttpProblemError } from './problem';
+
+/** Job ids are UUIDs or caller-chosen ids of up to 128 safe characters. */
+const JOB_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export function jobIdOf(event: APIGatewayProxyEvent): string {
+  const id = event.pathParameters?.id ?? '';
+  if (!JOB_ID.test(id)) {
+    throw new HttpProblemError(400, 'validation', 'Invalid request', `"${id.slice(0, 140)}" is not a job id`, {
+      errors: [{ field: 'id', message: 'must be 1–128 letters, digits, _ . : or -' }],
+    });
+  }
+  return id;
+}
+
+export async function findJobOr404(repository: JobsRepository, event: APIGatewayProxyEvent): Promise<Job> {
+  const id = jobIdOf(event);
+  const job = await repository.get(id);
+  if (!job) throw new HttpProblemError(404, 'job-not-found', 'Job not found', `There is no job ${id}`);
+  return job;
+}

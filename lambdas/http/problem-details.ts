@@ -1,0 +1,57 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
+import { IllegalTransitionError } from '../../src/jobs/errors/illegal-transition-error';
+import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
+import { JobConflictError } from '../../src/jobs/errors/job-conflict-error';
+import { ValidationError } from '../../src/jobs/errors/validation-error';
+import type { JobLog } from '../../src/jobs/ports/job-log';
+import { HttpProblemError, problemResponse, problemType } from './problem';
+
+/** Maps domain errors to RFC 9457 responses; anything unexpected is a 500 that reveals nothing. */
+export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyResult {
+  if (error instanceof HttpProblemError) return problemResponse(error.toProblem(), error.headers);
+  if (error instanceof ValidationError) {
+    return problemResponse({
+      type: problemType('validation'),
+      title: 'Invalid request',
+      status: 400,
+      detail: error.message,
+      errors: error.fields,
+    });
+  }
+  if (error instanceof DependencyUnavailableError) {
+    log.warn('Dependency unavailable', { dependency: error.dependency, cause: String(error.cause) });
+    return problemResponse(
+      {
+        type: problemType('unavailable'),
+        title: 'Service Unavailable',
+        status: 503,
+        detail: `${error.dependency} is busy; nothing was changed. Retry after ${error.retryAfterSeconds} s.`,
+      },
+      { 'Retry-After': String(error.retryAfterSeconds) },
+    );
+  }
+  if (error instanceof JobAlreadyExistsError) {
+    return problemResponse({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message });
+  }
+  if (error instanceof JobConflictError || error instanceof IllegalTransitionError) {
+    return problemResponse({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message });
+  }
+  log.error('Unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  return problemResponse({
+    type: problemType('internal'),
+    title: 'Internal Server Error',
+    status: 500,
+    detail: 'Something went wrong on our side',
+  });
+}
+
+/** Middy error handler: every failure leaves as application/problem+json. */
+export function problemDetails(log: JobLog): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    onError: async (request) => {
+      request.response = toProblemResponse(request.error, log);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface JobFunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
+  /** Handler file relative to the project root, e.g. `lambdas/api/get-job.ts`. */
+  entry: string;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Every function of the stack: Node.js 24 on arm64, bundled locally by esbuild as ESM with the
+ * AWS SDK inside (the version we test against, not whatever the runtime ships), source maps on.
+ */
+export class JobFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: JobFunctionProps) {
+    const { entry, logRetention, removalPolicy, environment, bundling, ...rest } = props;
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy });
+    super(scope, id, {
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      logGroup,
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      ...rest,
+      entry: path.join(projectRoot, entry),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'serverless-jobs',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        externalModules: [],
+        // Some bundled CommonJS dependencies call require(); ESM output needs it defined.
+        banner: "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);",
+        ...bundling,
+      },
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { JobType } from '../../src/jobs/job';
+import type { JobTypeConfig } from '../../src/jobs/job-type-config';
+import { JobFunction } from './job-function';
+
+export interface JobWorkerProps {
+  type: JobType;
+  config: JobTypeConfig;
+  /** Serialised per-type configuration every function reads at cold start. */
+  configsJson: string;
+  queue: Queue;
+  table: Table;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/** The consumer of one job type: a function fed by its queue, reporting failures per record. */
+export class JobWorker extends Construct {
+  readonly function: JobFunction;
+
+  constructor(scope: Construct, id: string, props: JobWorkerProps) {
+    super(scope, id);
+    const { config } = props;
+    this.function = new JobFunction(this, 'Consumer', {
+      entry: 'lambdas/consumers/job-consumer.ts',
+      description: `Processes ${props.type} jobs`,
+      timeout: Duration.seconds(config.timeoutSeconds),
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      environment: {
+        JOB_TYPE: props.type,
+        JOB_QUEUE_URL: props.queue.queueUrl,
+        JOBS_TABLE_NAME: props.table.tableName,
+        JOB_TYPE_CONFIGS: props.configsJson,
+      },
+    });
+    props.table.grantReadWriteData(this.function);
+    // Re-delaying a job sends to its own queue; consuming (incl. ChangeMessageVisibility) is granted by the event source.
+    props.queue.grantSendMessages(this.function);
+    this.function.addEventSource(
+      new SqsEventSource(props.queue, {
+        batchSize: config.batchSize,
+        maxBatchingWindow: config.maxBatchingWindowSeconds > 0 ? Duration.seconds(config.maxBatchingWindowSeconds) : undefined,
+        maxConcurrency: config.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

@@ -1,0 +1,91 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { JOB_TYPES, type JobType } from '../../src/jobs/job';
+import { JobFunction } from './job-function';
+
+export interface JobsApiProps {
+  table: Table;
+  queues: Record<JobType, Queue>;
+  configsJson: string;
+  stageName: string;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/** The REST API (API Gateway v1, Lambda proxy): one small function per route, each with only the access it needs. */
+export class JobsApi extends Construct {
+  readonly restApi: RestApi;
+
+  constructor(scope: Construct, id: string, props: JobsApiProps) {
+    super(scope, id);
+    const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
+    const tableEnv = { JOBS_TABLE_NAME: props.table.tableName };
+
+    const submitJob = new JobFunction(this, 'SubmitJob', {
+      ...common,
+      entry: 'lambdas/api/submit-job.ts',
+      description: 'Validates a job, stores it and sends it to its type queue',
+      environment: {
+        ...tableEnv,
+        JOB_TYPE_CONFIGS: props.configsJson,
+        ...Object.fromEntries(JOB_TYPES.map((type) => [`${type.toUpperCase()}_QUEUE_URL`, props.queues[type].queueUrl])),
+      },
+    });
+    props.table.grantWriteData(submitJob);
+    for (const type of JOB_TYPES) props.queues[type].grantSendMessages(submitJob);
+
+    const getJob = new JobFunction(this, 'GetJob', {
+      ...common,
+      entry: 'lambdas/api/get-job.ts',
+      description: 'Reads one job, sensitive fields masked',
+      environment: tableEnv,
+    });
+    const getJobStatus = new JobFunction(this, 'GetJobStatus', {
+      ...common,
+      entry: 'lambdas/api/get-job-status.ts',
+      description: "Answers with a job's status",
+      environment: tableEnv,
+    });
+    for (const reader of [getJob, getJobStatus]) props.table.grantReadData(reader);
+    const health = new JobFunction(this, 'Health', {
+      ...common,
+      entry: 'lambdas/api/health.ts',
+      description: 'Liveness of the API',
+    });
+
+    this.restApi = new RestApi(this, 'RestApi', {
+      restApiName: 'serverless-jobs',
+      description: 'Background jobs: submit, inspect and wait for jobs',
+      deployOptions: { stageName: props.stageName },
+    });
+    // API Gateway answers unknown routes with 403 "Missing Authentication Token"; a 404 problem is what clients expect.
+    this.restApi.addGatewayResponse('UnknownRoute', {
+      type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      statusCode: '404',
+      responseHeaders: { 'Content-Type': "'application/problem+json'" },
+      templates: {
+        'application/json': JSON.stringify({
+          type: 'urn:serverless-jobs:problem:route-not-found',
+          title: 'Not Found',
+          status: 404,
+          detail: 'No such route',
+        }),
+      },
+    });
+
+    const root = this.restApi.root;
+    root.addResource('health').addMethod('GET', new LambdaIntegration(health));
+    const jobs = root.addResource('jobs');
+    const submit = new LambdaIntegration(submitJob);
+    for (const type of JOB_TYPES) jobs.addResource(type).addMethod('POST', submit);
+    const job = jobs.addResource('{id}');
+    job.addMethod('GET', new LambdaIntegration(getJob));
+    // POST /jobs/<unknown type> reaches the submit function, which refuses it with a clear 404.
+    job.addMethod('POST', submit);
+    job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus));
+  }
+}

@@ -1,0 +1,27 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface JobsTableProps {
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One item per job, keyed by `id`. On-demand; the stream (new and old images) feeds long-poll
+ * notifications; `expiresAt` lets DynamoDB's TTL remove finished jobs after their retention.
+ */
+export class JobsTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: JobsTableProps) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { JOB_TYPES, type JobType } from '../src/jobs/job';
+import {
+  assertValidJobTypeConfig,
+  defaultJobTypeConfigs,
+  type JobTypeConfig,
+  type JobTypeConfigs,
+} from '../src/jobs/job-type-config';
+import { JobQueue } from './constructs/job-queue';
+import { JobWorker } from './constructs/job-worker';
+import { JobsApi } from './constructs/jobs-api';
+import { JobsTable } from './constructs/jobs-table';
+
+export interface JobsStackProps extends StackProps {
+  /** Per-type overrides of maxAttempts, backoff, batch size, concurrency and timeout. */
+  jobTypes?: Partial<Record<JobType, Partial<JobTypeConfig>>>;
+  /** API Gateway stage. Default `prod`. */
+  stageName?: string;
+  /** What happens to the table and queues when the stack is deleted. Default RETAIN. */
+  removalPolicy?: RemovalPolicy;
+  /** Default one month. */
+  logRetention?: RetentionDays;
+}
+
+const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+export function resolveJobTypeConfigs(overrides: JobsStackProps['jobTypes'] = {}): JobTypeConfigs {
+  const configs = {} as JobTypeConfigs;
+  for (const type of JOB_TYPES) {
+    const override = overrides[type] ?? {};
+    const config: JobTypeConfig = {
+      ...defaultJobTypeConfigs[type],
+      ...override,
+      backoff: { ...defaultJobTypeConfigs[type].backoff, ...override.backoff },
+    };
+    assertValidJobTypeConfig(type, config);
+    configs[type] = config;
+  }
+  return configs;
+}
+
+/** The whole job platform: API, jobs table, one queue + DLQ + worker per job type. */
+export class JobsStack extends Stack {
+  constructor(scope: Construct, id: string, props: JobsStackProps = {}) {
+    super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const configs = resolveJobTypeConfigs(props.jobTypes);
+    const configsJson = JSON.stringify(configs);
+
+    const { table } = new JobsTable(this, 'Jobs', { removalPolicy });
+    const queues = {} as Record<JobType, Queue>;
+    for (const type of JOB_TYPES) {
+      const jobQueue = new JobQueue(this, `${upperFirst(type)}Jobs`, { config: configs[type], removalPolicy });
+      queues[type] = jobQueue.queue;
+      new JobWorker(this, `${upperFirst(type)}Worker`, {
+        type,
+        config: configs[type],
+        configsJson,
+        queue: jobQueue.queue,
+        table,
+        logRetention,
+        removalPolicy,
+      });
+      new CfnOutput(this, `${upperFirst(type)}QueueUrl`, { value: jobQueue.queue.queueUrl });
+      new CfnOutput(this, `${upperFirst(type)}DeadLetterQueueUrl`, { value: jobQueue.deadLetterQueue.queueUrl });
+    }
+    const api = new JobsApi(this, 'Api', {
+      table,
+      queues,
+      configsJson,
+      stageName: props.stageName ?? 'prod',
+      logRetention,
+      removalPolicy,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.restApi.url });
+    new CfnOutput(this, 'JobsTableName', { value: table.tableName });
+  }
+}

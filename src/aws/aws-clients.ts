@@ -1,0 +1,22 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * Clients are created once per execution environment and carry no endpoint: the SDK's standard
+ * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS variables point them at LocalStack or the
+ * embedded local stack, so the same code runs everywhere.
+ */
+export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+/**
+ * Queue URLs are used as given rather than as endpoints: emulators hand out URLs on hosts that do
+ * not resolve, and on AWS the regional endpoint is the same host anyway.
+ */
+export function createSqsClient(): SQSClient {
+  return new SQSClient({ useQueueUrlAsEndpoint: false });
+}

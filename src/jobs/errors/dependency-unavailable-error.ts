@@ -1,0 +1,14 @@
+/**
+ * A backing service (DynamoDB, SQS) is throttling or failing. Nothing was left half done;
+ * the caller may retry after `retryAfterSeconds`.
+ */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+  constructor(
+    readonly dependency: string,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} is unavailable, retry in ${retryAfterSeconds} s`, options);
+  }
+}

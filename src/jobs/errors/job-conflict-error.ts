@@ -1,0 +1,15 @@
+import type { Job } from '../job';
+
+/**
+ * A conditional write lost: the job changed since it was read. A normal outcome under
+ * concurrency; `current` is the job as it is now, when the store could tell.
+ */
+export class JobConflictError extends Error {
+  override readonly name = 'JobConflictError';
+  constructor(
+    readonly jobId: string,
+    readonly current?: Job,
+  ) {
+    super(`Job ${jobId} was changed by someone else`);
+  }
+}

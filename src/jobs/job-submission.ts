@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { ValidationError } from './errors/validation-error';
+import type { JobPayload, JobType } from './job';
+
+/** Longest delay a job may ask for: SQS holds at most 15 minutes, longer delays are re-delayed. */
+export const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+const timing = {
+  delay: z
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be ≥ 0')
+    .max(MAX_DELAY_MS, `must be ≤ ${MAX_DELAY_MS} (7 days)`)
+    .optional(),
+  runAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2030-01-01T09:00:00Z' }).optional(),
+};
+
+const payloadSchemas = {
+  email: z.strictObject({
+    to: z.email('must be an email address'),
+    subject: z.string('must be a string').trim().min(1, 'must not be empty').max(998, 'must be ≤ 998 characters'),
+    body: z.string('must be a string').min(1, 'must not be empty'),
+  }),
+  sms: z.strictObject({
+    phone: z.string('must be a string').regex(E164, 'must be an E.164 number such as +14155550123'),
+    message: z.string('must be a string').min(1, 'must not be empty').max(1600, 'must be ≤ 1600 characters'),
+  }),
+  cleanup: z.strictObject({
+    task: z.enum(['delete_temp', 'remove_old_logs', 'expire_sessions'], {
+      error: 'must be one of delete_temp, remove_old_logs, expire_sessions',
+    }),
+    /** Failure simulation: fail transiently on the first N attempts. */
+    simulateFailures: z.number().int('must be a whole number').min(0).max(100).optional(),
+    /** Failure simulation: the processor takes this long. */
+    durationMs: z.number().int('must be a whole number').min(0).max(15 * 60 * 1000).optional(),
+  }),
+} satisfies Record<JobType, z.ZodObject>;
+
+export interface Submission {
+  payload: JobPayload;
+  /** When the job becomes due; absent for a job that may run now. */
+  runAt?: Date;
+}
+
+function toInvalidFields(error: z.ZodError): ValidationError {
+  return new ValidationError(
+    error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return { field: issue.keys.join(', '), message: 'is not a known field' };
+      }
+      return { field: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message };
+    }),
+  );
+}
+
+/** Validates a submission body for `type` and works out when the job is due. */
+export function parseSubmission(type: JobType, input: unknown, now: Date): Submission {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }]);
+  }
+  const { delay, runAt, ...payloadInput } = input as Record<string, unknown>;
+  const timingResult = z.strictObject(timing).safeParse({ delay, runAt });
+  const payloadResult = payloadSchemas[type].safeParse(payloadInput);
+  const fields = [
+    ...(timingResult.success ? [] : toInvalidFields(timingResult.error).fields),
+    ...(payloadResult.success ? [] : toInvalidFields(payloadResult.error).fields),
+  ];
+  if (timingResult.success && delay !== undefined && runAt !== undefined) {
+    fields.push({ field: 'runAt', message: 'give either delay or runAt, not both' });
+  }
+  let due: Date | undefined;
+  if (timingResult.success && timingResult.data.runAt !== undefined) {
+    due = new Date(timingResult.data.runAt);
+    if (due.getTime() - now.getTime() > MAX_DELAY_MS) {
+      fields.push({ field: 'runAt', message: 'must be at most 7 days ahead' });
+    }
+  } else if (timingResult.success && timingResult.data.delay !== undefined && timingResult.data.delay > 0) {
+    due = new Date(now.getTime() + timingResult.data.delay);
+  }
+  if (fields.length > 0 || !payloadResult.success) throw new ValidationError(fields);
+  const submission: Submission = { payload: payloadResult.data };
+  if (due !== undefined && due.getTime() > now.getTime()) submission.runAt = due;
+  return submission;
+}

@@ -1,0 +1,82 @@
+import type { JobType } from './job';
+
+/** Everything that differs between job types, in one typed place read by the CDK stack. */
+export interface JobTypeConfig {
+  /** Processing attempts before the job ends `failed`. */
+  maxAttempts: number;
+  /** Exponential backoff with full jitter between attempts. */
+  backoff: { baseMs: number; capMs: number };
+  /** SQS event source batch size. */
+  batchSize: number;
+  /** SQS event source batching window. */
+  maxBatchingWindowSeconds: number;
+  /** SQS event source MaximumConcurrency (2–1000). */
+  maxConcurrency: number;
+  /** Consumer Lambda timeout; the queue's visibility timeout is six times this. */
+  timeoutSeconds: number;
+}
+
+/** AWS rejects a visibility timeout beyond 12 hours, so no backoff may exceed it. */
+export const MAX_BACKOFF_MS = 12 * 60 * 60 * 1000;
+
+/** Lambda's guidance: queue visibility ≥ 6 × function timeout, so a retried batch is not redelivered mid-run. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/**
+ * The queue redrives to its DLQ after this many receives beyond `maxAttempts`: a safety net for
+ * messages the consumer could not handle at all (unparseable, crashing), not the retry mechanism.
+ */
+export const DLQ_RECEIVE_MARGIN = 3;
+
+export type JobTypeConfigs = Record<JobType, JobTypeConfig>;
+
+export const defaultJobTypeConfigs: JobTypeConfigs = {
+  email: {
+    maxAttempts: 5,
+    backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 },
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
+    timeoutSeconds: 30,
+  },
+  sms: {
+    maxAttempts: 5,
+    backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 },
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
+    timeoutSeconds: 30,
+  },
+  cleanup: {
+    maxAttempts: 3,
+    backoff: { baseMs: 5_000, capMs: 60 * 60 * 1000 },
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 2,
+    timeoutSeconds: 60,
+  },
+};
+
+export function visibilityTimeoutSeconds(config: JobTypeConfig): number {
+  return config.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
+}
+
+export function maxReceiveCount(config: JobTypeConfig): number {
+  return config.maxAttempts + DLQ_RECEIVE_MARGIN;
+}
+
+/** Throws when a configuration would break an AWS limit or a lifecycle guarantee. */
+export function assertValidJobTypeConfig(type: JobType, config: JobTypeConfig): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(config.maxAttempts) || config.maxAttempts < 1) problems.push('maxAttempts must be ≥ 1');
+  if (config.backoff.baseMs <= 0) problems.push('backoff.baseMs must be > 0');
+  if (config.backoff.capMs < config.backoff.baseMs) problems.push('backoff.capMs must be ≥ backoff.baseMs');
+  if (config.backoff.capMs > MAX_BACKOFF_MS) problems.push('backoff.capMs must be ≤ 12 h');
+  if (config.batchSize < 1 || config.batchSize > 10_000) problems.push('batchSize must be 1–10000');
+  if (config.batchSize > 10 && config.maxBatchingWindowSeconds < 1)
+    problems.push('batchSize > 10 needs maxBatchingWindowSeconds ≥ 1');
+  if (config.maxConcurrency < 2 || config.maxConcurrency > 1000) problems.push('maxConcurrency must be 2–1000');
+  if (config.timeoutSeconds < 1 || config.timeoutSeconds > 900) problems.push('timeoutSeconds must be 1–900');
+  if (visibilityTimeoutSeconds(config) > 43_200) problems.push('6 × timeoutSeconds must be ≤ 12 h');
+  if (problems.length > 0) throw new Error(`Invalid configuration for ${type} jobs: ${problems.join('; ')}`);
+}

@@ -1,0 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TransientJobError } from '../errors/transient-job-error';
+import type { Cleaner, CleanupRequest } from './cleaner';
+
+/**
+ * Stands in for real housekeeping. `simulateFailures: N` fails transiently on the first N attempts;
+ * `durationMs` makes the task take that long, to exercise timeouts and leases.
+ */
+export class SimulatedCleaner implements Cleaner {
+  async run(request: CleanupRequest, attempt: number): Promise<{ removed: number }> {
+    if (request.durationMs) await sleep(request.durationMs);
+    if (request.simulateFailures !== undefined && attempt <= request.simulateFailures) {
+      throw new TransientJobError(`Simulated transient failure ${attempt} of ${request.simulateFailures}`);
+    }
+    return { removed: 0 };
+  }
+}

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { PermanentJobError } from '../errors/permanent-job-error';
+import { TransientJobError } from '../errors/transient-job-error';
+import type { EmailMessage, EmailSender } from './email-sender';
+
+/**
+ * Stands in for SES. Its behaviour follows the recipient, so any HTTP client can exercise
+ * the lifecycle (the addresses mirror SES's mailbox simulator):
+ * - `bounce@simulator.amazonses.com` fails permanently;
+ * - a local part `fail-N` (e.g. `fail-2@example.com`) fails transiently on the first N attempts;
+ * - `fail-always@…` always fails transiently;
+ * - anything else, `success@simulator.amazonses.com` included, is delivered.
+ */
+export class SimulatedEmailSender implements EmailSender {
+  async send(message: EmailMessage, attempt: number): Promise<{ messageId: string }> {
+    const [localPart = '', domain = ''] = message.to.toLowerCase().split('@');
+    if (localPart === 'bounce' && domain === 'simulator.amazonses.com') {
+      throw new PermanentJobError(`Hard bounce from ${message.to}`);
+    }
+    if (localPart === 'fail-always') {
+      throw new TransientJobError('Simulated mail server outage');
+    }
+    const failures = /^fail-(\d+)$/.exec(localPart);
+    if (failures && attempt <= Number(failures[1])) {
+      throw new TransientJobError(`Simulated transient failure ${attempt} of ${failures[1]}`);
+    }
+    return { messageId: `simulated-email-${randomUUID()}` };
+  }
+}

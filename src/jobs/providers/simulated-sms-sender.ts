@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { PermanentJobError } from '../errors/permanent-job-error';
+import { TransientJobError } from '../errors/transient-job-error';
+import type { SmsMessage, SmsSender } from './sms-sender';
+
+/** Numbers with simulated behaviour, in the reserved +1 500 555 range used by SMS providers' test credentials. */
+export const SIMULATED_SMS_NUMBERS = {
+  /** Always fails permanently (unreachable handset). */
+  unreachable: '+15005550009',
+  /** Always fails transiently (carrier outage). */
+  alwaysFailing: '+15005559999',
+  /** `+1500555100N` fails transiently on the first N attempts (N = 1–9). */
+  failFirstPrefix: '+1500555100',
+} as const;
+
+/** Stands in for SNS SMS; behaviour follows the number (see SIMULATED_SMS_NUMBERS). */
+export class SimulatedSmsSender implements SmsSender {
+  async send(message: SmsMessage, attempt: number): Promise<{ messageId: string }> {
+    const { phone } = message;
+    if (phone === SIMULATED_SMS_NUMBERS.unreachable) {
+      throw new PermanentJobError(`Handset ${phone} is unreachable`);
+    }
+    if (phone === SIMULATED_SMS_NUMBERS.alwaysFailing) {
+      throw new TransientJobError('Simulated carrier outage');
+    }
+    if (phone.startsWith(SIMULATED_SMS_NUMBERS.failFirstPrefix) && phone.length === 12) {
+      const failures = Number(phone.slice(-1));
+      if (attempt <= failures) throw new TransientJobError(`Simulated transient failure ${attempt} of ${failures}`);
+    }
+    return { messageId: `simulated-sms-${randomUUID()}` };
+  }
+}

@@ -1,0 +1,174 @@
+import { DependencyUnavailableError } from '../errors/dependency-unavailable-error';
+import { JobConflictError } from '../errors/job-conflict-error';
+import { PermanentJobError } from '../errors/permanent-job-error';
+import { backoffDelayMs } from '../backoff';
+import { isJobType, isTerminal, type Job, type JobError } from '../job';
+import { transition } from '../job-state-machine';
+import type { JobTypeConfigs } from '../job-type-config';
+import { sqsDelaySeconds } from '../new-job';
+import type { JobLog } from '../ports/job-log';
+import type { JobMessage, JobQueue } from '../ports/job-queue';
+import type { JobsRepository } from '../ports/jobs-repository';
+import type { JobProcessors } from '../processors/job-processor';
+
+export interface HandleJobMessageDeps {
+  repository: JobsRepository;
+  queue: JobQueue;
+  processors: JobProcessors;
+  configs: JobTypeConfigs;
+  log: JobLog;
+  clock: () => Date;
+  /** How long a claim lasts: the queue's visibility timeout, after which the message is redelivered. */
+  leaseSeconds: number;
+  random?: () => number;
+}
+
+/** What to do with the message once the job has been looked after. */
+export type MessageOutcome =
+  /** Delete the message: the job is finished, re-delayed, or not ours to run. */
+  | { kind: 'acknowledge'; reason: string }
+  /** Leave the message for redelivery after `visibilitySeconds`. */
+  | { kind: 'retry-later'; visibilitySeconds: number; reason: string };
+
+/** Lost races are re-evaluated against the job as it now is; more than this many in a row is pathological. */
+const MAX_RACE_ROUNDS = 5;
+
+export class UnreadableMessageError extends Error {
+  override readonly name = 'UnreadableMessageError';
+}
+
+export function parseJobMessage(body: string): JobMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new UnreadableMessageError('Message body is not JSON');
+  }
+  const { jobId, type } = (parsed ?? {}) as Partial<Record<keyof JobMessage, unknown>>;
+  if (typeof jobId !== 'string' || jobId === '' || typeof type !== 'string' || !isJobType(type)) {
+    throw new UnreadableMessageError('Message body lacks a jobId and a known type');
+  }
+  return { jobId, type };
+}
+
+const secondsUntil = (iso: string, now: Date): number =>
+  Math.max(0, Math.ceil((new Date(iso).getTime() - now.getTime()) / 1000));
+
+/**
+ * Drives one delivery of a job message through the lifecycle: claim with a lease, run once,
+ * record the outcome, all with writes conditional on the version read. A duplicate delivery,
+ * a crashed worker's redelivery, a cancelled or finished job are all ordinary cases here.
+ */
+export async function handleJobMessage(deps: HandleJobMessageDeps, message: JobMessage): Promise<MessageOutcome> {
+  let job = await deps.repository.get(message.jobId);
+  for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
+    if (!job) {
+      deps.log.warn('Message for unknown job acknowledged', { jobId: message.jobId, type: message.type });
+      return { kind: 'acknowledge', reason: 'unknown job' };
+    }
+    try {
+      return await advance(deps, job);
+    } catch (error) {
+      if (!(error instanceof JobConflictError)) throw error;
+      job = error.current ?? (await deps.repository.get(message.jobId));
+    }
+  }
+  throw new DependencyUnavailableError('DynamoDB (contention)', 1);
+}
+
+async function advance(deps: HandleJobMessageDeps, job: Job): Promise<MessageOutcome> {
+  const now = deps.clock();
+  const context = { jobId: job.id, type: job.type, attempt: job.attempts };
+  if (isTerminal(job.status)) {
+    return { kind: 'acknowledge', reason: `job already ${job.status}` };
+  }
+  if (!isJobType(job.type)) {
+    return { kind: 'acknowledge', reason: 'external jobs are not run by workers' };
+  }
+  if (job.status === 'delayed' && job.runAt && new Date(job.runAt) > now) {
+    const delaySeconds = sqsDelaySeconds(job.runAt, now);
+    await deps.queue.enqueue({ jobId: job.id, type: job.type }, delaySeconds);
+    deps.log.info('Job re-delayed', { ...context, runAt: job.runAt, delaySeconds });
+    return { kind: 'acknowledge', reason: 're-delayed' };
+  }
+  if (job.status === 'retrying' && job.nextAttemptAt && new Date(job.nextAttemptAt) > now) {
+    return { kind: 'retry-later', visibilitySeconds: secondsUntil(job.nextAttemptAt, now), reason: 'backing off' };
+  }
+  if (job.status === 'processing' && job.leaseUntil && new Date(job.leaseUntil) > now) {
+    return { kind: 'retry-later', visibilitySeconds: secondsUntil(job.leaseUntil, now), reason: 'leased by another worker' };
+  }
+  if (job.status === 'processing' && job.attempts >= job.maxAttempts) {
+    // The last attempt's worker vanished (crash or timeout) and no attempt is left.
+    await fail(deps, job, { kind: 'timeout', message: `Attempt ${job.attempts} did not finish before its lease expired` });
+    return { kind: 'acknowledge', reason: 'lease expired on the last attempt' };
+  }
+
+  const claimed = await deps.repository.save(
+    job,
+    transition(job, 'processing', now, {
+      attempts: job.attempts + 1,
+      leaseUntil: new Date(now.getTime() + deps.leaseSeconds * 1000).toISOString(),
+    }),
+  );
+  const attempt = claimed.attempts;
+  deps.log.info(job.status === 'processing' ? 'Job reclaimed after lease expiry' : 'Job picked', {
+    ...context,
+    attempt,
+  });
+  return run(deps, claimed, job.type);
+}
+
+async function run(deps: HandleJobMessageDeps, claimed: Job, type: keyof JobProcessors): Promise<MessageOutcome> {
+  const context = { jobId: claimed.id, type, attempt: claimed.attempts };
+  const startedAt = Date.now();
+  let result: Record<string, unknown>;
+  try {
+    result = await deps.processors[type](claimed.payload, claimed.attempts);
+  } catch (error) {
+    return recordFailure(deps, claimed, error);
+  }
+  try {
+    await deps.repository.save(claimed, transition(claimed, 'completed', deps.clock(), { result }));
+  } catch (error) {
+    if (!(error instanceof JobConflictError)) throw error;
+    // Our lease expired and another worker reclaimed the job: its outcome is the one that counts.
+    deps.log.warn('Job result discarded: lease lost', context);
+    return { kind: 'acknowledge', reason: 'lease lost' };
+  }
+  deps.log.info('Job completed', { ...context, durationMs: Date.now() - startedAt });
+  return { kind: 'acknowledge', reason: 'completed' };
+}
+
+async function recordFailure(deps: HandleJobMessageDeps, claimed: Job, error: unknown): Promise<MessageOutcome> {
+  const message = error instanceof Error ? error.message : String(error);
+  const context = { jobId: claimed.id, type: claimed.type, attempt: claimed.attempts, error: message };
+  try {
+    if (error instanceof PermanentJobError) {
+      await fail(deps, claimed, { kind: 'permanent', message });
+      return { kind: 'acknowledge', reason: 'failed permanently' };
+    }
+    if (claimed.attempts >= claimed.maxAttempts) {
+      await fail(deps, claimed, { kind: 'transient', message });
+      return { kind: 'acknowledge', reason: 'attempts exhausted' };
+    }
+    const now = deps.clock();
+    const backoff = deps.configs[claimed.type as keyof JobTypeConfigs].backoff;
+    const delayMs = backoffDelayMs(claimed.attempts, backoff, deps.random);
+    const nextAttemptAt = new Date(now.getTime() + delayMs).toISOString();
+    await deps.repository.save(
+      claimed,
+      transition(claimed, 'retrying', now, { nextAttemptAt, error: { kind: 'transient', message } }),
+    );
+    deps.log.info('Job retry scheduled', { ...context, nextAttemptAt, delayMs });
+    return { kind: 'retry-later', visibilitySeconds: Math.ceil(delayMs / 1000), reason: 'retry scheduled' };
+  } catch (saveError) {
+    if (!(saveError instanceof JobConflictError)) throw saveError;
+    deps.log.warn('Job failure discarded: lease lost', context);
+    return { kind: 'acknowledge', reason: 'lease lost' };
+  }
+}
+
+async function fail(deps: HandleJobMessageDeps, job: Job, error: JobError): Promise<void> {
+  await deps.repository.save(job, transition(job, 'failed', deps.clock(), { error }));
+  deps.log.warn('Job failed', { jobId: job.id, type: job.type, attempt: job.attempts, error: error.message });
+}
