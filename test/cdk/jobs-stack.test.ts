@@ -1,0 +1,109 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { JOB_TYPES } from '../../src/jobs/job';
+import { defaultJobTypeConfigs, maxReceiveCount } from '../../src/jobs/job-type-config';
+import { JobsStack } from '../../lib/jobs-stack';
+
+type Resource = { Properties: Record<string, unknown> };
+
+/** Synthesises without esbuild bundling: these tests read the template, not the code. */
+function synth(props: ConstructorParameters<typeof JobsStack>[2] = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new JobsStack(app, 'Test', props));
+}
+
+const template = synth();
+const resources = (type: string) => Object.entries(template.findResources(type)) as [string, Resource][];
+const logicalIdOf = (ref: unknown): string => {
+  const value = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return value.Ref ?? value['Fn::GetAtt']?.[0] ?? '';
+};
+
+describe('JobsStack', () => {
+  test('every job queue redrives to its own dead-letter queue above maxAttempts', () => {
+    const queues = resources('AWS::SQS::Queue');
+    const sources = queues.filter(([, q]) => q.Properties.RedrivePolicy);
+    expect(sources).toHaveLength(JOB_TYPES.length);
+    const dlqs = new Set(sources.map(([, q]) => logicalIdOf((q.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn)));
+    expect(dlqs.size).toBe(JOB_TYPES.length);
+    for (const [, queue] of sources) {
+      const { maxReceiveCount: count } = queue.Properties.RedrivePolicy as { maxReceiveCount: number };
+      expect(count).toBeGreaterThan(Math.min(...JOB_TYPES.map((t) => defaultJobTypeConfigs[t].maxAttempts)));
+    }
+    expect(queues).toHaveLength(JOB_TYPES.length * 2);
+  });
+
+  test('the jobs table is on-demand with a NEW_AND_OLD_IMAGES stream and a TTL attribute', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  test('each consumer reports batch item failures with the batch size and concurrency of its type', () => {
+    const mappings = resources('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(JOB_TYPES.length);
+    const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
+    for (const [, mapping] of mappings) {
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      const fn = functions[logicalIdOf(mapping.Properties.FunctionName)];
+      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: keyof typeof defaultJobTypeConfigs } }).Variables.JOB_TYPE;
+      expect(mapping.Properties.BatchSize).toBe(defaultJobTypeConfigs[type].batchSize);
+      expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: defaultJobTypeConfigs[type].maxConcurrency });
+    }
+  });
+
+  test("each queue's visibility timeout is at least six times its consumer's timeout", () => {
+    const queues = Object.fromEntries(resources('AWS::SQS::Queue'));
+    const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
+    for (const [, mapping] of resources('AWS::Lambda::EventSourceMapping')) {
+      const queue = queues[logicalIdOf(mapping.Properties.EventSourceArn)];
+      const fn = functions[logicalIdOf(mapping.Properties.FunctionName)];
+      expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn?.Properties.Timeout as number));
+    }
+  });
+
+  test('every function runs nodejs24.x on arm64', () => {
+    const functions = resources('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(JOB_TYPES.length + 4);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  test('per-type configuration given as stack props reaches the queue, mapping and function', () => {
+    const custom = synth({ jobTypes: { cleanup: { timeoutSeconds: 5, maxAttempts: 2, batchSize: 3, maxConcurrency: 4 } } });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 5,
+      Environment: { Variables: Match.objectLike({ JOB_TYPE: 'cleanup' }) },
+    });
+    custom.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 30,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: maxReceiveCount({ ...defaultJobTypeConfigs.cleanup, maxAttempts: 2 }) }),
+    });
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 3, ScalingConfig: { MaximumConcurrency: 4 } });
+  });
+
+  test('a configuration that breaks an AWS limit is refused at synth time', () => {
+    expect(() => synth({ jobTypes: { email: { maxConcurrency: 1 } } })).toThrow(/maxConcurrency/);
+    expect(() => synth({ jobTypes: { sms: { backoff: { baseMs: 1000, capMs: 13 * 3600 * 1000 } } } })).toThrow(/12 h/);
+  });
+
+  test('the REST API routes submissions, reads and health to Lambda proxy integrations', () => {
+    const paths = resources('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart);
+    expect(paths).toEqual(expect.arrayContaining(['health', 'jobs', 'email', 'sms', 'cleanup', '{id}', 'status']));
+    for (const [, method] of resources('AWS::ApiGateway::Method')) {
+      expect((method.Properties.Integration as { Type: string }).Type).toBe('AWS_PROXY');
+    }
+  });
+
+  test('outputs give the API URL, the table name and every queue URL', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining(['ApiUrl', 'JobsTableName', 'EmailQueueUrl', 'SmsQueueUrl', 'CleanupQueueUrl']),
+    );
+  });
+});

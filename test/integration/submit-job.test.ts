@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '../../src/aws/aws-clients';
+import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
+import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
+import { ValidationError } from '../../src/jobs/errors/validation-error';
+import { defaultJobTypeConfigs } from '../../src/jobs/job-type-config';
+import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
+import { createJobsTable, createTestQueue, injectFault } from '../support/aws-resources';
+import { silentLog } from '../support/jobs';
+
+let repository: DynamoDbJobsRepository;
+let queueUrl: string;
+
+beforeAll(async () => {
+  repository = new DynamoDbJobsRepository(createDocumentClient(), await createJobsTable());
+  ({ queueUrl } = await createTestQueue());
+});
+
+function depsWith(sqs: SQSClient, ids: string[]): SubmitJobDeps {
+  return {
+    repository,
+    queue: new SqsJobQueue(sqs, { email: queueUrl, sms: queueUrl, cleanup: queueUrl }),
+    configs: defaultJobTypeConfigs,
+    log: silentLog,
+    clock: () => new Date(),
+    newId: () => {
+      const id = randomUUID();
+      ids.push(id);
+      return id;
+    },
+  };
+}
+
+describe('submitJob against DynamoDB Local and fauxqs', () => {
+  test('a throttled send after the write leaves the job failed, never queued without a message', async () => {
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, maxAttempts: 1 });
+    injectFault(sqs, 'SendMessageCommand');
+    const ids: string[] = [];
+    await expect(submitJob(depsWith(sqs, ids), 'sms', { phone: '+14155550123', message: 'hi' })).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
+    const stored = await repository.get(ids[0] ?? '');
+    expect(stored).toMatchObject({ status: 'failed', error: { kind: 'enqueue' } });
+  });
+
+  test('an invalid submission writes nothing', async () => {
+    const ids: string[] = [];
+    await expect(
+      submitJob(depsWith(new SQSClient({ useQueueUrlAsEndpoint: false }), ids), 'email', { to: 'nobody' }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(ids).toEqual([]);
+  });
+
+  test('a job with a delay is stored delayed with its runAt', async () => {
+    const ids: string[] = [];
+    const job = await submitJob(depsWith(new SQSClient({ useQueueUrlAsEndpoint: false }), ids), 'cleanup', {
+      task: 'remove_old_logs',
+      delay: 60_000,
+    });
+    expect(await repository.get(job.id)).toMatchObject({ status: 'delayed', runAt: job.runAt, version: 1 });
+  });
+});

@@ -1,0 +1,49 @@
+// @ts-check
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const TEST_API_KEY = 'test-api-key-0123456789';
+
+/**
+ * Starts the embedded local stack for the real app once per `npm test` (DynamoDB Local, fauxqs and
+ * the API on free ports) and hands tests the same variables a user would set: JOBS_API_URL,
+ * JOBS_API_KEY, AWS_ENDPOINT_URL_*. Its logs go to test-artifacts/local-stack.log.
+ */
+export default async function globalSetup() {
+  const artifacts = path.resolve('test-artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  const logFile = createWriteStream(path.join(artifacts, 'local-stack.log'));
+  const startedAt = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/local-stack-process.ts'], {
+    env: { ...process.env, JOBS_API_KEY: TEST_API_KEY },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stderr.pipe(logFile);
+  globalThis.__jobsLocalStackProcess = child;
+
+  const ready = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)));
+      else logFile.write(`${line}\n`);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`The local stack exited with ${code} before it was ready; see test-artifacts/local-stack.log`)),
+    );
+  });
+  logFile.write(`ready in ${Date.now() - startedAt} ms\n`);
+  Object.assign(process.env, {
+    JOBS_API_URL: ready.url,
+    JOBS_API_KEY: TEST_API_KEY,
+    AWS_REGION: ready.emulators.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: ready.emulators.dynamodb,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: ready.emulators.dynamodb,
+    AWS_ENDPOINT_URL_SQS: ready.emulators.sqs,
+    LOCAL_STACK_TABLES: JSON.stringify(ready.tables),
+    LOCAL_STACK_QUEUES: JSON.stringify(ready.queues),
+  });
+}

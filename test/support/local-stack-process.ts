@@ -1,0 +1,28 @@
+/**
+ * Runs the embedded local stack for `npm test` in a child process (jest's global setup cannot
+ * load ESM TypeScript). Prints one `READY <json>` line with what tests need, logs to stderr,
+ * stops everything on SIGTERM or when its parent goes away.
+ */
+import { startLocalStack } from '../../src/local-stack';
+
+const stack = await startLocalStack({
+  port: 0,
+  apiKeys: [process.env.JOBS_API_KEY ?? ''],
+  log: (line) => process.stderr.write(`${line}\n`),
+});
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await stack.stop();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+process.stdin.on('end', () => void stop());
+process.stdin.resume();
+
+process.stdout.write(
+  `READY ${JSON.stringify({ url: stack.url, emulators: stack.emulators, tables: stack.tables, queues: stack.queues })}\n`,
+);
