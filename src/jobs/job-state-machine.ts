@@ -1,11 +1,18 @@
 import { IllegalTransitionError } from './errors/illegal-transition-error';
-import { isTerminal, type HistoryEntry, type Job, type JobStatus } from './job';
+import { EXTERNAL_JOB_TYPE, isTerminal, type HistoryEntry, type Job, type JobStatus } from './job';
+
+/** Worker-driven jobs (email, sms, cleanup) and externally driven jobs follow different machines. */
+export type JobKind = 'worker' | 'external';
+
+export function kindOf(job: Pick<Job, 'type'>): JobKind {
+  return job.type === EXTERNAL_JOB_TYPE ? 'external' : 'worker';
+}
 
 /**
- * Every transition a job may take. Anything not listed is rejected, so a bug or a
- * stale message can never move a finished job back into play.
+ * Every transition a worker-driven job may take. Anything not listed is rejected, so a bug or
+ * a stale message can never move a finished job back into play.
  */
-const ALLOWED: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+const WORKER_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   queued: ['processing', 'cancelled', 'failed'],
   delayed: ['delayed', 'processing', 'cancelled', 'failed'],
   // processing → processing is a reclaim after the previous worker's lease expired.
@@ -15,8 +22,26 @@ const ALLOWED: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   failed: ['queued'],
   completed: [],
   cancelled: [],
-  pending: ['pending', 'processing', 'done', 'failed'],
+  pending: [],
   done: [],
+};
+
+/** An external system reports its job's progress; it may report the same status again, or go back to pending. */
+const EXTERNAL_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  pending: ['pending', 'processing', 'done', 'failed'],
+  processing: ['pending', 'processing', 'done', 'failed'],
+  done: [],
+  failed: [],
+  queued: [],
+  delayed: [],
+  retrying: [],
+  completed: [],
+  cancelled: [],
+};
+
+const TRANSITIONS: Record<JobKind, Readonly<Record<JobStatus, readonly JobStatus[]>>> = {
+  worker: WORKER_TRANSITIONS,
+  external: EXTERNAL_TRANSITIONS,
 };
 
 /** Finished jobs stay readable this long, then DynamoDB's TTL removes them. */
@@ -25,12 +50,12 @@ export const FINISHED_JOB_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 /** How many history entries a job keeps; the oldest are dropped first. */
 export const HISTORY_LIMIT = 50;
 
-export function canTransition(from: JobStatus, to: JobStatus): boolean {
-  return ALLOWED[from].includes(to);
+export function canTransition(from: JobStatus, to: JobStatus, kind: JobKind = 'worker'): boolean {
+  return TRANSITIONS[kind][from].includes(to);
 }
 
-export function assertTransition(from: JobStatus, to: JobStatus): void {
-  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+export function assertTransition(from: JobStatus, to: JobStatus, kind: JobKind = 'worker'): void {
+  if (!canTransition(from, to, kind)) throw new IllegalTransitionError(from, to);
 }
 
 export type JobChanges = Partial<
@@ -56,7 +81,7 @@ const STAGE_FIELDS = ['leaseUntil', 'nextAttemptAt'] as const;
  * appended. The caller persists it conditionally on the version it read.
  */
 export function transition(job: Job, to: JobStatus, now: Date, changes: JobChanges = {}): Job {
-  assertTransition(job.status, to);
+  assertTransition(job.status, to, kindOf(job));
   const next: Job = { ...job };
   for (const field of STAGE_FIELDS) delete next[field];
   Object.assign(next, changes);

@@ -68,8 +68,18 @@ export function maxReceiveCount(config: JobTypeConfig): number {
 /** Throws when a configuration would break an AWS limit or a lifecycle guarantee. */
 export function assertValidJobTypeConfig(type: JobType, config: JobTypeConfig): void {
   const problems: string[] = [];
-  if (!Number.isInteger(config.maxAttempts) || config.maxAttempts < 1) problems.push('maxAttempts must be ≥ 1');
+  const integers = ['maxAttempts', 'batchSize', 'maxBatchingWindowSeconds', 'maxConcurrency', 'timeoutSeconds'] as const;
+  for (const field of integers) {
+    if (!Number.isInteger(config[field])) problems.push(`${field} must be a whole number`);
+  }
+  if (!Number.isFinite(config.backoff.baseMs) || !Number.isFinite(config.backoff.capMs)) {
+    problems.push('backoff.baseMs and backoff.capMs must be numbers');
+  }
+  if (config.maxAttempts < 1) problems.push('maxAttempts must be ≥ 1');
   if (config.backoff.baseMs <= 0) problems.push('backoff.baseMs must be > 0');
+  if (config.maxBatchingWindowSeconds < 0 || config.maxBatchingWindowSeconds > 300) {
+    problems.push('maxBatchingWindowSeconds must be 0–300');
+  }
   if (config.backoff.capMs < config.backoff.baseMs) problems.push('backoff.capMs must be ≥ backoff.baseMs');
   if (config.backoff.capMs > MAX_BACKOFF_MS) problems.push('backoff.capMs must be ≤ 12 h');
   if (config.batchSize < 1 || config.batchSize > 10_000) problems.push('batchSize must be 1–10000');

@@ -1,0 +1,84 @@
+import { JobConflictError } from '../errors/job-conflict-error';
+import type { Job, JobType } from '../job';
+import { transition } from '../job-state-machine';
+import type { DeadLetter, DeadLetterQueue } from '../ports/dead-letter-queue';
+import type { JobLog } from '../ports/job-log';
+import type { JobQueue } from '../ports/job-queue';
+import type { JobsRepository } from '../ports/jobs-repository';
+import { DEAD_LETTER_HOLD_SECONDS, jobIdOfDeadLetter } from './dead-letters';
+
+export interface RedriveDeps {
+  repository: JobsRepository;
+  queue: JobQueue;
+  log: JobLog;
+  clock: () => Date;
+}
+
+export interface RedriveResult {
+  /** Jobs reset to queued and sent back to their queue. */
+  moved: number;
+  /** Dead letters removed because their job had already moved on (completed, cancelled, running). */
+  discarded: number;
+  /** Dead letters left in the DLQ: unreadable, or about a job that no longer exists. */
+  skipped: number;
+}
+
+/** Most dead letters one redrive moves, so a request stays well inside the API's timeout. */
+const MAX_LETTERS_PER_REDRIVE = 200;
+
+/**
+ * Moves a type's dead letters back to its queue: receive → reset the job to `queued` with fresh
+ * attempts (conditionally) → send → delete. A crash between steps is safe to repeat: a job found
+ * already `queued` with its letter still in the DLQ is sent again, and duplicate messages are
+ * harmless to the consumer.
+ */
+export async function redriveDeadLetters(
+  deps: RedriveDeps,
+  type: JobType,
+  deadLetters: DeadLetterQueue,
+): Promise<RedriveResult> {
+  const result: RedriveResult = { moved: 0, discarded: 0, skipped: 0 };
+  const unmovable: DeadLetter[] = [];
+  try {
+    let handled = 0;
+    while (handled < MAX_LETTERS_PER_REDRIVE) {
+      const letters = await deadLetters.receive(10, DEAD_LETTER_HOLD_SECONDS);
+      if (letters.length === 0) break;
+      handled += letters.length;
+      for (const letter of letters) {
+        const outcome = await redriveOne(deps, type, letter);
+        result[outcome]++;
+        if (outcome === 'skipped') unmovable.push(letter);
+        else await deadLetters.delete(letter);
+      }
+    }
+  } finally {
+    await deadLetters.release(unmovable);
+  }
+  deps.log.info('Dead letters redriven', { type, ...result });
+  return result;
+}
+
+async function redriveOne(deps: RedriveDeps, type: JobType, letter: DeadLetter): Promise<keyof RedriveResult> {
+  const jobId = jobIdOfDeadLetter(letter.body);
+  if (!jobId) return 'skipped';
+  let job: Job | undefined = await deps.repository.get(jobId);
+  for (let round = 0; round < 5; round++) {
+    if (!job) return 'skipped';
+    if (job.status === 'queued') break;
+    if (job.status !== 'failed') return 'discarded';
+    try {
+      job = await deps.repository.save(
+        job,
+        transition(job, 'queued', deps.clock(), { attempts: 0, deadLettered: undefined, error: undefined }),
+      );
+      deps.log.info('Job redriven', { jobId, type, attempt: 0 });
+      break;
+    } catch (error) {
+      if (!(error instanceof JobConflictError)) throw error;
+      job = error.current ?? (await deps.repository.get(jobId));
+    }
+  }
+  await deps.queue.enqueue({ jobId, type }, 0);
+  return 'moved';
+}
