@@ -9,6 +9,7 @@ import {
   type JobTypeConfig,
   type JobTypeConfigs,
 } from '../src/jobs/job-type-config';
+import { DeadLetterRecorder } from './constructs/dead-letter-recorder';
 import { JobQueue } from './constructs/job-queue';
 import { JobWorker } from './constructs/job-worker';
 import { JobsApi } from './constructs/jobs-api';
@@ -51,11 +52,13 @@ export class JobsStack extends Stack {
     const configs = resolveJobTypeConfigs(props.jobTypes);
     const configsJson = JSON.stringify(configs);
 
-    const { table } = new JobsTable(this, 'Jobs', { removalPolicy });
+    const { table, idempotencyTable } = new JobsTable(this, 'Jobs', { removalPolicy });
     const queues = {} as Record<JobType, Queue>;
+    const deadLetterQueues = {} as Record<JobType, Queue>;
     for (const type of JOB_TYPES) {
       const jobQueue = new JobQueue(this, `${upperFirst(type)}Jobs`, { config: configs[type], removalPolicy });
       queues[type] = jobQueue.queue;
+      deadLetterQueues[type] = jobQueue.deadLetterQueue;
       new JobWorker(this, `${upperFirst(type)}Worker`, {
         type,
         config: configs[type],
@@ -68,9 +71,12 @@ export class JobsStack extends Stack {
       new CfnOutput(this, `${upperFirst(type)}QueueUrl`, { value: jobQueue.queue.queueUrl });
       new CfnOutput(this, `${upperFirst(type)}DeadLetterQueueUrl`, { value: jobQueue.deadLetterQueue.queueUrl });
     }
+    new DeadLetterRecorder(this, 'DeadLetterRecorder', { table, deadLetterQueues, logRetention, removalPolicy });
     const api = new JobsApi(this, 'Api', {
       table,
+      idempotencyTable,
       queues,
+      deadLetterQueues,
       configsJson,
       stageName: props.stageName ?? 'prod',
       logRetention,

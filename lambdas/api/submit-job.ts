@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
@@ -24,6 +29,27 @@ const deps: SubmitJobDeps = {
   newId: () => randomUUID(),
 };
 
+/**
+ * `Idempotency-Key` makes a submission safe to retry: for 24 h the same key returns the job it
+ * created (200, marked Idempotent-Replayed), the same key with a different body or path is a 422,
+ * and a concurrent duplicate is a 409. A failed submission releases its key.
+ */
+const idempotency = makeHandlerIdempotent({
+  persistenceStore: new DynamoDBPersistenceLayer({
+    tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+    awsSdkV3Client: new DynamoDBClient({}),
+  }),
+  config: new IdempotencyConfig({
+    eventKeyJmesPath: 'headers."idempotency-key"',
+    payloadValidationJmesPath: '[resource, body]',
+    expiresAfterSeconds: 24 * 60 * 60,
+    responseHook: (response) => {
+      const replayed = response as unknown as APIGatewayProxyResult;
+      return { ...replayed, statusCode: 200, headers: { ...replayed.headers, 'Idempotent-Replayed': 'true' } } as unknown as typeof response;
+    },
+  }),
+});
+
 /** The type is the last segment of `/jobs/email`; an unknown `POST /jobs/{id}` lands here too, to be refused with a 404. */
 function jobTypeOf(event: APIGatewayProxyEvent): string {
   return event.pathParameters?.id ?? event.resource.split('/').pop() ?? '';
@@ -41,6 +67,8 @@ async function submit(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(httpHeaderNormalizer())
   .use(problemDetails(jobLog))
   .use(injectLambdaContext(logger))
+  .use(idempotency)
   .handler(submit);

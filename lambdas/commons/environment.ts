@@ -26,3 +26,15 @@ export function readQueueUrls(): Record<JobType, string> {
     string
   >;
 }
+
+/** `EMAIL_DLQ_URL`, `SMS_DLQ_URL`, … */
+export function deadLetterQueueUrlVariable(type: JobType): string {
+  return `${type.toUpperCase()}_DLQ_URL`;
+}
+
+export function readDeadLetterQueueUrls(): Record<JobType, string> {
+  return Object.fromEntries(JOB_TYPES.map((type) => [type, requireEnv(deadLetterQueueUrlVariable(type))])) as Record<
+    JobType,
+    string
+  >;
+}

@@ -1,3 +1,8 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyPersistenceLayerError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
@@ -31,6 +36,29 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
       },
       { 'Retry-After': String(error.retryAfterSeconds) },
     );
+  }
+  if (error instanceof IdempotencyValidationError) {
+    return problemResponse({
+      type: problemType('idempotency-key-reused'),
+      title: 'Idempotency key reused',
+      status: 422,
+      detail: 'This Idempotency-Key was already used with a different request; use a new key for a new job',
+      errors: [{ field: 'Idempotency-Key', message: 'was used with a different body or path' }],
+    });
+  }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return problemResponse(
+      {
+        type: problemType('idempotency-key-in-progress'),
+        title: 'Request in progress',
+        status: 409,
+        detail: 'A request with this Idempotency-Key is still being processed; retry shortly',
+      },
+      { 'Retry-After': '1' },
+    );
+  }
+  if (error instanceof IdempotencyPersistenceLayerError) {
+    return toProblemResponse(new DependencyUnavailableError('DynamoDB (idempotency)', 1, { cause: error }), log);
   }
   if (error instanceof JobAlreadyExistsError) {
     return problemResponse({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message });

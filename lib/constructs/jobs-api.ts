@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -9,7 +9,9 @@ import { JobFunction } from './job-function';
 
 export interface JobsApiProps {
   table: Table;
+  idempotencyTable: Table;
   queues: Record<JobType, Queue>;
+  deadLetterQueues: Record<JobType, Queue>;
   configsJson: string;
   stageName: string;
   logRetention: RetentionDays;
@@ -24,6 +26,12 @@ export class JobsApi extends Construct {
     super(scope, id);
     const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
     const tableEnv = { JOBS_TABLE_NAME: props.table.tableName };
+    const queueEnv = Object.fromEntries(
+      JOB_TYPES.map((type) => [`${type.toUpperCase()}_QUEUE_URL`, props.queues[type].queueUrl]),
+    );
+    const deadLetterQueueEnv = Object.fromEntries(
+      JOB_TYPES.map((type) => [`${type.toUpperCase()}_DLQ_URL`, props.deadLetterQueues[type].queueUrl]),
+    );
 
     const submitJob = new JobFunction(this, 'SubmitJob', {
       ...common,
@@ -31,11 +39,13 @@ export class JobsApi extends Construct {
       description: 'Validates a job, stores it and sends it to its type queue',
       environment: {
         ...tableEnv,
+        ...queueEnv,
         JOB_TYPE_CONFIGS: props.configsJson,
-        ...Object.fromEntries(JOB_TYPES.map((type) => [`${type.toUpperCase()}_QUEUE_URL`, props.queues[type].queueUrl])),
+        IDEMPOTENCY_TABLE_NAME: props.idempotencyTable.tableName,
       },
     });
     props.table.grantWriteData(submitJob);
+    props.idempotencyTable.grantReadWriteData(submitJob);
     for (const type of JOB_TYPES) props.queues[type].grantSendMessages(submitJob);
 
     const getJob = new JobFunction(this, 'GetJob', {
@@ -51,6 +61,25 @@ export class JobsApi extends Construct {
       environment: tableEnv,
     });
     for (const reader of [getJob, getJobStatus]) props.table.grantReadData(reader);
+    const cancelJob = new JobFunction(this, 'CancelJob', {
+      ...common,
+      entry: 'lambdas/api/cancel-job.ts',
+      description: 'Cancels a job that has not started',
+      environment: tableEnv,
+    });
+    props.table.grantReadWriteData(cancelJob);
+    const redriveQueue = new JobFunction(this, 'RedriveQueue', {
+      ...common,
+      entry: 'lambdas/api/redrive-queue.ts',
+      description: "Moves a job type's dead letters back to its queue",
+      timeout: Duration.seconds(28),
+      environment: { ...tableEnv, ...queueEnv, ...deadLetterQueueEnv },
+    });
+    props.table.grantReadWriteData(redriveQueue);
+    for (const type of JOB_TYPES) {
+      props.queues[type].grantSendMessages(redriveQueue);
+      props.deadLetterQueues[type].grantConsumeMessages(redriveQueue);
+    }
     const health = new JobFunction(this, 'Health', {
       ...common,
       entry: 'lambdas/api/health.ts',
@@ -86,6 +115,12 @@ export class JobsApi extends Construct {
     job.addMethod('GET', new LambdaIntegration(getJob));
     // POST /jobs/<unknown type> reaches the submit function, which refuses it with a clear 404.
     job.addMethod('POST', submit);
+    job.addMethod('DELETE', new LambdaIntegration(cancelJob));
     job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus));
+    root
+      .addResource('queues')
+      .addResource('{type}')
+      .addResource('redrive')
+      .addMethod('POST', new LambdaIntegration(redriveQueue));
   }
 }

@@ -12,6 +12,8 @@ export interface JobsTableProps {
  */
 export class JobsTable extends Construct {
   readonly table: Table;
+  /** Powertools idempotency records for `Idempotency-Key` submissions, expired by TTL after 24 h. */
+  readonly idempotencyTable: Table;
 
   constructor(scope: Construct, id: string, props: JobsTableProps) {
     super(scope, id);
@@ -22,6 +24,13 @@ export class JobsTable extends Construct {
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy,
+    });
+    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
     });
   }
 }

@@ -1,0 +1,29 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { createDocumentClient } from '../../src/aws/aws-clients';
+import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { maskJob } from '../../src/jobs/mask-job';
+import { cancelJob, type CancelJobDeps } from '../../src/jobs/use-cases/cancel-job';
+import { requireEnv } from '../commons/environment';
+import { jobLog, logger } from '../commons/powertools';
+import { jobIdOf } from '../http/find-job';
+import { jsonResponse } from '../http/json-response';
+import { problemDetails } from '../http/problem-details';
+
+const deps: CancelJobDeps = {
+  repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
+  log: jobLog,
+  clock: () => new Date(),
+};
+
+/** `DELETE /jobs/{id}`: cancels a job that has not started; 409 once it runs or has finished. */
+async function cancel(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const job = await cancelJob(deps, jobIdOf(event));
+  return jsonResponse(200, maskJob(job), { ETag: `"${job.version}"` });
+}
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(problemDetails(jobLog))
+  .use(injectLambdaContext(logger))
+  .handler(cancel);

@@ -1,0 +1,32 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
+import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
+import { JOB_TYPES } from '../../src/jobs/job';
+import { recordDeadLetters, type RecordDeadLettersDeps } from '../../src/jobs/use-cases/record-dead-letters';
+import { readDeadLetterQueueUrls, requireEnv } from '../commons/environment';
+import { jobLog, logger } from '../commons/powertools';
+
+const sqs = createSqsClient();
+const deadLetterQueueUrls = readDeadLetterQueueUrls();
+const deps: RecordDeadLettersDeps = {
+  repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
+  log: jobLog,
+  clock: () => new Date(),
+};
+
+/**
+ * Runs every minute: marks jobs whose messages reached a DLQ as failed and dead-lettered, leaving
+ * the messages where they are (a Lambda event source would delete them).
+ */
+async function recordAll(): Promise<Record<string, { seen: number; recorded: number }>> {
+  const results: Record<string, { seen: number; recorded: number }> = {};
+  for (const type of JOB_TYPES) {
+    results[type] = await recordDeadLetters(deps, new SqsDeadLetterQueue(sqs, deadLetterQueueUrls[type]));
+  }
+  logger.info('Dead letters recorded', { results });
+  return results;
+}
+
+export const handler = middy().use(injectLambdaContext(logger)).handler(recordAll);
