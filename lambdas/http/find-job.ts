@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
 import type { Job } from '../../src/jobs/job';
 import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
 import { HttpProblemError } from './problem';
@@ -19,6 +20,6 @@ export function jobIdOf(event: APIGatewayProxyEvent): string {
 export async function findJobOr404(repository: JobsRepository, event: APIGatewayProxyEvent): Promise<Job> {
   const id = jobIdOf(event);
   const job = await repository.get(id);
-  if (!job) throw new HttpProblemError(404, 'job-not-found', 'Job not found', `There is no job ${id}`);
+  if (!job) throw new JobNotFoundError(id);
   return job;
 }

@@ -9,6 +9,7 @@ import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-una
 import { IllegalTransitionError } from '../../src/jobs/errors/illegal-transition-error';
 import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
 import { JobConflictError } from '../../src/jobs/errors/job-conflict-error';
+import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
 import type { JobLog } from '../../src/jobs/ports/job-log';
 import { HttpProblemError, problemResponse, problemType } from './problem';
@@ -59,6 +60,9 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
   }
   if (error instanceof IdempotencyPersistenceLayerError) {
     return toProblemResponse(new DependencyUnavailableError('DynamoDB (idempotency)', 1, { cause: error }), log);
+  }
+  if (error instanceof JobNotFoundError) {
+    return problemResponse({ type: problemType('job-not-found'), title: 'Job not found', status: 404, detail: error.message });
   }
   if (error instanceof JobAlreadyExistsError) {
     return problemResponse({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message });

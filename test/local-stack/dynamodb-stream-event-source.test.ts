@@ -1,0 +1,124 @@
+/** Retry rules of the DynamoDB stream mapping, with a scripted stream and function (no emulators). */
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type DynamoDBStreamsClient,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import {
+  DynamoDbStreamEventSource,
+  type DynamoDbStreamEventSourceOptions,
+} from '../../src/local-stack/dynamodb-stream-event-source';
+import type { LocalFunction } from '../../src/local-stack/lambda-function';
+import { eventually } from './helpers';
+
+/** A one-shard stream holding records with sequence numbers 1…6. */
+function scriptedStream(): DynamoDBStreamsClient {
+  let delivered = false;
+  const send = async (command: unknown) => {
+    if (command instanceof DescribeStreamCommand) return { StreamDescription: { Shards: [{ ShardId: 'shard-1' }] } };
+    if (command instanceof GetShardIteratorCommand) return { ShardIterator: 'iterator-0' };
+    if (command instanceof GetRecordsCommand) {
+      const records = delivered
+        ? []
+        : [1, 2, 3, 4, 5, 6].map((n) => ({
+            eventID: `e${n}`,
+            eventName: 'INSERT',
+            dynamodb: {
+              SequenceNumber: String(n),
+              Keys: { id: { S: `id-${n}` } },
+              ApproximateCreationDateTime: new Date(),
+              StreamViewType: 'KEYS_ONLY',
+            },
+          }));
+      delivered = true;
+      return { Records: records, NextShardIterator: 'iterator-1' };
+    }
+    throw new Error(`unexpected ${String(command)}`);
+  };
+  return { send } as unknown as DynamoDBStreamsClient;
+}
+
+/** Runs a mapping whose function answers with respond(batch, call); returns the sequence numbers of each call. */
+async function run(
+  options: Partial<DynamoDbStreamEventSourceOptions>,
+  respond: (sequenceNumbers: string[], call: number) => unknown,
+  expectedCalls: number,
+) {
+  const calls: string[][] = [];
+  const fn = {
+    logicalId: 'Fn',
+    invoke: async (event: DynamoDBStreamEvent) => {
+      const sequenceNumbers = event.Records.map((r) => r.dynamodb!.SequenceNumber!);
+      calls.push(sequenceNumbers);
+      return respond(sequenceNumbers, calls.length);
+    },
+  } as unknown as LocalFunction;
+  const source = new DynamoDbStreamEventSource({
+    client: scriptedStream(),
+    streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/T/stream/x',
+    tableName: 'T',
+    fn,
+    region: 'us-east-1',
+    batchSize: 10,
+    startingPosition: 'TRIM_HORIZON',
+    maximumBatchingWindowSeconds: 0,
+    maximumRetryAttempts: -1,
+    reportBatchItemFailures: false,
+    pollIntervalMs: 10,
+    log: () => {},
+    ...options,
+  });
+  await source.start();
+  try {
+    await eventually(async () => calls.length >= expectedCalls, 10_000, `${expectedCalls} invocations`);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // no further invocations expected
+  } finally {
+    await source.stop();
+  }
+  return calls;
+}
+
+it('retries from the first reported failure with ReportBatchItemFailures', async () => {
+  const calls = await run(
+    { reportBatchItemFailures: true },
+    (_, call) =>
+      call === 1
+        ? { batchItemFailures: [{ itemIdentifier: '5' }, { itemIdentifier: '4' }] }
+        : { batchItemFailures: [] },
+    2,
+  );
+  expect(calls).toEqual([
+    ['1', '2', '3', '4', '5', '6'],
+    ['4', '5', '6'],
+  ]);
+});
+
+it('retries a failed batch whole, then skips it after MaximumRetryAttempts, keeping order', async () => {
+  const calls = await run(
+    { batchSize: 3, maximumRetryAttempts: 1 },
+    (sequenceNumbers) => {
+      if (sequenceNumbers.includes('1')) throw new Error('poison');
+      return null;
+    },
+    3,
+  );
+  expect(calls).toEqual([
+    ['1', '2', '3'],
+    ['1', '2', '3'],
+    ['4', '5', '6'],
+  ]);
+});
+
+it('treats an unknown itemIdentifier as a failure of the whole batch', async () => {
+  const calls = await run(
+    { reportBatchItemFailures: true },
+    (_, call) => (call === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-in-batch' }] } : null),
+    2,
+  );
+  expect(calls).toEqual([
+    ['1', '2', '3', '4', '5', '6'],
+    ['1', '2', '3', '4', '5', '6'],
+  ]);
+});

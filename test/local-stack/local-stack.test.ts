@@ -1,0 +1,324 @@
+/**
+ * The embedded local stack against the real emulators, driven by the fixture CDK app in
+ * test/fixtures/local-stack-app (synthesized once in beforeAll).
+ */
+import path from 'node:path';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, DynamoDBRecord, SQSRecord } from 'aws-lambda';
+import { createDynamoDbClient, createSqsClient } from '../../src/local-stack/aws-clients';
+import { LambdaTimeoutError, startLocalStack, type LocalStack } from '../../src/local-stack';
+import { byPrefix, descendantPids, eventually, isAlive } from './helpers';
+
+const appDir = path.resolve('test/fixtures/local-stack-app');
+const API_KEY = 'fixture-key';
+
+let stack: LocalStack;
+const logLines: string[] = [];
+let db: DynamoDBDocumentClient;
+let sqs: ReturnType<typeof createSqsClient>;
+/** Processes that were running before the stack started (e.g. jest's global local stack). */
+let earlierChildren: Set<number>;
+
+beforeAll(async () => {
+  earlierChildren = new Set(descendantPids());
+  stack = await startLocalStack({
+    appDir,
+    port: 0,
+    apiKeys: [API_KEY],
+    log: (line) => logLines.push(line),
+    streamPollIntervalMs: 100,
+  });
+  db = DynamoDBDocumentClient.from(createDynamoDbClient(stack.emulators));
+  sqs = createSqsClient(stack.emulators);
+}, 90_000);
+
+afterAll(async () => {
+  db?.destroy();
+  sqs?.destroy();
+  await stack?.stop();
+});
+
+const get = (p: string, init?: RequestInit) => fetch(`${stack.url}${p}`, init);
+
+describe('provisioning from the template', () => {
+  it('creates the table with its GSI, stream and TTL', async () => {
+    const items = byPrefix(stack.tables, 'ItemsTable');
+    const { Table } = await db.send(new DescribeTableCommand({ TableName: items.tableName }));
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.IndexStatus])).toEqual([['byStatus', 'ACTIVE']]);
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(items.streamArn).toBe(Table?.LatestStreamArn);
+    const { TimeToLiveDescription } = await db.send(new DescribeTimeToLiveCommand({ TableName: items.tableName }));
+    expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    // An explicit TableName is used as is.
+    expect(byPrefix(stack.tables, 'ObservationsTable').tableName).toBe('fixture-observations');
+  });
+
+  it('creates the queue with its delay, visibility timeout and redrive policy to the DLQ', async () => {
+    const work = byPrefix(stack.queues, 'WorkQueue');
+    const dlq = byPrefix(stack.queues, 'WorkDlq');
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: work.queueUrl, AttributeNames: ['All'] }),
+    );
+    expect(Attributes).toMatchObject({ VisibilityTimeout: '2', DelaySeconds: '1', QueueArn: work.queueArn });
+    expect(JSON.parse(Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: 2 });
+  });
+
+  it('reports one line per resource, then the URL', () => {
+    expect(logLines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^table +ItemsTable\w+ \+ stream \(NEW_AND_OLD_IMAGES\)$/),
+        expect.stringMatching(/^queue +WorkQueue\w+ \(visibility 2 s, DLQ WorkDlq\w+ after 2 receives\)$/),
+        expect.stringMatching(/^function +LocalStackFixture-SlowFunction\w+ \(index\.slow, timeout 1 s, 256 MB\)$/),
+        expect.stringMatching(/^route +POST +\/items\/\{id\} → LocalStackFixture-ApiFunction\w+ 🔑$/),
+        expect.stringMatching(
+          /^mapping +WorkQueue\w+ → LocalStackFixture-SqsWorkerFunction\w+ \(batch 5, max concurrency 2, partial batch failures\)$/,
+        ),
+      ]),
+    );
+    expect(logLines.at(-1)).toBe(`Local stack ready at ${stack.url}`);
+  });
+});
+
+describe('REST API', () => {
+  it('routes {param} paths and builds the proxy event', async () => {
+    const response = await get('/items/abc%20d?x=1&x=2&y=z', { headers: { 'X-Custom': 'hello' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-handler')).toBe('api');
+    expect(response.headers.get('x-multi')).toBe('a, b');
+    const { event, env } = (await response.json()) as { event: APIGatewayProxyEvent; env: Record<string, unknown> };
+    expect(event).toMatchObject({
+      resource: '/items/{id}',
+      path: '/items/abc%20d',
+      httpMethod: 'GET',
+      pathParameters: { id: 'abc d' },
+      queryStringParameters: { x: '2', y: 'z' },
+      multiValueQueryStringParameters: { x: ['1', '2'], y: ['z'] },
+      stageVariables: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { stage: 'test', resourcePath: '/items/{id}', httpMethod: 'GET', accountId: '000000000000' },
+    });
+    expect(event.headers['X-Custom']).toBe('hello');
+    expect(event.multiValueHeaders['X-Custom']).toEqual(['hello']);
+    expect(typeof event.requestContext.requestId).toBe('string');
+    expect(event.requestContext.identity.sourceIp).toMatch(/127\.0\.0\.1|::1/);
+    // Environment variables are the template's, resolved; Powertools' tracer must see no AWS_EXECUTION_ENV.
+    expect(env).toEqual({ ITEMS_TABLE: byPrefix(stack.tables, 'ItemsTable').tableName, AWS_EXECUTION_ENV: null });
+  });
+
+  it('prefers static path parts over {param}, and matches {proxy+} and ANY', async () => {
+    const special = (await (await get('/items/special')).json()) as {
+      event: { resource: string; pathParameters: unknown };
+    };
+    expect(special.event).toMatchObject({ resource: '/items/special', pathParameters: null });
+    const files = (await (await get('/files/a/b/c.txt', { method: 'DELETE' })).json()) as {
+      event: Record<string, unknown>;
+    };
+    expect(files.event).toMatchObject({
+      resource: '/files/{proxy+}',
+      httpMethod: 'DELETE',
+      pathParameters: { proxy: 'a/b/c.txt' },
+    });
+  });
+
+  it('runs inline (ZipFile) functions', async () => {
+    const response = await get('/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, fn: expect.stringMatching(/^LocalStackFixture-HealthFunction/) });
+  });
+
+  it('answers unknown paths and methods like API Gateway, with the template gateway response headers', async () => {
+    for (const [p, method] of [
+      ['/nope', 'GET'],
+      ['/items/abc', 'DELETE'],
+      ['/', 'GET'],
+    ] as const) {
+      const response = await get(p, { method });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toEqual({ message: 'Missing Authentication Token' });
+      expect(response.headers.get('access-control-allow-origin')).toBe('*'); // from the DEFAULT_4XX GatewayResponse
+    }
+  });
+
+  it('requires a valid x-api-key where ApiKeyRequired, and the handler reaches DynamoDB', async () => {
+    const post = (headers: Record<string, string>) =>
+      get('/items/created-1', {
+        method: 'POST',
+        body: '{"a":1}',
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+    for (const headers of [{}, { 'x-api-key': 'wrong' }] as Record<string, string>[]) {
+      const denied = await post(headers);
+      expect(denied.status).toBe(403);
+      expect(await denied.json()).toEqual({ message: 'Forbidden' });
+    }
+    const created = await post({ 'x-api-key': API_KEY });
+    expect(created.status).toBe(201);
+    const { Item } = await db.send(
+      new GetCommand({ TableName: byPrefix(stack.tables, 'ItemsTable').tableName, Key: { id: 'created-1' } }),
+    );
+    expect(Item).toEqual({ id: 'created-1', status: 'new', body: '{"a":1}' });
+  });
+
+  it('answers OPTIONS from the MOCK integration (CORS preflight)', async () => {
+    const response = await get('/items/abc', { method: 'OPTIONS' });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET,POST');
+  });
+
+  it('rejects bodies over 10 MB with 413 and survives aborted requests', async () => {
+    const tooLarge = await get('/items/abc', {
+      method: 'POST',
+      body: Buffer.alloc(10 * 1024 * 1024 + 1),
+      headers: { 'x-api-key': API_KEY },
+    });
+    expect(tooLarge.status).toBe(413);
+    const aborted = get('/slow', { signal: AbortSignal.timeout(100) });
+    await expect(aborted).rejects.toThrow();
+    expect((await get('/health')).status).toBe(200);
+  });
+});
+
+describe('function timeouts', () => {
+  it('treats an invocation past the Timeout as failed, directly and through the API', async () => {
+    const slowId = Object.keys(stack.functions).find((id) => id.startsWith('SlowFunction'))!;
+    await expect(stack.invoke(slowId, {})).rejects.toBeInstanceOf(LambdaTimeoutError);
+    const viaApi = await get('/slow');
+    expect(viaApi.status).toBe(502);
+    expect(await viaApi.json()).toEqual({ message: 'Internal server error' });
+    // An integration timeout shorter than the function's answers 504 first.
+    const viaShortIntegration = await get('/slow-integration');
+    expect(viaShortIntegration.status).toBe(504);
+    expect(await viaShortIntegration.json()).toEqual({ message: 'Endpoint request timed out' });
+  });
+});
+
+describe('SQS event source mapping', () => {
+  it('deletes only succeeded messages, retries the failed one into the DLQ, and never exceeds MaximumConcurrency', async () => {
+    const work = byPrefix(stack.queues, 'WorkQueue');
+    const dlq = byPrefix(stack.queues, 'WorkDlq');
+    const bodies = [...Array.from({ length: 14 }, (_, i) => `ok-${i}`), 'fail-1'];
+    for (let i = 0; i < bodies.length; i += 10) {
+      const entries = bodies.slice(i, i + 10).map((body, index) => ({ Id: String(index), MessageBody: body }));
+      await sqs.send(new SendMessageBatchCommand({ QueueUrl: work.queueUrl, Entries: entries }));
+    }
+    const observed = async () =>
+      (
+        await db.send(
+          new QueryCommand({
+            TableName: 'fixture-observations',
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'sqs' },
+          }),
+        )
+      ).Items ?? [];
+
+    // The failed message comes back after the visibility timeout, with ApproximateReceiveCount 2 …
+    await eventually(
+      async () => (await observed()).some((item) => item.sk === 'fail-1#2'),
+      20_000,
+      'the second delivery of fail-1',
+    );
+    // … and after its second failure (maxReceiveCount 2) it lands in the DLQ.
+    const dead = await eventually(
+      async () => {
+        const { Messages } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: dlq.queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+        );
+        return Messages?.length ? Messages : undefined;
+      },
+      20_000,
+      'fail-1 in the DLQ',
+    );
+    expect(dead.map((m) => m.Body)).toEqual(['fail-1']);
+
+    const items = await observed();
+    const okDeliveries = items
+      .filter((item) => String(item.sk).startsWith('ok-'))
+      .map((item) => item.sk)
+      .sort();
+    expect(okDeliveries).toEqual(
+      bodies
+        .filter((b) => b.startsWith('ok-'))
+        .map((b) => `${b}#1`)
+        .sort(),
+    ); // each exactly once
+    expect(Math.max(...items.map((item) => Number(item.maxInFlight)))).toBeLessThanOrEqual(2);
+
+    const record = items.find((item) => item.sk === 'ok-0#1')!.record as SQSRecord;
+    expect(record).toMatchObject({
+      body: 'ok-0',
+      eventSource: 'aws:sqs',
+      eventSourceARN: work.queueArn,
+      awsRegion: 'us-east-1',
+      attributes: { ApproximateReceiveCount: '1' },
+    });
+    expect(record.attributes.SentTimestamp).toMatch(/^\d+$/);
+    expect(typeof record.md5OfBody).toBe('string');
+
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: work.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    expect(Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+  }, 45_000);
+});
+
+describe('DynamoDB stream event source mapping', () => {
+  it('delivers the records of a shard in order, in Lambda’s record shape', async () => {
+    const items = byPrefix(stack.tables, 'ItemsTable');
+    const ids = Array.from({ length: 12 }, (_, i) => `order-${String(i).padStart(2, '0')}`);
+    for (const id of ids)
+      await db.send(new PutItemCommand({ TableName: items.tableName, Item: { id: { S: id }, status: { S: 'new' } } }));
+
+    const batches = await eventually(
+      async () => {
+        const { Items = [] } = await db.send(
+          new QueryCommand({
+            TableName: 'fixture-observations',
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'stream' },
+          }),
+        );
+        const seen = Items.flatMap((item) => item.ids as string[]).filter((id) => id.startsWith('order-'));
+        return seen.length >= ids.length ? Items : undefined;
+      },
+      20_000,
+      'all stream records',
+    );
+    const seen = batches.flatMap((item) => item.ids as string[]).filter((id) => id.startsWith('order-'));
+    expect(seen).toEqual(ids);
+    expect(Math.max(...batches.map((b) => (b.ids as string[]).length))).toBeLessThanOrEqual(5); // BatchSize
+
+    const first = batches[0]!.first as DynamoDBRecord;
+    expect(first).toMatchObject({
+      eventName: 'INSERT',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      eventSourceARN: items.streamArn,
+      dynamodb: {
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+        Keys: { id: { S: expect.any(String) } },
+        NewImage: { id: { S: expect.any(String) } },
+      },
+    });
+    expect(typeof first.dynamodb?.ApproximateCreationDateTime).toBe('number');
+    expect(typeof first.dynamodb?.SequenceNumber).toBe('string');
+  }, 30_000);
+});
+
+describe('stop()', () => {
+  it('stops every child process it started, and is idempotent', async () => {
+    const children = descendantPids().filter((pid) => !earlierChildren.has(pid));
+    expect(children.length).toBeGreaterThanOrEqual(3); // fauxqs, the java guard, java
+    await Promise.all([stack.stop(), stack.stop()]);
+    await eventually(async () => children.every((pid) => !isAlive(pid)), 10_000, 'child processes to exit');
+    await expect(fetch(stack.url)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,40 @@
+import { IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
+import { toProblemResponse } from '../../lambdas/http/problem-details';
+import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
+import { IllegalTransitionError } from '../../src/jobs/errors/illegal-transition-error';
+import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
+import { ValidationError } from '../../src/jobs/errors/validation-error';
+
+const log = { info: () => {}, warn: () => {}, error: () => {} };
+const bodyOf = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
+
+describe('errors leave the API as RFC 9457 problems', () => {
+  test('overload from SQS or DynamoDB is a 503 with Retry-After, never a 500', () => {
+    const response = toProblemResponse(new DependencyUnavailableError('SQS', 5), log);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'Retry-After': '5', 'Content-Type': 'application/problem+json' });
+    expect(bodyOf(response)).toMatchObject({ status: 503, title: 'Service Unavailable' });
+  });
+
+  test('a validation error lists each invalid field with its message', () => {
+    const response = toProblemResponse(new ValidationError([{ field: 'phone', message: 'must be E.164' }]), log);
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ errors: [{ field: 'phone', message: 'must be E.164' }] });
+  });
+
+  test.each([
+    [new JobNotFoundError('x'), 404],
+    [new IllegalTransitionError('completed', 'cancelled'), 409],
+    [new IdempotencyValidationError('mismatch'), 422],
+  ])('%p is a %i', (error, status) => {
+    const response = toProblemResponse(error, log);
+    expect(response.statusCode).toBe(status);
+    expect(bodyOf(response)).toMatchObject({ status, type: expect.stringMatching(/^urn:serverless-jobs:problem:/) });
+  });
+
+  test('an unexpected error is a 500 that reveals nothing about it', () => {
+    const response = toProblemResponse(new Error('secret connection string'), log);
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret');
+  });
+});
