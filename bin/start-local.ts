@@ -1,0 +1,42 @@
+/**
+ * `npm start`: runs this CDK app locally (API, queues, tables, event source mappings) with
+ * no AWS account and no Docker. Options: PORT (default 3000), JOBS_API_KEY (default
+ * "local-dev-api-key"), --no-synth to reuse the existing cdk.out.
+ */
+import { startLocalStack } from '../src/local-stack';
+
+const DEFAULT_API_KEY = 'local-dev-api-key';
+
+const port = Number(process.env.PORT ?? 3000);
+const apiKey = process.env.JOBS_API_KEY ?? DEFAULT_API_KEY;
+const synth = !process.argv.includes('--no-synth');
+
+console.log(
+  synth
+    ? 'Synthesizing the CDK app and starting the emulators…'
+    : 'Starting the emulators (using the existing cdk.out)…',
+);
+const stack = await startLocalStack({ port, synth, apiKeys: [apiKey] });
+
+console.log('');
+console.log(
+  `API key (x-api-key header): ${apiKey}${process.env.JOBS_API_KEY ? '' : '  (default; set JOBS_API_KEY to choose another)'}`,
+);
+console.log(
+  `DynamoDB Local: ${stack.emulators.dynamodb}   e.g. aws dynamodb list-tables --endpoint-url ${stack.emulators.dynamodb}`,
+);
+console.log(`SQS (fauxqs):   ${stack.emulators.sqs}   e.g. aws sqs list-queues --endpoint-url ${stack.emulators.sqs}`);
+console.log(
+  `(AWS CLI: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.emulators.region}.) Ctrl+C stops everything.`,
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local stack…`);
+  await stack.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from './aws-clients';
+import { spawnManaged, type ManagedChild } from './child-process';
+import { findFreePort } from './free-port';
+
+const run = promisify(execFile);
+
+/** AWS's DynamoDB Local ships inside this npm package; we extract only its emulator/ folder (no 280-package install). */
+const EMULATOR_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
+const GUARD_SCRIPT = fileURLToPath(new URL('./guard.mjs', import.meta.url));
+const START_ATTEMPTS = 3;
+const READY_TIMEOUT_MS = 30_000;
+
+export interface RunningDynamoDbLocal {
+  endpoint: string;
+  process: ManagedChild;
+}
+
+export function dynamoDbLocalDir(): string {
+  return process.env.DYNAMODB_LOCAL_DIR ?? path.resolve('node_modules/.cache/dynamodb-local');
+}
+
+/** Downloads and extracts DynamoDB Local on first use; later runs reuse the extracted folder. */
+export async function ensureDynamoDbLocal(dir = dynamoDbLocalDir()): Promise<string> {
+  if (existsSync(path.join(dir, 'DynamoDBLocal.jar'))) return dir;
+  await mkdir(path.dirname(dir), { recursive: true });
+  // Work in a sibling temp folder and rename at the end, so a half-finished download is never used.
+  const work = await mkdtemp(`${dir}.download-`);
+  try {
+    await run('npm', ['pack', EMULATOR_PACKAGE, '--pack-destination', work, '--silent'], {
+      cwd: work,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const tarball = (await readdir(work)).find((name) => name.endsWith('.tgz'));
+    if (!tarball) throw new Error(`npm pack ${EMULATOR_PACKAGE} produced no tarball`);
+    await run('tar', ['-xzf', tarball, 'package/emulator'], { cwd: work });
+    if (!existsSync(dir)) await rename(path.join(work, 'package/emulator'), dir);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+async function assertJavaInstalled(): Promise<void> {
+  let versionText: string;
+  try {
+    versionText = (await run('java', ['-version'])).stderr;
+  } catch {
+    throw new Error(
+      'Java 17+ is required to run DynamoDB Local, but `java` was not found on PATH (Debian/Ubuntu: apt-get install openjdk-17-jre-headless).',
+    );
+  }
+  const major = Number(/version "(\d+)/.exec(versionText)?.[1] ?? 0);
+  if (major && major < 17) throw new Error(`Java 17+ is required to run DynamoDB Local; found Java ${major}.`);
+}
+
+/** Starts DynamoDB Local (in memory, one shared database) on a free port and waits until it answers. */
+export async function startDynamoDbLocal(region: string): Promise<RunningDynamoDbLocal> {
+  await assertJavaInstalled();
+  const dir = await ensureDynamoDbLocal();
+  let lastOutput = '';
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    const port = await findFreePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const child = spawnManaged(
+      process.execPath,
+      [
+        GUARD_SCRIPT,
+        'java',
+        '-Djava.library.path=./DynamoDBLocal_lib',
+        '-jar',
+        'DynamoDBLocal.jar',
+        '-inMemory',
+        '-sharedDb',
+        '-disableTelemetry',
+        '-port',
+        String(port),
+      ],
+      { cwd: dir },
+    );
+    if (await waitUntilAnswering(endpoint, region, child)) return { endpoint, process: child };
+    lastOutput = child.output();
+    await child.stop(); // most likely the port was taken between discovery and bind: try another one
+  }
+  throw new Error(`DynamoDB Local did not start after ${START_ATTEMPTS} attempts:\n${lastOutput}`);
+}
+
+async function waitUntilAnswering(endpoint: string, region: string, child: ManagedChild): Promise<boolean> {
+  const client = createDynamoDbClient({ dynamodb: endpoint, sqs: '', region });
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    while (!exited && Date.now() < deadline) {
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return true;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    return false;
+  } finally {
+    client.destroy();
+  }
+}

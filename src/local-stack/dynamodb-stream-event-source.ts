@@ -1,0 +1,251 @@
+import {
+  DescribeStreamCommand,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+  type DynamoDBStreamsClient,
+  type Shard,
+  type ShardIteratorType,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { LocalFunction } from './lambda-function';
+import { parseBatchItemFailures } from './batch-item-failures';
+import { sleep } from './sleep';
+
+export interface DynamoDbStreamEventSourceOptions {
+  client: DynamoDBStreamsClient;
+  streamArn: string;
+  tableName: string;
+  fn: LocalFunction;
+  region: string;
+  batchSize: number;
+  startingPosition: 'LATEST' | 'TRIM_HORIZON';
+  maximumBatchingWindowSeconds: number;
+  /** -1 = retry until the record expires (Lambda's default). */
+  maximumRetryAttempts: number;
+  reportBatchItemFailures: boolean;
+  /** How often an idle shard is polled; Lambda polls 4 times per second. */
+  pollIntervalMs: number;
+  log: (line: string) => void;
+}
+
+const SHARD_DISCOVERY_INTERVAL_MS = 5000;
+
+/**
+ * Lambda's DynamoDB Streams event source mapping: one sequential reader per shard, so the
+ * records of a shard reach the function in order; a failed batch is retried (from the first
+ * reported failure with ReportBatchItemFailures) before anything later is delivered.
+ */
+export class DynamoDbStreamEventSource {
+  private readonly abort = new AbortController();
+  private readonly readers = new Map<string, Promise<void>>();
+  private discovery?: Promise<void>;
+  private inFlight?: Promise<unknown>;
+
+  constructor(private readonly options: DynamoDbStreamEventSourceOptions) {}
+
+  /** Resolves once the shards that exist now have their iterators (so later writes are seen, even with LATEST). */
+  async start(): Promise<void> {
+    const shards = await this.describeShards();
+    const started = shards
+      .filter(
+        (shard) => this.options.startingPosition === 'TRIM_HORIZON' || !shard.SequenceNumberRange?.EndingSequenceNumber,
+      )
+      .map((shard) => this.startReader(shard, this.options.startingPosition));
+    await Promise.all(started);
+    for (const shard of shards)
+      if (!this.readers.has(shard.ShardId!)) this.readers.set(shard.ShardId!, Promise.resolve());
+    this.discovery = this.discoverShards();
+  }
+
+  async stop(graceMs = 2000): Promise<void> {
+    this.abort.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const everything = Promise.all(
+      [...this.readers.values(), this.discovery, this.inFlight].map((p) => p?.catch(() => {})),
+    );
+    await Promise.race([everything, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  private async describeShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let ExclusiveStartShardId: string | undefined;
+    do {
+      const { StreamDescription } = await this.options.client.send(
+        new DescribeStreamCommand({ StreamArn: this.options.streamArn, ExclusiveStartShardId }),
+        { abortSignal: this.abort.signal },
+      );
+      shards.push(...(StreamDescription?.Shards ?? []));
+      ExclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
+    } while (ExclusiveStartShardId);
+    return shards;
+  }
+
+  /** Shards roll over; new ones (children of the ones we read) are read from their beginning. */
+  private async discoverShards(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      await sleep(SHARD_DISCOVERY_INTERVAL_MS, signal);
+      if (signal.aborted) return;
+      try {
+        for (const shard of await this.describeShards()) {
+          if (!this.readers.has(shard.ShardId!)) await this.startReader(shard, 'TRIM_HORIZON');
+        }
+      } catch (error) {
+        if (!signal.aborted) this.options.log(`Stream of ${this.options.tableName}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private async startReader(shard: Shard, position: ShardIteratorType): Promise<void> {
+    const shardId = shard.ShardId!;
+    const iterator = await this.getIterator(shardId, position);
+    const parent = shard.ParentShardId ? this.readers.get(shard.ParentShardId) : undefined;
+    // Records of a child shard come after its parent's: finish the parent first.
+    this.readers.set(
+      shardId,
+      (parent ?? Promise.resolve()).then(() => this.readShard(shardId, iterator)),
+    );
+  }
+
+  private async getIterator(
+    shardId: string,
+    type: ShardIteratorType,
+    sequenceNumber?: string,
+  ): Promise<string | undefined> {
+    const { ShardIterator } = await this.options.client.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.options.streamArn,
+        ShardId: shardId,
+        ShardIteratorType: type,
+        SequenceNumber: sequenceNumber,
+      }),
+      { abortSignal: this.abort.signal },
+    );
+    return ShardIterator;
+  }
+
+  private async readShard(shardId: string, firstIterator: string | undefined): Promise<void> {
+    const { client, batchSize, pollIntervalMs, maximumBatchingWindowSeconds, log, tableName } = this.options;
+    const signal = this.abort.signal;
+    let iterator = firstIterator;
+    let lastFetchedSequence: string | undefined;
+    const pending: StreamRecord[] = []; // fetched, not yet processed successfully
+    let windowEnds: number | undefined;
+    while (!signal.aborted && (iterator || pending.length > 0)) {
+      try {
+        if (iterator && pending.length < batchSize) {
+          try {
+            const { Records = [], NextShardIterator } = await client.send(
+              new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
+              {
+                abortSignal: signal,
+              },
+            );
+            pending.push(...Records);
+            if (Records.length) lastFetchedSequence = Records.at(-1)!.dynamodb?.SequenceNumber;
+            iterator = NextShardIterator; // undefined: the shard is closed and fully read
+          } catch (error) {
+            if (!(error instanceof ExpiredIteratorException)) throw error;
+            // Iterators expire after 15 minutes: continue after the last record we saw.
+            iterator = lastFetchedSequence
+              ? await this.getIterator(shardId, 'AFTER_SEQUENCE_NUMBER', lastFetchedSequence)
+              : await this.getIterator(shardId, this.options.startingPosition);
+          }
+        }
+        if (pending.length === 0) {
+          await sleep(pollIntervalMs, signal);
+          continue;
+        }
+        windowEnds ??= Date.now() + maximumBatchingWindowSeconds * 1000;
+        if (pending.length < batchSize && Date.now() < windowEnds && iterator) {
+          await sleep(pollIntervalMs, signal);
+          continue;
+        }
+        windowEnds = undefined;
+        await this.deliver(pending, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        log(`Stream reader of ${tableName} (${shardId}): ${(error as Error).message}`);
+        await sleep(1000, signal);
+      }
+    }
+  }
+
+  /** Invokes with the first batch of pending records, retrying per the mapping's rules; removes what is done. */
+  private async deliver(pending: StreamRecord[], signal: AbortSignal): Promise<void> {
+    const { fn, batchSize, maximumRetryAttempts, reportBatchItemFailures, log } = this.options;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      const batch = pending.slice(0, batchSize);
+      let firstFailed = 0; // index of the first record to retry
+      try {
+        const invocation = fn.invoke({ Records: batch.map((record) => this.toLambdaRecord(record)) });
+        this.inFlight = invocation;
+        const result = await invocation;
+        if (!reportBatchItemFailures) firstFailed = batch.length;
+        else {
+          const failed = parseBatchItemFailures(result);
+          const sequenceNumbers = batch.map((r) => r.dynamodb?.SequenceNumber);
+          const indexes = failed?.map((id) => sequenceNumbers.indexOf(id));
+          if (!indexes || indexes.includes(-1))
+            log(`${fn.logicalId}: invalid batchItemFailures response, retrying the whole batch`);
+          else firstFailed = indexes.length ? Math.min(...indexes) : batch.length;
+        }
+      } catch (error) {
+        log(`${fn.logicalId} failed on ${batch.length} stream record(s): ${(error as Error).message}`);
+      }
+      pending.splice(0, firstFailed);
+      if (firstFailed === batch.length) return;
+      if (maximumRetryAttempts >= 0 && attempt >= maximumRetryAttempts) {
+        log(
+          `${fn.logicalId}: giving up on ${batch.length - firstFailed} stream record(s) after ${attempt + 1} attempt(s)`,
+        );
+        pending.splice(0, batch.length - firstFailed);
+        return;
+      }
+      await sleep(Math.min(100 * 2 ** attempt, 5000), signal); // short backoff before the retry
+    }
+  }
+
+  /** The record shape Lambda hands to stream-triggered functions (images stay raw AttributeValue JSON). */
+  private toLambdaRecord(record: StreamRecord): DynamoDBRecord {
+    const data = record.dynamodb ?? {};
+    const created = data.ApproximateCreationDateTime;
+    return {
+      eventID: record.eventID,
+      eventName: record.eventName as DynamoDBRecord['eventName'],
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: this.options.region,
+      eventSourceARN: this.options.streamArn,
+      dynamodb: toJson({
+        ApproximateCreationDateTime:
+          created instanceof Date ? Math.floor(created.getTime() / 1000) : (created as number | undefined),
+        Keys: data.Keys,
+        NewImage: data.NewImage,
+        OldImage: data.OldImage,
+        SequenceNumber: data.SequenceNumber,
+        SizeBytes: data.SizeBytes,
+        StreamViewType: data.StreamViewType,
+      }) as DynamoDBRecord['dynamodb'],
+      ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
+    };
+  }
+}
+
+/** SDK attribute values hold binary as Uint8Array; Lambda events carry base64 strings. Drops undefined images. */
+function toJson(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, toJson(v)]),
+    );
+  }
+  return value;
+}

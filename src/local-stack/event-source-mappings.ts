@@ -1,0 +1,133 @@
+import type { EmulatorEndpoints } from './aws-clients';
+import { createDynamoDbStreamsClient, createSqsClient } from './aws-clients';
+import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source';
+import type { IntrinsicResolver } from './intrinsics';
+import type { LocalFunction } from './lambda-function';
+import type { LocalTable } from './provision-table';
+import type { LocalQueue } from './provision-queue';
+import { SqsEventSource } from './sqs-event-source';
+import { resourcesOfType, type CfnTemplate } from './template';
+
+/** Lambda's default number of concurrent SQS pollers when MaximumConcurrency is not set. */
+const DEFAULT_SQS_CONCURRENCY = 5;
+
+export interface RunningEventSource {
+  /** One line for the startup report. */
+  description: string;
+  stop(): Promise<void>;
+}
+
+export interface RunningEventSources {
+  sources: RunningEventSource[];
+  /** Stops every poller (each waits briefly for its invocations in flight). */
+  stop(): Promise<void>;
+}
+
+/** The AWS::Lambda::EventSourceMapping properties the local stack honours. */
+interface EventSourceMappingProps {
+  FunctionName?: string;
+  EventSourceArn?: string;
+  Enabled?: boolean | string;
+  BatchSize?: number;
+  MaximumBatchingWindowInSeconds?: number;
+  FunctionResponseTypes?: string[];
+  ScalingConfig?: { MaximumConcurrency?: number };
+  StartingPosition?: string;
+  MaximumRetryAttempts?: number;
+}
+
+/** FunctionName may be a name, an ARN, or either with a :qualifier. */
+function functionNameOf(reference: string): string {
+  return reference.startsWith('arn:') ? (reference.split(':')[6] ?? reference) : (reference.split(':')[0] ?? reference);
+}
+
+export interface EventSourceContext {
+  template: CfnTemplate;
+  resolver: IntrinsicResolver;
+  endpoints: EmulatorEndpoints;
+  functions: Record<string, LocalFunction>;
+  tables: Record<string, LocalTable>;
+  queues: Record<string, LocalQueue>;
+  streamPollIntervalMs: number;
+  log: (line: string) => void;
+}
+
+/** Starts a poller for every enabled AWS::Lambda::EventSourceMapping whose source we emulate. */
+export async function startEventSourceMappings(context: EventSourceContext): Promise<RunningEventSources> {
+  const { template, resolver, endpoints, functions, log } = context;
+  const running: RunningEventSource[] = [];
+  const sqsClient = createSqsClient(endpoints);
+  const streamsClient = createDynamoDbStreamsClient(endpoints);
+  try {
+    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+      if (resource.Condition && !resolver.isConditionTrue(resource.Condition)) continue;
+      const props = resolver.resolve(resource.Properties ?? {}) as EventSourceMappingProps;
+      if (props.Enabled === false || props.Enabled === 'false') continue;
+      const name = functionNameOf(String(props.FunctionName));
+      const fn = Object.values(functions).find((f) => f.functionName === name);
+      const sourceArn = String(props.EventSourceArn);
+      if (!fn) {
+        log(`⚠ event source mapping ${logicalId}: function ${props.FunctionName} is not emulated, skipped`);
+        continue;
+      }
+      const reportBatchItemFailures = (props.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
+      const batchingWindow = Number(props.MaximumBatchingWindowInSeconds ?? 0);
+      const queue = Object.values(context.queues).find((q) => q.queueArn === sourceArn);
+      if (queue) {
+        const batchSize = Number(props.BatchSize ?? 10);
+        const maximumConcurrency = Number(props.ScalingConfig?.MaximumConcurrency ?? DEFAULT_SQS_CONCURRENCY);
+        const source = new SqsEventSource({
+          client: sqsClient,
+          queue,
+          fn,
+          region: endpoints.region,
+          batchSize,
+          maximumBatchingWindowSeconds: batchingWindow,
+          maximumConcurrency,
+          reportBatchItemFailures,
+          log,
+        });
+        source.start();
+        running.push({
+          description: `${queue.queueName} → ${fn.functionName} (batch ${batchSize}, max concurrency ${maximumConcurrency}${reportBatchItemFailures ? ', partial batch failures' : ''})`,
+          stop: () => source.stop(),
+        });
+        continue;
+      }
+      const table = Object.values(context.tables).find((t) => t.streamArn && t.streamArn === sourceArn);
+      if (table) {
+        const batchSize = Number(props.BatchSize ?? 100);
+        const source = new DynamoDbStreamEventSource({
+          client: streamsClient,
+          streamArn: table.streamArn!,
+          tableName: table.tableName,
+          fn,
+          region: endpoints.region,
+          batchSize,
+          startingPosition: props.StartingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST',
+          maximumBatchingWindowSeconds: batchingWindow,
+          maximumRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
+          reportBatchItemFailures,
+          pollIntervalMs: context.streamPollIntervalMs,
+          log,
+        });
+        await source.start();
+        running.push({
+          description: `${table.tableName} stream → ${fn.functionName} (batch ${batchSize}, ${props.StartingPosition ?? 'LATEST'}${reportBatchItemFailures ? ', partial batch failures' : ''})`,
+          stop: () => source.stop(),
+        });
+        continue;
+      }
+      log(`⚠ event source mapping ${logicalId}: source ${sourceArn} is not emulated, skipped`);
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  async function stopAll() {
+    await Promise.all(running.map((source) => source.stop()));
+    sqsClient.destroy();
+    streamsClient.destroy();
+  }
+  return { sources: running, stop: stopAll };
+}

@@ -1,0 +1,170 @@
+/**
+ * The embedded local stack: runs a synthesized CDK app's Lambda handlers, REST API and
+ * event source mappings on a laptop, against DynamoDB Local and fauxqs. Everything it
+ * runs comes from the synthesized template (cdk.out); nothing is listed by hand.
+ */
+import path from 'node:path';
+import type { EmulatorEndpoints } from './aws-clients';
+import { readSynthesizedStack, synthesize } from './cloud-assembly';
+import { startEmulators, type RunningEmulators } from './emulators';
+import { startEventSourceMappings, type RunningEventSources } from './event-source-mappings';
+import { IntrinsicResolver } from './intrinsics';
+import type { LocalFunction } from './lambda-function';
+import { createLocalFunctions, registerFunctionNames } from './lambda-functions';
+import { provisionResources } from './provision';
+import { readRestApis, registerRestApiIds } from './rest-api-routes';
+import { startRestApiServer, type RunningRestApiServer } from './rest-api-server';
+import { startupReport } from './startup-report';
+
+export type { EmulatorEndpoints } from './aws-clients';
+export { LOCAL_CREDENTIALS } from './aws-clients';
+export { startEmulators, type RunningEmulators } from './emulators';
+export { LocalFunction, LambdaFunctionError, LambdaTimeoutError } from './lambda-function';
+
+/** The account id every local ARN uses. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+export interface LocalStackOptions {
+  /** Folder with cdk.json; default process.cwd(). */
+  appDir?: string;
+  /** HTTP port; 0 = a free port. Default 3000. */
+  port?: number;
+  /** Default true: run the CDK app first; false = read the existing cdk.out. */
+  synth?: boolean;
+  /** Default <appDir>/cdk.out. */
+  outdir?: string;
+  /** Which stack artifact; default the first one. */
+  stackName?: string;
+  /** Extra CDK context passed when synthesizing. */
+  context?: Record<string, string>;
+  /** Reuse already-running emulators instead of starting our own (they are then left running on stop()). */
+  emulators?: EmulatorEndpoints;
+  /** Keys accepted for methods with ApiKeyRequired. */
+  apiKeys?: string[];
+  /** Where the startup report (and runtime warnings) go; default console.log. */
+  log?: (line: string) => void;
+  /** How often an idle DynamoDB stream shard is polled; default 250 ms (Lambda polls 4 times per second). */
+  streamPollIntervalMs?: number;
+}
+
+export interface LocalStack {
+  /** http://localhost:PORT */
+  url: string;
+  emulators: EmulatorEndpoints;
+  /** By logical id. */
+  tables: Record<string, { tableName: string; streamArn?: string }>;
+  /** By logical id. */
+  queues: Record<string, { queueUrl: string; queueArn: string; queueName: string }>;
+  /** By logical id. */
+  functions: Record<string, LocalFunction>;
+  /** Direct invocation, like `aws lambda invoke`; honours the function's Timeout. */
+  invoke(logicalId: string, event: unknown): Promise<unknown>;
+  /** Stops pollers, the HTTP server, function workers and the emulators it started. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const appDir = path.resolve(options.appDir ?? process.cwd());
+  const outdir = path.resolve(appDir, options.outdir ?? 'cdk.out');
+  const log = options.log ?? ((line: string) => console.log(line));
+
+  // Everything started so far, stopped in reverse order on failure or stop().
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((error: Error) => log(`stop: ${error.message}`));
+  };
+
+  try {
+    // Synthesis and emulator start-up take seconds each: run them side by side.
+    const startingEmulators: Promise<EmulatorEndpoints> = options.emulators
+      ? Promise.resolve(options.emulators)
+      : startEmulators().then((running: RunningEmulators) => {
+          cleanups.push(() => running.stop());
+          return running;
+        });
+    const synthesizing = options.synth === false ? Promise.resolve() : synthesize(appDir, outdir, options.context);
+    const [endpointsResult, synthResult] = await Promise.allSettled([startingEmulators, synthesizing]);
+    if (endpointsResult.status === 'rejected') throw endpointsResult.reason;
+    if (synthResult.status === 'rejected') throw synthResult.reason;
+    const endpoints: EmulatorEndpoints = {
+      dynamodb: endpointsResult.value.dynamodb,
+      sqs: endpointsResult.value.sqs,
+      region: endpointsResult.value.region,
+    };
+
+    const stack = await readSynthesizedStack(outdir, options.stackName);
+    const resolver = new IntrinsicResolver(stack.template, {
+      stackName: stack.stackName,
+      region: endpoints.region,
+      accountId: LOCAL_ACCOUNT_ID,
+    });
+    registerFunctionNames(stack, resolver);
+    registerRestApiIds(stack.template, resolver);
+
+    const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
+    const functions = await createLocalFunctions(stack, resolver, endpoints, log);
+    cleanups.push(async () => {
+      await Promise.all(Object.values(functions).map((fn) => fn.stop()));
+    });
+    const functionsByArn = new Map(Object.values(functions).map((fn) => [fn.functionArn, fn]));
+
+    const eventSources: RunningEventSources = await startEventSourceMappings({
+      template: stack.template,
+      resolver,
+      endpoints,
+      functions,
+      tables,
+      queues,
+      streamPollIntervalMs: options.streamPollIntervalMs ?? 250,
+      log,
+    });
+    cleanups.push(() => eventSources.stop());
+
+    // The server listens last: once it answers (e.g. a health route), every poller is running.
+    const apis = readRestApis(stack.template, resolver);
+    const server: RunningRestApiServer = await startRestApiServer({
+      port: options.port ?? 3000,
+      apis,
+      functionsByArn,
+      apiKeys: options.apiKeys ?? [],
+      log,
+    });
+    cleanups.push(() => server.close());
+
+    const report = startupReport({
+      template: stack.template,
+      resolver,
+      tables,
+      queues,
+      functions,
+      routes: apis.routes,
+      functionsByArn,
+      eventSources: eventSources.sources.map((source) => source.description),
+    });
+    for (const line of report) log(line);
+    log(`Local stack ready at ${server.url}`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: server.url,
+      emulators: endpoints,
+      tables,
+      queues,
+      functions,
+      invoke(logicalId, event) {
+        const fn = functions[logicalId];
+        if (!fn)
+          return Promise.reject(new Error(`No function ${logicalId}; known: ${Object.keys(functions).join(', ')}`));
+        return fn.invoke(event);
+      },
+      stop() {
+        stopping ??= cleanUp();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

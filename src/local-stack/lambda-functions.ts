@@ -1,0 +1,113 @@
+import { statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { EmulatorEndpoints } from './aws-clients';
+import { LOCAL_CREDENTIALS } from './aws-clients';
+import type { SynthesizedStack } from './cloud-assembly';
+import type { IntrinsicResolver } from './intrinsics';
+import { LocalFunction } from './lambda-function';
+import { resourcesOfType } from './template';
+
+/** Parent environment variables passed into every function, so users can tune a local run. */
+const PASSED_PREFIXES = ['JOBS_', 'POWERTOOLS_'];
+
+/** Registers every function's Ref (name) and Arn up front: other resources refer to them before functions exist. */
+export function registerFunctionNames(stack: SynthesizedStack, resolver: IntrinsicResolver): void {
+  const { region, accountId } = resolver.context;
+  for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
+    const explicitName = resource.Properties?.FunctionName;
+    const name = explicitName !== undefined ? resolver.resolveString(explicitName) : `${stack.stackName}-${logicalId}`;
+    resolver.register(logicalId, {
+      ref: name,
+      attributes: { Arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` },
+    });
+  }
+}
+
+/** Creates a LocalFunction for every AWS::Lambda::Function (workers start on first invocation). */
+export async function createLocalFunctions(
+  stack: SynthesizedStack,
+  resolver: IntrinsicResolver,
+  endpoints: EmulatorEndpoints,
+  log: (line: string) => void,
+): Promise<Record<string, LocalFunction>> {
+  const functions: Record<string, LocalFunction> = {};
+  for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
+    if (resource.Condition && !resolver.isConditionTrue(resource.Condition)) continue;
+    const props = resolver.resolve(resource.Properties ?? {}) as {
+      Handler?: string;
+      Runtime?: string;
+      Timeout?: number;
+      MemorySize?: number;
+      Code?: { S3Key?: string; ZipFile?: string; ImageUri?: string };
+      Environment?: { Variables?: Record<string, unknown> };
+    };
+    const name = resolver.resolveString({ Ref: logicalId });
+    if (props.Runtime !== undefined && !props.Runtime.startsWith('nodejs')) {
+      log(`⚠ function ${name}: runtime ${props.Runtime} does not run locally, skipped`);
+      continue;
+    }
+    const codeDir = await codeDirectory(stack, logicalId, props.Code ?? {});
+    if (!codeDir) {
+      log(`⚠ function ${name}: only zip assets and inline code run locally, skipped`);
+      continue;
+    }
+    const memorySize = Number(props.MemorySize ?? 128);
+    const logGroupName = `/aws/lambda/${name}`;
+    const environment: Record<string, string> = {};
+    for (const key of ['PATH', 'LANG']) if (process.env[key]) environment[key] = process.env[key]!;
+    for (const [key, value] of Object.entries(props.Environment?.Variables ?? {}))
+      if (value !== undefined) environment[key] = String(value);
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value !== undefined && PASSED_PREFIXES.some((prefix) => key.startsWith(prefix))) environment[key] = value;
+    }
+    // AWS_EXECUTION_ENV stays unset on purpose: Powertools Tracer then stays disabled locally.
+    Object.assign(environment, {
+      AWS_REGION: endpoints.region,
+      AWS_DEFAULT_REGION: endpoints.region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+      AWS_LAMBDA_FUNCTION_NAME: name,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_LOG_GROUP_NAME: logGroupName,
+    });
+    functions[logicalId] = new LocalFunction({
+      logicalId,
+      functionName: name,
+      functionArn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+      codeDir,
+      handler: props.Handler ?? 'index.handler',
+      timeoutSeconds: Number(props.Timeout ?? 3),
+      memorySize,
+      environment,
+    });
+  }
+  return functions;
+}
+
+/** The folder holding the function's code: its asset folder in cdk.out, or a folder in cdk.out for inline code. */
+async function codeDirectory(
+  stack: SynthesizedStack,
+  logicalId: string,
+  code: { S3Key?: string; ZipFile?: string },
+): Promise<string | undefined> {
+  if (code.ZipFile !== undefined) {
+    // Inline code: Lambda stores it as index.js. Kept in cdk.out, which is rewritten on every synth.
+    const dir = path.join(stack.outdir, 'local-stack-inline', logicalId);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'index.js'), code.ZipFile);
+    // A package.json without "type" stops Node from applying the app's own "type" (e.g. module):
+    // like in Lambda, index.js is then CommonJS, or ESM when its syntax says so.
+    await writeFile(path.join(dir, 'package.json'), '{}\n');
+    return dir;
+  }
+  if (code.S3Key) {
+    const dir = stack.assetPaths.get(path.basename(code.S3Key));
+    if (dir && statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return dir;
+  }
+  return undefined;
+}

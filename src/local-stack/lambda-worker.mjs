@@ -1,0 +1,111 @@
+// @ts-check
+/**
+ * One Lambda execution environment: runs inside its own worker thread, with the
+ * function's own process.env and module state. Loads the handler on the first
+ * invocation (a cold start) and runs invocations concurrently as they arrive.
+ * Timeouts are enforced by the parent thread; this side only reports results.
+ */
+import dns from 'node:dns';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+
+/** @type {{ codeDir: string; handler: string; functionName: string; functionArn: string; memorySize: number; logGroupName: string }} */
+const config = workerData;
+const logStreamName = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
+
+// fauxqs queue URLs use the host sqs.<region>.localhost and SDK clients send requests to the
+// queue URL's host. *.localhost is loopback (RFC 6761) but not every resolver knows that: teach
+// this worker's dns.lookup, so unmodified handler code can use its queue URLs.
+/** @type {{ lookup: Function }} */
+const dnsModule = /** @type {never} */ (dns);
+const originalLookup = dnsModule.lookup;
+dnsModule.lookup = function lookup(/** @type {string} */ hostname, /** @type {unknown[]} */ ...rest) {
+  if (typeof hostname === 'string' && hostname.endsWith('.localhost')) {
+    const options = /** @type {{ all?: boolean } | Function} */ (rest[0]);
+    const callback = /** @type {Function} */ (typeof options === 'function' ? options : rest[1]);
+    const all = typeof options === 'object' && options?.all;
+    process.nextTick(() =>
+      all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
+    );
+    return;
+  }
+  return originalLookup.call(dns, hostname, ...rest);
+};
+
+/** @type {Promise<Function> | undefined} */
+let handlerPromise;
+
+async function loadHandler() {
+  const dot = config.handler.lastIndexOf('.');
+  const modulePath = config.handler.slice(0, dot);
+  const exportName = config.handler.slice(dot + 1);
+  const file = ['.mjs', '.js', '.cjs']
+    .map((ext) => path.join(config.codeDir, modulePath + ext))
+    .find((f) => existsSync(f));
+  if (!file)
+    throw Object.assign(new Error(`Cannot find module '${modulePath}' in ${config.codeDir}`), {
+      name: 'Runtime.ImportModuleError',
+    });
+  const module = await import(pathToFileURL(file).href);
+  const handler = module[exportName] ?? module.default?.[exportName];
+  if (typeof handler !== 'function') {
+    throw Object.assign(new Error(`${config.handler} is undefined or not exported`), {
+      name: 'Runtime.HandlerNotFound',
+    });
+  }
+  return handler;
+}
+
+/** @param {{ requestId: string; deadline: number }} invocation */
+function createContext(invocation) {
+  return {
+    awsRequestId: invocation.requestId,
+    functionName: config.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: config.functionArn,
+    memoryLimitInMB: String(config.memorySize),
+    logGroupName: config.logGroupName,
+    logStreamName,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, invocation.deadline - Date.now()),
+    done() {},
+    succeed() {},
+    fail() {},
+  };
+}
+
+/** Supports async handlers and the older (event, context, callback) style. */
+function callHandler(/** @type {Function} */ handler, /** @type {unknown} */ event, /** @type {object} */ context) {
+  if (handler.length < 3) return handler(event, context);
+  return new Promise((resolve, reject) => {
+    const returned = handler(event, context, (/** @type {unknown} */ error, /** @type {unknown} */ result) =>
+      error ? reject(error) : resolve(result),
+    );
+    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+  });
+}
+
+/** @param {unknown} error */
+function describeError(error) {
+  if (error instanceof Error) return { errorType: error.name, errorMessage: error.message, stack: error.stack };
+  return { errorType: 'Error', errorMessage: String(error) };
+}
+
+parentPort?.on(
+  'message',
+  async (/** @type {{ id: number; requestId: string; deadline: number; event: unknown }} */ message) => {
+    try {
+      handlerPromise ??= loadHandler();
+      const handler = await handlerPromise;
+      const result = await callHandler(handler, message.event, createContext(message));
+      // Lambda returns JSON: the same round trip drops functions and undefined values.
+      const json = result === undefined ? null : JSON.parse(JSON.stringify(result));
+      parentPort?.postMessage({ id: message.id, ok: true, result: json });
+    } catch (error) {
+      parentPort?.postMessage({ id: message.id, ok: false, error: describeError(error) });
+    }
+  },
+);

@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import type { IntrinsicResolver } from './intrinsics';
+import { isRecord, resourcesOfType, type CfnTemplate } from './template';
+
+/** API Gateway's default integration timeout for REST APIs. */
+const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
+
+export type RouteIntegration =
+  | { type: 'AWS_PROXY'; functionArn: string; timeoutMs: number }
+  | { type: 'MOCK'; statusCode: number; headers: Record<string, string> }
+  | { type: 'UNSUPPORTED'; description: string };
+
+export interface RestRoute {
+  apiId: string;
+  stageName: string;
+  resourceId: string;
+  /** Resource path as API Gateway reports it, e.g. /items/{id}. */
+  resourcePath: string;
+  httpMethod: string; // GET, POST, …, or ANY
+  apiKeyRequired: boolean;
+  integration: RouteIntegration;
+}
+
+export interface GatewayResponseDefinition {
+  statusCode?: number;
+  headers: Record<string, string>;
+  template?: string;
+}
+
+export interface RestApiDefinitions {
+  routes: RestRoute[];
+  /** By ResponseType (MISSING_AUTHENTICATION_TOKEN, DEFAULT_4XX, …). */
+  gatewayResponses: Map<string, GatewayResponseDefinition>;
+}
+
+/** API ids look like API Gateway's (10 lowercase alphanumerics), stable per logical id. */
+function fakeId(seed: string): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, 10);
+}
+
+/** Registers what Ref/GetAtt return for REST API resources, so ParentId/ResourceId references resolve to ids. */
+export function registerRestApiIds(template: CfnTemplate, resolver: IntrinsicResolver): void {
+  for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGateway::RestApi')) {
+    const apiId = fakeId(logicalId);
+    resolver.register(logicalId, { ref: apiId, attributes: { RootResourceId: `${apiId}-root`, RestApiId: apiId } });
+  }
+  for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGateway::Resource')) {
+    resolver.register(logicalId, {
+      ref: fakeId(`resource:${logicalId}`),
+      attributes: { ResourceId: fakeId(`resource:${logicalId}`) },
+    });
+  }
+}
+
+/** Reads every RestApi's routes and gateway responses from the template. */
+export function readRestApis(template: CfnTemplate, resolver: IntrinsicResolver): RestApiDefinitions {
+  const resolve = (value: unknown) => resolver.resolve(value) as Record<string, unknown>;
+  const pathById = new Map<string, string>();
+  for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGateway::RestApi')) {
+    pathById.set(resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'RootResourceId'] }), '/');
+  }
+
+  // Resources may appear before their parents: resolve paths until nothing changes.
+  const resources = resourcesOfType(template, 'AWS::ApiGateway::Resource').map(([logicalId, r]) => {
+    const props = resolve(r.Properties ?? {});
+    return {
+      id: resolver.resolveString({ Ref: logicalId }),
+      parentId: String(props.ParentId),
+      pathPart: String(props.PathPart),
+    };
+  });
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const resource of resources) {
+      const parentPath = pathById.get(resource.parentId);
+      if (parentPath === undefined || pathById.has(resource.id)) continue;
+      pathById.set(resource.id, `${parentPath === '/' ? '' : parentPath}/${resource.pathPart}`);
+      changed = true;
+    }
+  }
+
+  const stageByApi = new Map<string, string>();
+  for (const type of ['AWS::ApiGateway::Deployment', 'AWS::ApiGateway::Stage']) {
+    for (const [, r] of resourcesOfType(template, type)) {
+      const props = resolve(r.Properties ?? {});
+      if (typeof props.StageName === 'string') stageByApi.set(String(props.RestApiId), props.StageName);
+    }
+  }
+
+  const routes: RestRoute[] = [];
+  for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::Method')) {
+    const props = resolve(r.Properties ?? {});
+    const resourceId = String(props.ResourceId);
+    const resourcePath = pathById.get(resourceId);
+    if (resourcePath === undefined)
+      throw new Error(`Method ${logicalId}: its resource ${resourceId} is not part of any RestApi`);
+    const apiId = String(props.RestApiId);
+    routes.push({
+      apiId,
+      stageName: stageByApi.get(apiId) ?? 'prod',
+      resourceId,
+      resourcePath,
+      httpMethod: String(props.HttpMethod).toUpperCase(),
+      apiKeyRequired: props.ApiKeyRequired === true || props.ApiKeyRequired === 'true',
+      integration: readIntegration(isRecord(props.Integration) ? props.Integration : {}),
+    });
+  }
+
+  const gatewayResponses = new Map<string, GatewayResponseDefinition>();
+  for (const [, r] of resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse')) {
+    const props = resolve(r.Properties ?? {});
+    const templates = (props.ResponseTemplates ?? {}) as Record<string, string>;
+    gatewayResponses.set(String(props.ResponseType), {
+      statusCode: props.StatusCode !== undefined ? Number(props.StatusCode) : undefined,
+      headers: headerValues((props.ResponseParameters ?? {}) as Record<string, string>, 'gatewayresponse.header.'),
+      template: templates['application/json'] ?? Object.values(templates)[0],
+    });
+  }
+  return { routes, gatewayResponses };
+}
+
+function readIntegration(integration: Record<string, unknown>): RouteIntegration {
+  const type = String(integration.Type ?? 'NONE');
+  if (type === 'AWS_PROXY') {
+    const uri = String(integration.Uri ?? '');
+    const arn = /functions\/(.+?)\/invocations/.exec(uri)?.[1];
+    if (!arn) return { type: 'UNSUPPORTED', description: `AWS_PROXY ${uri}` };
+    const timeoutMs = Number(integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS);
+    return { type: 'AWS_PROXY', functionArn: arn, timeoutMs };
+  }
+  if (type === 'MOCK') {
+    // Best effort: the first integration response's status and static header values ('quoted' literals).
+    const [response] = (integration.IntegrationResponses ?? []) as {
+      StatusCode?: string;
+      ResponseParameters?: Record<string, string>;
+    }[];
+    return {
+      type: 'MOCK',
+      statusCode: Number(response?.StatusCode ?? 200),
+      headers: headerValues(response?.ResponseParameters ?? {}, 'method.response.header.'),
+    };
+  }
+  return { type: 'UNSUPPORTED', description: type };
+}
+
+/** {"prefix.X-Name": "'value'"} → {"X-Name": "value"} (static values only). */
+function headerValues(parameters: Record<string, string>, prefix: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    if (!key.startsWith(prefix)) continue;
+    headers[key.slice(prefix.length)] = String(value).replace(/^'(.*)'$/s, '$1');
+  }
+  return headers;
+}
+
+export interface RouteMatch {
+  route: RestRoute;
+  pathParameters: Record<string, string> | null;
+}
+
+/**
+ * Finds the route for a request the way API Gateway does: static path parts win over
+ * {param}, which wins over {proxy+}; a method-specific route wins over ANY.
+ */
+export function matchRoute(routes: RestRoute[], httpMethod: string, requestPath: string): RouteMatch | undefined {
+  const segments = requestPath.split('/').filter(Boolean);
+  const candidates: { route: RestRoute; params: Record<string, string>; score: number[] }[] = [];
+  for (const route of routes) {
+    if (route.httpMethod !== httpMethod && route.httpMethod !== 'ANY') continue;
+    const match = matchPath(route.resourcePath.split('/').filter(Boolean), segments);
+    if (match)
+      candidates.push({ route, params: match.params, score: [...match.score, route.httpMethod === 'ANY' ? 0 : 1] });
+  }
+  candidates.sort((a, b) => compareScores(b.score, a.score));
+  const best = candidates[0];
+  if (!best) return undefined;
+  return { route: best.route, pathParameters: Object.keys(best.params).length ? best.params : null };
+}
+
+/** Score per segment: 2 static, 1 {param}, 0 {proxy+}: compared left to right. */
+function matchPath(
+  parts: string[],
+  segments: string[],
+): { params: Record<string, string>; score: number[] } | undefined {
+  const params: Record<string, string> = {};
+  const score: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const greedy = /^\{(.+)\+\}$/.exec(part);
+    if (greedy) {
+      if (i !== parts.length - 1 || segments.length <= i) return undefined;
+      params[greedy[1]!] = segments.slice(i).map(decode).join('/');
+      score.push(0);
+      return { params, score };
+    }
+    const segment = segments[i];
+    if (segment === undefined) return undefined;
+    const param = /^\{(.+)\}$/.exec(part);
+    if (param) {
+      params[param[1]!] = decode(segment);
+      score.push(1);
+    } else if (part === segment) score.push(2);
+    else return undefined;
+  }
+  return parts.length === segments.length ? { params, score } : undefined;
+}
+
+function compareScores(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const difference = (a[i] ?? -1) - (b[i] ?? -1);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

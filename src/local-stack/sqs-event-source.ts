@@ -1,0 +1,137 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import type { LocalFunction } from './lambda-function';
+import type { LocalQueue } from './provision-queue';
+import { parseBatchItemFailures } from './batch-item-failures';
+import { sleep } from './sleep';
+
+export interface SqsEventSourceOptions {
+  client: SQSClient;
+  queue: LocalQueue;
+  fn: LocalFunction;
+  region: string;
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  /** Number of pollers, and so the most invocations in flight at once. */
+  maximumConcurrency: number;
+  reportBatchItemFailures: boolean;
+  log: (line: string) => void;
+}
+
+/**
+ * Lambda's SQS event source mapping: N pollers, each receiving a batch, invoking the function
+ * and deleting what succeeded. Failed messages are simply not deleted: they come back after
+ * the queue's visibility timeout, and the queue's redrive policy moves them to its DLQ.
+ */
+export class SqsEventSource {
+  private readonly abort = new AbortController();
+  private readonly pollers: Promise<void>[] = [];
+
+  constructor(private readonly options: SqsEventSourceOptions) {}
+
+  start(): void {
+    for (let i = 0; i < this.options.maximumConcurrency; i++) this.pollers.push(this.poll());
+  }
+
+  /** Stops receiving at once; waits up to graceMs for invocations in flight. */
+  async stop(graceMs = 2000): Promise<void> {
+    this.abort.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.pollers), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  private async poll(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        const batch = await this.receiveBatch(signal);
+        if (batch.length > 0 && !signal.aborted) await this.process(batch);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.options.log(`SQS poller for ${this.options.queue.queueName}: ${(error as Error).message}`);
+        await sleep(1000, signal);
+      }
+    }
+  }
+
+  /** Receives until BatchSize messages or the batching window has passed (one receive when there is no window). */
+  private async receiveBatch(signal: AbortSignal): Promise<Message[]> {
+    const { client, queue, batchSize, maximumBatchingWindowSeconds } = this.options;
+    const batch: Message[] = [];
+    let windowEnds: number | undefined;
+    for (;;) {
+      const remainingWindowSeconds = windowEnds === undefined ? 20 : Math.ceil((windowEnds - Date.now()) / 1000);
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.queueUrl,
+          MaxNumberOfMessages: Math.min(batchSize - batch.length, 10),
+          WaitTimeSeconds: Math.max(0, Math.min(20, remainingWindowSeconds)),
+          AttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+        { abortSignal: signal },
+      );
+      batch.push(...Messages);
+      if (batch.length === 0) return batch; // keep long polling from the caller's loop
+      windowEnds ??= Date.now() + maximumBatchingWindowSeconds * 1000;
+      if (batch.length >= batchSize || Date.now() >= windowEnds || signal.aborted) return batch;
+    }
+  }
+
+  private async process(messages: Message[]): Promise<void> {
+    const { fn, queue, client, reportBatchItemFailures, log } = this.options;
+    const records = messages.map((message) => this.toRecord(message));
+    let toDelete: Message[] = [];
+    try {
+      const result = await fn.invoke({ Records: records });
+      if (!reportBatchItemFailures) toDelete = messages;
+      else {
+        const failedIds = parseBatchItemFailures(result);
+        const batchIds = new Set(messages.map((m) => m.MessageId));
+        if (failedIds === undefined || failedIds.some((id) => !batchIds.has(id))) {
+          log(
+            `${fn.logicalId}: invalid batchItemFailures response, the whole batch of ${messages.length} will be retried`,
+          );
+        } else toDelete = messages.filter((m) => !failedIds.includes(m.MessageId!));
+      }
+    } catch (error) {
+      log(
+        `${fn.logicalId} failed on a batch of ${messages.length} from ${queue.queueName}: ${(error as Error).message}`,
+      );
+    }
+    for (let i = 0; i < toDelete.length; i += 10) {
+      const entries = toDelete
+        .slice(i, i + 10)
+        .map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle! }));
+      await client.send(new DeleteMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: entries }));
+    }
+  }
+
+  /** The record shape Lambda hands to SQS-triggered functions. */
+  private toRecord(message: Message): SQSRecord {
+    const messageAttributes: SQSRecord['messageAttributes'] = {};
+    for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+      messageAttributes[name] = {
+        stringValue: value.StringValue,
+        binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
+        stringListValues: value.StringListValues ?? [],
+        binaryListValues: (value.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
+        dataType: value.DataType!,
+      };
+    }
+    return {
+      messageId: message.MessageId!,
+      receiptHandle: message.ReceiptHandle!,
+      body: message.Body ?? '',
+      attributes: message.Attributes as unknown as SQSRecord['attributes'],
+      messageAttributes,
+      md5OfBody: message.MD5OfBody!,
+      ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.options.queue.queueArn,
+      awsRegion: this.options.region,
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import type { LocalFunction } from './lambda-function';
+import type { LocalQueue } from './provision-queue';
+import type { LocalTable } from './provision-table';
+import type { RestRoute } from './rest-api-routes';
+import type { IntrinsicResolver } from './intrinsics';
+import type { CfnTemplate } from './template';
+
+export interface StartupReportInput {
+  template: CfnTemplate;
+  resolver: IntrinsicResolver;
+  tables: Record<string, LocalTable>;
+  queues: Record<string, LocalQueue>;
+  functions: Record<string, LocalFunction>;
+  routes: RestRoute[];
+  functionsByArn: Map<string, LocalFunction>;
+  eventSources: string[];
+}
+
+/** One line per emulated resource, so users see at a glance what the template turned into. */
+export function startupReport(input: StartupReportInput): string[] {
+  const lines: string[] = [];
+  for (const [logicalId, table] of Object.entries(input.tables)) {
+    const props = (input.template.Resources?.[logicalId]?.Properties ?? {}) as {
+      StreamSpecification?: { StreamViewType?: string };
+    };
+    const stream = table.streamArn ? ` + stream (${props.StreamSpecification?.StreamViewType ?? 'enabled'})` : '';
+    lines.push(`table     ${table.tableName}${stream}`);
+  }
+  for (const [logicalId, queue] of Object.entries(input.queues)) {
+    const props = input.resolver.resolve(input.template.Resources?.[logicalId]?.Properties ?? {}) as {
+      VisibilityTimeout?: number;
+      RedrivePolicy?: { deadLetterTargetArn?: string; maxReceiveCount?: number };
+    };
+    const dlq = Object.values(input.queues).find((q) => q.queueArn === props.RedrivePolicy?.deadLetterTargetArn);
+    const redrive = dlq ? `, DLQ ${dlq.queueName} after ${props.RedrivePolicy?.maxReceiveCount} receives` : '';
+    lines.push(`queue     ${queue.queueName} (visibility ${props.VisibilityTimeout ?? 30} s${redrive})`);
+  }
+  for (const fn of Object.values(input.functions)) {
+    lines.push(`function  ${fn.functionName} (${fn.handler}, timeout ${fn.timeoutSeconds} s, ${fn.memorySize} MB)`);
+  }
+  for (const route of input.routes) {
+    const integration = route.integration;
+    const target =
+      integration.type === 'AWS_PROXY'
+        ? (input.functionsByArn.get(integration.functionArn)?.functionName ?? integration.functionArn)
+        : integration.type === 'MOCK'
+          ? `mock ${integration.statusCode}`
+          : `${integration.description} (not emulated)`;
+    lines.push(
+      `route     ${route.httpMethod.padEnd(6)} ${route.resourcePath} → ${target}${route.apiKeyRequired ? ' 🔑' : ''}`,
+    );
+  }
+  for (const description of input.eventSources) lines.push(`mapping   ${description}`);
+  return lines;
+}
