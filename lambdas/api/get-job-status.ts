@@ -1,27 +1,67 @@
+import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '../../src/aws/aws-clients';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
+import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
+import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS, parseStatusQuery } from '../../src/jobs/status-query';
+import { statusView, waitForChange, type WaitForChangeDeps } from '../../src/jobs/use-cases/wait-for-change';
 import { requireEnv } from '../commons/environment';
 import { jobLog, logger } from '../commons/powertools';
-import { findJobOr404 } from '../http/find-job';
+import { findJobOr404, jobIdOf } from '../http/find-job';
+import { requestHeader } from '../http/json-request-body';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const repository = new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME'));
+const documentClient = createDocumentClient();
+const deps: WaitForChangeDeps = {
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
+  inboxes: new SqsInboxPool(createSqsClient(), { prefix: requireEnv('INBOX_QUEUE_PREFIX') }),
+  clock: () => new Date(),
+  newId: () => randomUUID(),
+};
+const maxTimeoutMs = Number(process.env.LONG_POLL_MAX_TIMEOUT_MS ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS);
+/** Time kept back from the function's own timeout to answer before Lambda cuts the wait off. */
+const ANSWER_MARGIN_MS = 1_500;
 
-/** `GET /jobs/{id}/status`: answers now with the job's status and version. */
-async function getJobStatus(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const job = await findJobOr404(repository, event);
+/** The local stack tells a handler its HTTP client went away; on AWS nothing does and the wait ends at its deadline. */
+type ContextWithAbort = Context & { abortSignal?: AbortSignal };
+
+/**
+ * `GET /jobs/{id}/status?mode=short|long&timeout=&since=` (or `If-None-Match`). Short answers now;
+ * long holds the request until the job's version differs from `since` or the timeout, woken by
+ * the stream notifier through this environment's inbox, never by re-reading the table.
+ */
+async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbort): Promise<APIGatewayProxyResult> {
+  const jobId = jobIdOf(event);
+  const query = parseStatusQuery(event.queryStringParameters ?? {}, requestHeader(event, 'if-none-match'), maxTimeoutMs);
+  if (query.mode === 'short') {
+    const job = await findJobOr404(deps.repository, event);
+    const view = statusView(job);
+    const body =
+      query.since === undefined
+        ? view
+        : { ...view, changed: job.version !== query.since, message: job.version !== query.since ? 'Status changed' : 'No change' };
+    return jsonResponse(200, body, { ETag: `"${job.version}"` });
+  }
+  const timeoutMs = Math.max(0, Math.min(query.timeoutMs, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));
+  const { job, changed } = await waitForChange(deps, {
+    jobId,
+    timeoutMs,
+    ...(query.since !== undefined ? { since: query.since } : {}),
+    ...(context.abortSignal ? { signal: context.abortSignal } : {}),
+  });
   return jsonResponse(
     200,
-    { id: job.id, status: job.status, version: job.version, updatedAt: job.updatedAt },
+    { ...job, changed, message: changed ? 'Status changed' : 'No change' },
     { ETag: `"${job.version}"` },
   );
 }
 
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, ContextWithAbort>()
   .use(problemDetails(jobLog))
   .use(injectLambdaContext(logger))
   .handler(getJobStatus);

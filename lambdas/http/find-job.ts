@@ -2,14 +2,13 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
 import type { Job } from '../../src/jobs/job';
 import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
+import { JOB_ID_PATTERN } from '../../src/jobs/use-cases/external-jobs';
 import { HttpProblemError } from './problem';
 
-/** Job ids are UUIDs or caller-chosen ids of up to 128 safe characters. */
-const JOB_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function jobIdOf(event: APIGatewayProxyEvent): string {
   const id = event.pathParameters?.id ?? '';
-  if (!JOB_ID.test(id)) {
+  if (!JOB_ID_PATTERN.test(id)) {
     throw new HttpProblemError(400, 'validation', 'Invalid request', `"${id.slice(0, 140)}" is not a job id`, {
       errors: [{ field: 'id', message: 'must be 1–128 letters, digits, _ . : or -' }],
     });

@@ -10,6 +10,7 @@ import { IllegalTransitionError } from '../../src/jobs/errors/illegal-transition
 import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
 import { JobConflictError } from '../../src/jobs/errors/job-conflict-error';
 import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
+import { PreconditionFailedError } from '../../src/jobs/errors/precondition-failed-error';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
 import type { JobLog } from '../../src/jobs/ports/job-log';
 import { HttpProblemError, problemResponse, problemType } from './problem';
@@ -63,6 +64,12 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
   }
   if (error instanceof JobNotFoundError) {
     return problemResponse({ type: problemType('job-not-found'), title: 'Job not found', status: 404, detail: error.message });
+  }
+  if (error instanceof PreconditionFailedError) {
+    return problemResponse(
+      { type: problemType('stale-version'), title: 'Precondition Failed', status: 412, detail: error.message },
+      { ETag: `"${error.currentVersion}"` },
+    );
   }
   if (error instanceof JobAlreadyExistsError) {
     return problemResponse({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message });

@@ -1,0 +1,43 @@
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Waiter, WaiterRegistry } from '../jobs/ports/waiter-registry';
+import { mapOverload } from './aws-error-mapping';
+
+/** The waiters table: partition key `jobId`, sort key `waiterId`, TTL on `expiresAt`. */
+export class DynamoDbWaiterRegistry implements WaiterRegistry {
+  constructor(
+    private readonly documentClient: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async register(waiter: Waiter): Promise<void> {
+    await this.documentClient.send(new PutCommand({ TableName: this.tableName, Item: waiter })).catch(mapOverload('DynamoDB'));
+  }
+
+  async deregister(waiter: Waiter): Promise<void> {
+    await this.documentClient
+      .send(new DeleteCommand({ TableName: this.tableName, Key: { jobId: waiter.jobId, waiterId: waiter.waiterId } }))
+      .catch(mapOverload('DynamoDB'));
+  }
+
+  async waitersOf(jobId: string): Promise<Waiter[]> {
+    const waiters: Waiter[] = [];
+    const now = Math.floor(Date.now() / 1000);
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documentClient
+        .send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'jobId = :jobId',
+            ExpressionAttributeValues: { ':jobId': jobId },
+            ExclusiveStartKey,
+          }),
+        )
+        .catch(mapOverload('DynamoDB'));
+      // TTL deletes lazily: an expired registration may still be listed.
+      for (const item of page.Items ?? []) if ((item as Waiter).expiresAt > now) waiters.push(item as Waiter);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return waiters;
+  }
+}

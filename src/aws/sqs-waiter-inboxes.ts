@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  QueueDoesNotExist,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { ChangeNotice, InboxPool, NoticeSender, WaiterInbox } from '../jobs/ports/waiter-inbox';
+import { mapOverload } from './aws-error-mapping';
+
+/** SQS holds a long poll at most 20 s; longer waits are a series of receives. */
+const MAX_WAIT_SECONDS = 20;
+
+function isMissingQueue(error: unknown): boolean {
+  return (
+    error instanceof QueueDoesNotExist ||
+    (error instanceof Error && /NonExistentQueue|QueueDoesNotExist/.test(`${error.name} ${(error as { Code?: string }).Code ?? ''}`))
+  );
+}
+
+/** How often a pooled inbox proves it is alive; the janitor removes inboxes idle for much longer. */
+export const INBOX_TOUCH_INTERVAL_MS = 5 * 60 * 1000;
+/** An inbox untouched this long belongs to an execution environment that went away. */
+export const INBOX_IDLE_SECONDS = 30 * 60;
+
+/** One SQS queue owned by one execution environment; a waiter at a time long-polls it. */
+class SqsWaiterInbox implements WaiterInbox {
+  touchedAt = Date.now();
+
+  constructor(
+    private readonly sqs: SQSClient,
+    readonly url: string,
+  ) {}
+
+  async receive(maxWaitMs: number, signal?: AbortSignal): Promise<ChangeNotice[]> {
+    const waitSeconds = Math.max(0, Math.min(MAX_WAIT_SECONDS, Math.floor(maxWaitMs / 1000)));
+    let response;
+    try {
+      response = await this.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: this.url, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      if (signal?.aborted) return [];
+      throw error;
+    }
+    const messages = response.Messages ?? [];
+    if (waitSeconds === 0 && messages.length === 0 && maxWaitMs > 0) {
+      // Less than a second left: SQS cannot wait that precisely, so sleep out the remainder.
+      await new Promise((resolve) => setTimeout(resolve, maxWaitMs));
+    }
+    if (messages.length === 0) return [];
+    await this.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: this.url,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+    return messages.flatMap((m) => {
+      try {
+        return [JSON.parse(m.Body ?? '') as ChangeNotice];
+      } catch {
+        return [];
+      }
+    });
+  }
+}
+
+export interface InboxPoolOptions {
+  /** Queue name prefix that identifies this stack's inboxes (and scopes their IAM permissions). */
+  prefix: string;
+}
+
+/**
+ * The inboxes of one execution environment, created lazily and reused: an environment serving
+ * one request at a time (Lambda) needs one; one serving many at once (the local stack) gets one
+ * per concurrent wait. Inboxes of environments that went away are deleted by the janitor.
+ */
+export class SqsInboxPool implements InboxPool {
+  private readonly idle: SqsWaiterInbox[] = [];
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly options: InboxPoolOptions,
+  ) {}
+
+  async acquire(): Promise<WaiterInbox> {
+    const reused = this.idle.pop();
+    if (reused && Date.now() - reused.touchedAt < INBOX_TOUCH_INTERVAL_MS) return reused;
+    if (reused && (await this.touch(reused))) return reused;
+    const { QueueUrl } = await this.sqs
+      .send(
+        new CreateQueueCommand({
+          QueueName: `${this.options.prefix}${randomUUID()}`,
+          // Notices are worthless after a minute; nothing should pile up in a forgotten inbox.
+          Attributes: { MessageRetentionPeriod: '60', SqsManagedSseEnabled: 'true' },
+        }),
+      )
+      .catch(mapOverload('SQS'));
+    if (!QueueUrl) throw new Error('CreateQueue returned no QueueUrl');
+    return new SqsWaiterInbox(this.sqs, QueueUrl);
+  }
+
+  release(inbox: WaiterInbox): void {
+    this.idle.push(inbox as SqsWaiterInbox);
+  }
+
+  /** Bumps the queue's LastModifiedTimestamp, the janitor's sign of life; false if the janitor already removed it. */
+  private async touch(inbox: SqsWaiterInbox): Promise<boolean> {
+    try {
+      await this.sqs.send(new SetQueueAttributesCommand({ QueueUrl: inbox.url, Attributes: { MessageRetentionPeriod: '60' } }));
+      inbox.touchedAt = Date.now();
+      return true;
+    } catch (error) {
+      if (isMissingQueue(error)) return false;
+      return mapOverload('SQS')(error);
+    }
+  }
+}
+
+export class SqsNoticeSender implements NoticeSender {
+  constructor(private readonly sqs: SQSClient) {}
+
+  async send(inboxUrl: string, notices: ChangeNotice[]): Promise<void> {
+    for (let start = 0; start < notices.length; start += 10) {
+      try {
+        await this.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: inboxUrl,
+            Entries: notices.slice(start, start + 10).map((notice, i) => ({ Id: String(i), MessageBody: JSON.stringify(notice) })),
+          }),
+        );
+      } catch (error) {
+        // The inbox's environment went away (and the janitor with it): its waiters are gone too.
+        if (isMissingQueue(error)) return;
+        throw error;
+      }
+    }
+  }
+}
+
+/** Deletes inboxes idle for longer than `idleSeconds`: their execution environments are gone. */
+export async function removeIdleInboxes(
+  sqs: SQSClient,
+  prefix: string,
+  idleSeconds = INBOX_IDLE_SECONDS,
+  now = Date.now(),
+): Promise<number> {
+  let removed = 0;
+  let NextToken: string | undefined;
+  do {
+    const page = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix, NextToken, MaxResults: 1000 }));
+    for (const queueUrl of page.QueueUrls ?? []) {
+      try {
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['LastModifiedTimestamp', 'CreatedTimestamp'] }),
+        );
+        const lastActive = Number(Attributes?.LastModifiedTimestamp ?? Attributes?.CreatedTimestamp ?? 0) * 1000;
+        if (now - lastActive < idleSeconds * 1000) continue;
+        await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+        removed++;
+      } catch (error) {
+        if (!isMissingQueue(error)) throw error;
+      }
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return removed;
+}

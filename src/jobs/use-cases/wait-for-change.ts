@@ -1,0 +1,89 @@
+import { JobNotFoundError } from '../errors/job-not-found-error';
+import type { Job, JobStatus } from '../job';
+import type { JobsRepository } from '../ports/jobs-repository';
+import type { InboxPool } from '../ports/waiter-inbox';
+import type { WaiterRegistry } from '../ports/waiter-registry';
+
+export interface WaitForChangeDeps {
+  repository: JobsRepository;
+  registry: WaiterRegistry;
+  inboxes: InboxPool;
+  clock: () => Date;
+  newId: () => string;
+}
+
+export interface WaitRequest {
+  jobId: string;
+  /** The version the client has; without it, wait for the next change after the request arrived. */
+  since?: number;
+  timeoutMs: number;
+  /** Ends the wait early (the client went away). */
+  signal?: AbortSignal;
+  /** Test seam: runs between registration and the re-read, where a lost wake-up would hide. */
+  afterRegister?: () => Promise<void>;
+}
+
+export interface StatusView {
+  id: string;
+  status: JobStatus | string;
+  version: number;
+  updatedAt: string;
+}
+
+export interface WaitResult {
+  job: StatusView;
+  changed: boolean;
+}
+
+/** Registrations outlive their wait by this much, so TTL never removes a live one. */
+const REGISTRATION_GRACE_SECONDS = 60;
+
+export const statusView = (job: Pick<Job, 'id' | 'status' | 'version' | 'updatedAt'>): StatusView => ({
+  id: job.id,
+  status: job.status,
+  version: job.version,
+  updatedAt: job.updatedAt,
+});
+
+/**
+ * Holds until the job's version differs from `since` or the timeout. Subscribe first, then check
+ * once: the waiter registers its inbox before it reads the job, so a change landing in between is
+ * either seen by the read or notified to the inbox, never lost. No reads are repeated while waiting.
+ */
+export async function waitForChange(deps: WaitForChangeDeps, request: WaitRequest): Promise<WaitResult> {
+  const deadline = deps.clock().getTime() + request.timeoutMs;
+  const inbox = await deps.inboxes.acquire();
+  const waiter = {
+    jobId: request.jobId,
+    waiterId: deps.newId(),
+    inboxUrl: inbox.url,
+    expiresAt: Math.ceil(deadline / 1000) + REGISTRATION_GRACE_SECONDS,
+  };
+  try {
+    await deps.registry.register(waiter);
+    await request.afterRegister?.();
+    const job = await deps.repository.get(request.jobId);
+    if (!job) throw new JobNotFoundError(request.jobId);
+    const baseline = request.since ?? job.version;
+    if (job.version !== baseline) return { job: statusView(job), changed: true };
+
+    for (;;) {
+      const remainingMs = deadline - deps.clock().getTime();
+      if (remainingMs <= 0 || request.signal?.aborted) return { job: statusView(job), changed: false };
+      const notices = await inbox.receive(remainingMs, request.signal);
+      // An inbox is reused across waits: notices for an earlier waiter are stale.
+      const notice = notices.find((n) => n.waiterId === waiter.waiterId && n.version !== baseline);
+      if (notice?.removed) throw new JobNotFoundError(request.jobId);
+      if (notice) {
+        return {
+          job: { id: job.id, status: notice.status, version: notice.version, updatedAt: notice.updatedAt },
+          changed: true,
+        };
+      }
+    }
+  } finally {
+    deps.inboxes.release(inbox);
+    // A registration that cannot be removed now expires by TTL; it must not fail the answer.
+    await deps.registry.deregister(waiter).catch(() => undefined);
+  }
+}
