@@ -14,6 +14,8 @@ import { JobQueue } from './constructs/job-queue';
 import { JobWorker } from './constructs/job-worker';
 import { JobsApi } from './constructs/jobs-api';
 import { JobsTable } from './constructs/jobs-table';
+import { LongPoll } from './constructs/long-poll';
+import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS } from '../src/jobs/status-query';
 
 export interface JobsStackProps extends StackProps {
   /** Per-type overrides of maxAttempts, backoff, batch size, concurrency and timeout. */
@@ -24,6 +26,8 @@ export interface JobsStackProps extends StackProps {
   removalPolicy?: RemovalPolicy;
   /** Default one month. */
   logRetention?: RetentionDays;
+  /** The longest a long poll holds a request (ms). Default 25000; must stay below API Gateway's 29 s. */
+  maxLongPollTimeoutMs?: number;
 }
 
 const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -72,11 +76,18 @@ export class JobsStack extends Stack {
       new CfnOutput(this, `${upperFirst(type)}DeadLetterQueueUrl`, { value: jobQueue.deadLetterQueue.queueUrl });
     }
     new DeadLetterRecorder(this, 'DeadLetterRecorder', { table, deadLetterQueues, logRetention, removalPolicy });
+    const longPoll = new LongPoll(this, 'LongPoll', { jobsTable: table, logRetention, removalPolicy });
+    const maxLongPollTimeoutMs = props.maxLongPollTimeoutMs ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS;
+    if (maxLongPollTimeoutMs < 1_000 || maxLongPollTimeoutMs > 26_000) {
+      throw new Error('maxLongPollTimeoutMs must be 1000–26000: the status function answers within 28 s, API Gateway gives up at 29 s');
+    }
     const api = new JobsApi(this, 'Api', {
       table,
       idempotencyTable,
       queues,
       deadLetterQueues,
+      longPoll,
+      maxLongPollTimeoutMs,
       configsJson,
       stageName: props.stageName ?? 'prod',
       logRetention,

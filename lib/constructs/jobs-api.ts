@@ -6,6 +6,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JOB_TYPES, type JobType } from '../../src/jobs/job';
 import { JobFunction } from './job-function';
+import type { LongPoll } from './long-poll';
 
 export interface JobsApiProps {
   table: Table;
@@ -13,6 +14,9 @@ export interface JobsApiProps {
   queues: Record<JobType, Queue>;
   deadLetterQueues: Record<JobType, Queue>;
   configsJson: string;
+  longPoll: LongPoll;
+  /** The longest a long poll may hold a request; below API Gateway's 29 s integration timeout. */
+  maxLongPollTimeoutMs: number;
   stageName: string;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -57,9 +61,26 @@ export class JobsApi extends Construct {
     const getJobStatus = new JobFunction(this, 'GetJobStatus', {
       ...common,
       entry: 'lambdas/api/get-job-status.ts',
-      description: "Answers with a job's status",
+      description: "Answers with a job's status now, or when it changes (long polling)",
+      // A long poll holds the request up to the maximum; API Gateway gives up at 29 s.
+      timeout: Duration.seconds(28),
+      environment: { ...tableEnv, LONG_POLL_MAX_TIMEOUT_MS: String(props.maxLongPollTimeoutMs) },
+    });
+    props.longPoll.grantWait(getJobStatus);
+    const createExternalJob = new JobFunction(this, 'CreateExternalJob', {
+      ...common,
+      entry: 'lambdas/api/create-external-job.ts',
+      description: 'Creates a job driven by an external system',
       environment: tableEnv,
     });
+    props.table.grantWriteData(createExternalJob);
+    const reportExternalStatus = new JobFunction(this, 'ReportExternalStatus', {
+      ...common,
+      entry: 'lambdas/api/report-external-status.ts',
+      description: "Records an external job's status",
+      environment: tableEnv,
+    });
+    props.table.grantReadWriteData(reportExternalStatus);
     for (const reader of [getJob, getJobStatus]) props.table.grantReadData(reader);
     const cancelJob = new JobFunction(this, 'CancelJob', {
       ...common,
@@ -109,6 +130,7 @@ export class JobsApi extends Construct {
     const root = this.restApi.root;
     root.addResource('health').addMethod('GET', new LambdaIntegration(health));
     const jobs = root.addResource('jobs');
+    jobs.addMethod('POST', new LambdaIntegration(createExternalJob));
     const submit = new LambdaIntegration(submitJob);
     for (const type of JOB_TYPES) jobs.addResource(type).addMethod('POST', submit);
     const job = jobs.addResource('{id}');
@@ -116,6 +138,7 @@ export class JobsApi extends Construct {
     // POST /jobs/<unknown type> reaches the submit function, which refuses it with a clear 404.
     job.addMethod('POST', submit);
     job.addMethod('DELETE', new LambdaIntegration(cancelJob));
+    job.addMethod('PUT', new LambdaIntegration(reportExternalStatus));
     job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus));
     root
       .addResource('queues')

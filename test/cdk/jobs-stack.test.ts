@@ -18,6 +18,10 @@ const logicalIdOf = (ref: unknown): string => {
   const value = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
   return value.Ref ?? value['Fn::GetAtt']?.[0] ?? '';
 };
+const sqsMappings = () =>
+  resources('AWS::Lambda::EventSourceMapping').filter(
+    ([, m]) => (m.Properties.EventSourceArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][1] === 'Arn',
+  );
 
 describe('JobsStack', () => {
   test('every job queue redrives to its own dead-letter queue above maxAttempts', () => {
@@ -26,11 +30,15 @@ describe('JobsStack', () => {
     expect(sources).toHaveLength(JOB_TYPES.length);
     const dlqs = new Set(sources.map(([, q]) => logicalIdOf((q.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn)));
     expect(dlqs.size).toBe(JOB_TYPES.length);
-    for (const [, queue] of sources) {
-      const { maxReceiveCount: count } = queue.Properties.RedrivePolicy as { maxReceiveCount: number };
-      expect(count).toBeGreaterThan(Math.min(...JOB_TYPES.map((t) => defaultJobTypeConfigs[t].maxAttempts)));
-    }
     expect(queues).toHaveLength(JOB_TYPES.length * 2);
+    const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
+    const queueById = Object.fromEntries(queues);
+    for (const [, mapping] of sqsMappings()) {
+      const fn = functions[logicalIdOf(mapping.Properties.FunctionName)];
+      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: keyof typeof defaultJobTypeConfigs } }).Variables.JOB_TYPE;
+      const policy = queueById[logicalIdOf(mapping.Properties.EventSourceArn)]?.Properties.RedrivePolicy as { maxReceiveCount: number };
+      expect(policy.maxReceiveCount).toBeGreaterThan(defaultJobTypeConfigs[type].maxAttempts);
+    }
   });
 
   test('the jobs table is on-demand with a NEW_AND_OLD_IMAGES stream and a TTL attribute', () => {
@@ -43,7 +51,7 @@ describe('JobsStack', () => {
   });
 
   test('each consumer reports batch item failures with the batch size and concurrency of its type', () => {
-    const mappings = resources('AWS::Lambda::EventSourceMapping');
+    const mappings = sqsMappings();
     expect(mappings).toHaveLength(JOB_TYPES.length);
     const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
     for (const [, mapping] of mappings) {
@@ -58,7 +66,7 @@ describe('JobsStack', () => {
   test("each queue's visibility timeout is at least six times its consumer's timeout", () => {
     const queues = Object.fromEntries(resources('AWS::SQS::Queue'));
     const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
-    for (const [, mapping] of resources('AWS::Lambda::EventSourceMapping')) {
+    for (const [, mapping] of sqsMappings()) {
       const queue = queues[logicalIdOf(mapping.Properties.EventSourceArn)];
       const fn = functions[logicalIdOf(mapping.Properties.FunctionName)];
       expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn?.Properties.Timeout as number));
@@ -105,5 +113,43 @@ describe('JobsStack', () => {
     expect(outputs).toEqual(
       expect.arrayContaining(['ApiUrl', 'JobsTableName', 'EmailQueueUrl', 'SmsQueueUrl', 'CleanupQueueUrl']),
     );
+  });
+
+  test('long polls are woken by a notifier on the jobs stream that reports batch item failures', () => {
+    const table = resources('AWS::DynamoDB::Table').find(([, t]) => (t.Properties.StreamSpecification as object | undefined))?.[0];
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [table, 'StreamArn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'LATEST',
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'jobId', KeyType: 'HASH' },
+        { AttributeName: 'waiterId', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  test('the status function answers before API Gateway gives up, and may only touch this stack\'s inboxes', () => {
+    const statusFunction = resources('AWS::Lambda::Function').find(([, fn]) =>
+      Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes('INBOX_QUEUE_PREFIX') &&
+      Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes('JOBS_TABLE_NAME'),
+    );
+    expect(statusFunction?.[1].Properties.Timeout).toBeLessThan(29);
+    const inboxStatements = resources('AWS::IAM::Policy')
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+      .filter((st) => [st.Action].flat().some((a) => a === 'sqs:CreateQueue' || a === 'sqs:DeleteQueue'));
+    expect(inboxStatements.length).toBeGreaterThanOrEqual(2);
+    for (const statement of inboxStatements) expect(JSON.stringify(statement.Resource)).toContain('Test-inbox-*');
+  });
+
+  test('a long-poll maximum that would outlast API Gateway is refused', () => {
+    expect(() => synth({ maxLongPollTimeoutMs: 30_000 })).toThrow(/maxLongPollTimeoutMs/);
+  });
+
+  test('scheduled rules record dead letters every minute and remove idle inboxes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
   });
 });

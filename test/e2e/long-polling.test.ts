@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../src/aws/aws-clients';
+import { api } from '../support/api';
+
+interface StatusBody {
+  id: string;
+  status: string;
+  version: number;
+  updatedAt: string;
+  changed?: boolean;
+  message?: string;
+}
+
+function waitersTableName(): string {
+  const tables = JSON.parse(process.env.LOCAL_STACK_TABLES ?? '{}') as Record<string, { tableName: string }>;
+  const entry = Object.entries(tables).find(([id]) => id.startsWith('LongPollWaitersTable'));
+  if (!entry) throw new Error('no waiters table in the local stack');
+  return entry[1].tableName;
+}
+
+async function registeredWaiters(jobId: string): Promise<number> {
+  const { Items = [] } = await createDocumentClient().send(
+    new QueryCommand({
+      TableName: waitersTableName(),
+      KeyConditionExpression: 'jobId = :id',
+      ExpressionAttributeValues: { ':id': jobId },
+    }),
+  );
+  return Items.length;
+}
+
+async function createExternalJob(id = `job_${randomUUID()}`): Promise<StatusBody> {
+  const created = await api<StatusBody>('/jobs', { method: 'POST', json: { id } });
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
+const longPoll = (id: string, query: string) => api<StatusBody>(`/jobs/${id}/status?mode=long&${query}`);
+
+describe('long polling', () => {
+  test('create job_123 → long poll 15 s → PUT done after 1 s → the poll answers within 1 s of the PUT', async () => {
+    const job = await createExternalJob();
+    const poll = longPoll(job.id, 'timeout=15000').then((response) => ({ response, at: Date.now() }));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const put = await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'done' } });
+    const acknowledgedAt = Date.now();
+    expect(put.status).toBe(200);
+    const { response, at } = await poll;
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ id: job.id, status: 'done', version: 2, changed: true, message: 'Status changed' });
+    expect(response.headers.get('etag')).toBe('"2"');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(at - acknowledgedAt).toBeLessThan(1000);
+  });
+
+  test('20 waiters on one job all wake on one change, and none is left registered', async () => {
+    const job = await createExternalJob();
+    const polls = Array.from({ length: 20 }, () => longPoll(job.id, 'timeout=15000&since=1'));
+    // Every waiter must be registered before the change, or some would answer from their read.
+    const deadline = Date.now() + 10_000;
+    while ((await registeredWaiters(job.id)) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await registeredWaiters(job.id)).toBe(20);
+    await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'processing' } });
+    const responses = await Promise.all(polls);
+    for (const response of responses) {
+      expect(response.body).toMatchObject({ status: 'processing', version: 2, changed: true });
+    }
+    expect(await registeredWaiters(job.id)).toBe(0);
+  });
+
+  test('a status updated before the poll, with a stale since, answers at once', async () => {
+    const job = await createExternalJob();
+    await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'processing' } });
+    const startedAt = Date.now();
+    const response = await longPoll(job.id, 'timeout=20000&since=1');
+    expect(response.body).toMatchObject({ status: 'processing', version: 2, changed: true });
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+  });
+
+  test('If-None-Match works as since', async () => {
+    const job = await createExternalJob();
+    await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'processing' } });
+    const response = await api<StatusBody>(`/jobs/${job.id}/status?mode=long&timeout=20000`, {
+      headers: { 'If-None-Match': '"1"' },
+    });
+    expect(response.body).toMatchObject({ version: 2, changed: true });
+  });
+
+  test('with no change, the poll answers "No change" after the timeout, raised to the 1 s minimum', async () => {
+    const job = await createExternalJob();
+    const startedAt = Date.now();
+    const response = await longPoll(job.id, 'timeout=10');
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1000);
+    expect(response.body).toMatchObject({ status: 'pending', version: 1, changed: false, message: 'No change' });
+    expect(await registeredWaiters(job.id)).toBe(0);
+  });
+
+  test('an unknown job is a 404 at once', async () => {
+    const startedAt = Date.now();
+    const response = await longPoll(`job_${randomUUID()}`, 'timeout=20000');
+    expect(response.status).toBe(404);
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+  });
+
+  test.each([
+    ['mode=sideways', 'mode'],
+    ['mode=long&timeout=soon', 'timeout'],
+    ['mode=long&since=latest', 'since'],
+  ])('?%s is a 400 naming %s', async (query, field) => {
+    const job = await createExternalJob();
+    const response = await api<{ errors: { field: string }[] }>(`/jobs/${job.id}/status?${query}`);
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e) => e.field)).toEqual([field]);
+  });
+
+  test('short polling answers now, with changed when since is given', async () => {
+    const job = await createExternalJob();
+    const response = await api<StatusBody>(`/jobs/${job.id}/status?since=1`);
+    expect(response.body).toMatchObject({ status: 'pending', version: 1, changed: false, message: 'No change' });
+  });
+});
+
+describe('externally driven jobs', () => {
+  test('creating an id that exists is a 409', async () => {
+    const job = await createExternalJob();
+    expect((await api('/jobs', { method: 'POST', json: { id: job.id } })).status).toBe(409);
+  });
+
+  test('without an id, one is generated', async () => {
+    const created = await api<StatusBody>('/jobs', { method: 'POST' });
+    expect(created.status).toBe(201);
+    expect(created.body.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('If-Match with a stale version is a 412 and changes nothing', async () => {
+    const job = await createExternalJob();
+    await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'processing' } });
+    const stale = await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'done' }, headers: { 'If-Match': '"1"' } });
+    expect(stale.status).toBe(412);
+    expect((await api<StatusBody>(`/jobs/${job.id}/status`)).body.status).toBe('processing');
+    const fresh = await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'done' }, headers: { 'If-Match': '"2"' } });
+    expect(fresh.status).toBe(200);
+  });
+
+  test('leaving a terminal status is a 409; an unknown status is a 400', async () => {
+    const job = await createExternalJob();
+    await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'failed' } });
+    expect((await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'pending' } })).status).toBe(409);
+    const unknown = await api<{ errors: { field: string }[] }>(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'paused' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0]?.field).toBe('status');
+  });
+
+  test("a worker-driven job's status cannot be set through PUT", async () => {
+    const { body } = await api<StatusBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', delay: 60_000 } });
+    expect((await api(`/jobs/${body.id}`, { method: 'PUT', json: { status: 'done' } })).status).toBe(409);
+  });
+});
