@@ -16,7 +16,7 @@ export default async function globalSetup() {
   mkdirSync(artifacts, { recursive: true });
   const logFile = createWriteStream(path.join(artifacts, 'local-stack.log'));
   const startedAt = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/local-stack-process.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-stack-process.ts'], {
     env: { ...process.env, JOBS_API_KEY: TEST_API_KEY },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

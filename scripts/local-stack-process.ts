@@ -1,9 +1,10 @@
 /**
- * Runs the embedded local stack for `npm test` in a child process (jest's global setup cannot
- * load ESM TypeScript). Prints one `READY <json>` line with what tests need, logs to stderr,
- * stops everything on SIGTERM or when its parent goes away.
+ * The embedded local stack as a child process for `npm test` (jest's global setup cannot load ESM
+ * TypeScript) and the benchmarks (client and server on separate event loops). Prints one
+ * `READY <json>` line with its URL, endpoints and resources; logs to stderr; stops everything on
+ * SIGTERM or when its parent goes away.
  */
-import { startLocalStack } from '../../src/local-stack';
+import { startLocalStack } from '../src/local-stack';
 
 const stack = await startLocalStack({
   port: 0,
