@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs this CDK app locally (API, queues, tables, event source mappings) with
  * no AWS account and no Docker. Options: PORT (default 3000), JOBS_API_KEY (default
- * "local-dev-api-key"), --no-synth to reuse the existing cdk.out.
+ * "local-dev-api-key"), --no-synth to reuse the existing cdk.out, --no-schedules to run scheduled
+ * rules only when fired by hand (POST /_local/rules/{rule}/fire).
  */
 import { startLocalStack } from '../src/local-stack';
 
@@ -10,13 +11,14 @@ const DEFAULT_API_KEY = 'local-dev-api-key';
 const port = Number(process.env.PORT ?? 3000);
 const apiKey = process.env.JOBS_API_KEY ?? DEFAULT_API_KEY;
 const synth = !process.argv.includes('--no-synth');
+const schedules = !process.argv.includes('--no-schedules');
 
 console.log(
   synth
     ? 'Synthesizing the CDK app and starting the emulators…'
     : 'Starting the emulators (using the existing cdk.out)…',
 );
-const stack = await startLocalStack({ port, synth, apiKeys: [apiKey] });
+const stack = await startLocalStack({ port, synth, schedules, apiKeys: [apiKey] });
 
 console.log('');
 console.log(
@@ -26,6 +28,12 @@ console.log(
   `DynamoDB Local: ${stack.emulators.dynamodb}   e.g. aws dynamodb list-tables --endpoint-url ${stack.emulators.dynamodb}`,
 );
 console.log(`SQS (fauxqs):   ${stack.emulators.sqs}   e.g. aws sqs list-queues --endpoint-url ${stack.emulators.sqs}`);
+const scheduledRules = Object.values(stack.rules).filter((rule) => rule.scheduleExpression !== undefined);
+if (scheduledRules.length) {
+  console.log(`Fire a scheduled rule now (local only): curl -X POST ${stack.url}/_local/rules/<rule>/fire   e.g.`);
+  for (const rule of scheduledRules)
+    console.log(`  curl -X POST ${stack.url}/_local/rules/${encodeURIComponent(rule.ruleName)}/fire`);
+}
 console.log(
   `(AWS CLI: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.emulators.region}.) Ctrl+C stops everything.`,
 );

@@ -14,12 +14,16 @@ import { createLocalFunctions, registerFunctionNames } from './lambda-functions'
 import { provisionResources } from './provision';
 import { readRestApis, registerRestApiIds } from './rest-api-routes';
 import { startRestApiServer, type RunningRestApiServer } from './rest-api-server';
+import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './scheduled-rules';
 import { startupReport } from './startup-report';
 
 export type { EmulatorEndpoints } from './aws-clients';
 export { LOCAL_CREDENTIALS } from './aws-clients';
 export { startEmulators, type RunningEmulators } from './emulators';
-export { LocalFunction, LambdaFunctionError, LambdaTimeoutError } from './lambda-function';
+export { LocalFunction, LambdaFunctionError, LambdaTimeoutError, type InvokeOptions } from './lambda-function';
+export { LOCAL_ADMIN_PREFIX } from './rest-api-server';
+export { RuleNotFireableError, UnknownRuleError, type LocalRule, type LocalRuleTarget } from './scheduled-rules';
+export { nextRun, parseScheduleExpression, ScheduleExpressionError, type Schedule } from './schedule-expression';
 
 /** The account id every local ARN uses. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -45,6 +49,8 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** How often an idle DynamoDB stream shard is polled; default 250 ms (Lambda polls 4 times per second). */
   streamPollIntervalMs?: number;
+  /** Default true: run ENABLED scheduled rules on their schedule; false = only when fired by hand (fireRule). */
+  schedules?: boolean;
 }
 
 export interface LocalStack {
@@ -57,8 +63,17 @@ export interface LocalStack {
   queues: Record<string, { queueUrl: string; queueArn: string; queueName: string }>;
   /** By logical id. */
   functions: Record<string, LocalFunction>;
+  /** Every AWS::Events::Rule, by logical id (nextRun is kept up to date while the stack runs). */
+  rules: Record<string, LocalRule>;
   /** Direct invocation, like `aws lambda invoke`; honours the function's Timeout. */
   invoke(logicalId: string, event: unknown): Promise<unknown>;
+  /**
+   * Runs a rule with a ScheduleExpression now (enabled or not), by logical id, name or ARN: each
+   * Lambda target gets the scheduled event (or its Input). Resolves with the targets' results, in
+   * target order; rejects with UnknownRuleError, RuleNotFireableError (an EventPattern rule) or the
+   * first target's failure. Also served as POST /_local/rules/{logicalIdOrName}/fire.
+   */
+  fireRule(logicalIdOrName: string): Promise<unknown[]>;
   /** Stops pollers, the HTTP server, function workers and the emulators it started. Idempotent. */
   stop(): Promise<void>;
 }
@@ -101,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     registerFunctionNames(stack, resolver);
     registerRestApiIds(stack.template, resolver);
+    registerRuleNames(stack.template, resolver);
 
     const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
     const functions = await createLocalFunctions(stack, resolver, endpoints, log);
@@ -121,6 +137,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => eventSources.stop());
 
+    const scheduler = new RuleScheduler({
+      rules: readRules(stack.template, resolver, functionsByArn, log),
+      region: endpoints.region,
+      accountId: LOCAL_ACCOUNT_ID,
+      log,
+    });
+    const scheduling = options.schedules ?? true;
+    if (scheduling) scheduler.start();
+    cleanups.push(() => scheduler.stop());
+    const fireRule = (reference: string) => scheduler.fire(reference);
+
     // The server listens last: once it answers (e.g. a health route), every poller is running.
     const apis = readRestApis(stack.template, resolver);
     const server: RunningRestApiServer = await startRestApiServer({
@@ -129,6 +156,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functionsByArn,
       apiKeys: options.apiKeys ?? [],
       log,
+      admin: {
+        async fireRule(reference) {
+          const { logicalId, ruleName, ruleArn } = scheduler.find(reference);
+          return { rule: { logicalId, ruleName, ruleArn }, results: await fireRule(reference) };
+        },
+      },
     });
     cleanups.push(() => server.close());
 
@@ -141,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes: apis.routes,
       functionsByArn,
       eventSources: eventSources.sources.map((source) => source.description),
+      rules: scheduler.rules.map((rule) => describeRule(rule, scheduling)),
     });
     for (const line of report) log(line);
     log(`Local stack ready at ${server.url}`);
@@ -152,6 +186,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tables,
       queues,
       functions,
+      rules: Object.fromEntries(scheduler.rules.map((rule) => [rule.logicalId, rule])),
+      fireRule,
       invoke(logicalId, event) {
         const fn = functions[logicalId];
         if (!fn)

@@ -37,6 +37,17 @@ export class LambdaTimeoutError extends Error {
   }
 }
 
+export interface InvokeOptions {
+  /** Aborting it aborts the handler's context.abortSignal (see invoke). */
+  signal?: AbortSignal;
+}
+
+/** The abort reason's message, for the worker's AbortSignal (errors do not cross threads intact). */
+function describeAbortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : reason === undefined ? 'Aborted' : String(reason);
+}
+
 type WorkerReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { errorType: string; errorMessage: string; stack?: string } };
@@ -81,19 +92,30 @@ export class LocalFunction {
     return this.pending.size;
   }
 
-  /** Resolves with the handler's JSON result; rejects with LambdaFunctionError or LambdaTimeoutError. */
-  invoke(event: unknown): Promise<unknown> {
+  /**
+   * Resolves with the handler's JSON result; rejects with LambdaFunctionError or LambdaTimeoutError.
+   * With options.signal, the handler's context gets an `abortSignal` (a local-only extension, e.g.
+   * for an API request whose client went away) that aborts when this signal does; the invocation
+   * itself carries on, as in Lambda.
+   */
+  invoke(event: unknown, options: InvokeOptions = {}): Promise<unknown> {
     if (this.stopped) return Promise.reject(new Error(`${this.functionName} is stopped`));
     const worker = this.ensureWorker();
     const id = this.nextId++;
     const timeoutMs = this.timeoutSeconds * 1000;
+    const { signal } = options;
     return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        if (this.pending.has(id)) worker.postMessage({ type: 'abort', id, reason: describeAbortReason(signal) });
+      };
       const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         this.pending.delete(id);
         reject(new LambdaTimeoutError(this.functionName, this.timeoutSeconds));
       }, timeoutMs);
       const settle = (fn: () => void) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         this.pending.delete(id);
         fn();
       };
@@ -101,7 +123,17 @@ export class LocalFunction {
         resolve: (value) => settle(() => resolve(value)),
         reject: (error) => settle(() => reject(error)),
       });
-      worker.postMessage({ id, requestId: randomUUID(), deadline: Date.now() + timeoutMs, event });
+      worker.postMessage({
+        type: 'invoke',
+        id,
+        requestId: randomUUID(),
+        deadline: Date.now() + timeoutMs,
+        event,
+        abortable: signal !== undefined,
+      });
+      // Messages to the worker arrive in order: an abort always follows its invocation.
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

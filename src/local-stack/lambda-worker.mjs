@@ -1,4 +1,5 @@
 // @ts-check
+/* global AbortController, DOMException */
 /**
  * One Lambda execution environment: runs inside its own worker thread, with the
  * function's own process.env and module state. Loads the handler on the first
@@ -59,9 +60,14 @@ async function loadHandler() {
   return handler;
 }
 
-/** @param {{ requestId: string; deadline: number }} invocation */
-function createContext(invocation) {
+/**
+ * @param {{ requestId: string; deadline: number }} invocation
+ * @param {AbortSignal | undefined} abortSignal
+ */
+function createContext(invocation, abortSignal) {
   return {
+    // Local-only extension (Lambda has no such thing): aborted when the API client went away.
+    ...(abortSignal ? { abortSignal } : {}),
     awsRequestId: invocation.requestId,
     functionName: config.functionName,
     functionVersion: '$LATEST',
@@ -94,18 +100,33 @@ function describeError(error) {
   return { errorType: 'Error', errorMessage: String(error) };
 }
 
-parentPort?.on(
-  'message',
-  async (/** @type {{ id: number; requestId: string; deadline: number; event: unknown }} */ message) => {
-    try {
-      handlerPromise ??= loadHandler();
-      const handler = await handlerPromise;
-      const result = await callHandler(handler, message.event, createContext(message));
-      // Lambda returns JSON: the same round trip drops functions and undefined values.
-      const json = result === undefined ? null : JSON.parse(JSON.stringify(result));
-      parentPort?.postMessage({ id: message.id, ok: true, result: json });
-    } catch (error) {
-      parentPort?.postMessage({ id: message.id, ok: false, error: describeError(error) });
-    }
-  },
-);
+/** The AbortControllers of abortable invocations in flight, by invocation id. */
+/** @type {Map<number, AbortController>} */
+const abortControllers = new Map();
+
+/**
+ * @typedef {{ type: 'invoke'; id: number; requestId: string; deadline: number; event: unknown; abortable?: boolean }} InvokeMessage
+ * @typedef {{ type: 'abort'; id: number; reason: string }} AbortMessage
+ */
+
+parentPort?.on('message', async (/** @type {InvokeMessage | AbortMessage} */ message) => {
+  if (message.type === 'abort') {
+    abortControllers.get(message.id)?.abort(new DOMException(message.reason, 'AbortError'));
+    return;
+  }
+  // Created before any await: an abort message right behind this one must find it.
+  const controller = message.abortable ? new AbortController() : undefined;
+  if (controller) abortControllers.set(message.id, controller);
+  try {
+    handlerPromise ??= loadHandler();
+    const handler = await handlerPromise;
+    const result = await callHandler(handler, message.event, createContext(message, controller?.signal));
+    // Lambda returns JSON: the same round trip drops functions and undefined values.
+    const json = result === undefined ? null : JSON.parse(JSON.stringify(result));
+    parentPort?.postMessage({ id: message.id, ok: true, result: json });
+  } catch (error) {
+    parentPort?.postMessage({ id: message.id, ok: false, error: describeError(error) });
+  } finally {
+    abortControllers.delete(message.id);
+  }
+});

@@ -16,7 +16,25 @@ export interface RestApiServerOptions {
   functionsByArn: Map<string, LocalFunction>;
   apiKeys: string[];
   log: (line: string) => void;
+  /** What the local admin routes (under /_local/) act on. */
+  admin?: LocalAdmin;
 }
+
+/** The local stack's own operations behind the /_local/ admin routes. */
+export interface LocalAdmin {
+  /** Fires a scheduled rule now; rejects with UnknownRuleError or RuleNotFireableError. */
+  fireRule(
+    reference: string,
+  ): Promise<{ rule: { logicalId: string; ruleName: string; ruleArn: string }; results: unknown[] }>;
+}
+
+/**
+ * The path prefix reserved for the local stack's admin routes, which do not exist in AWS. It is
+ * checked before the template's routes, so a catch-all {proxy+} cannot hide them; a template route
+ * under /_local/ is unreachable locally (startRestApiServer warns about it).
+ *   POST /_local/rules/{logicalIdOrName}/fire → 200 {rule, results} | 404 | 409 | 502
+ */
+export const LOCAL_ADMIN_PREFIX = '/_local/';
 
 export interface RunningRestApiServer {
   url: string;
@@ -26,6 +44,12 @@ export interface RunningRestApiServer {
 
 /** Serves every REST API route of the template at the root (no stage prefix), like API Gateway with Lambda proxy integrations. */
 export async function startRestApiServer(options: RestApiServerOptions): Promise<RunningRestApiServer> {
+  for (const route of options.apis.routes) {
+    if (`${route.resourcePath}/`.startsWith(LOCAL_ADMIN_PREFIX))
+      options.log(
+        `⚠ route ${route.httpMethod} ${route.resourcePath}: ${LOCAL_ADMIN_PREFIX} is reserved for the local stack's admin routes, unreachable locally`,
+      );
+  }
   const server = createServer((req, res) => {
     handle(req, res, options).catch((error: unknown) => {
       options.log(`API error: ${(error as Error).stack ?? String(error)}`);
@@ -57,12 +81,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: RestAp
   const fail = (type: GatewayErrorType) =>
     send(res, gatewayErrorResponse(type, options.apis.gatewayResponses, requestId), requestId);
   req.on('error', () => {}); // the client went away: nothing to answer
+  // The client going away before its response is sent aborts the handler's context.abortSignal.
+  const clientGone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableEnded) clientGone.abort(new Error('The client closed the connection before the response'));
+  });
 
   const body = await readBody(req);
   if (body === 'too-large') return fail('REQUEST_TOO_LARGE');
+  if (!req.complete) return; // the client went away mid-request: API Gateway would not have invoked anything
 
   const method = req.method ?? 'GET';
-  const match = matchRoute(options.apis.routes, method, new URL(req.url ?? '/', 'http://localhost').pathname);
+  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (pathname.startsWith(LOCAL_ADMIN_PREFIX)) return handleAdmin(req, res, method, pathname, options);
+  const match = matchRoute(options.apis.routes, method, pathname);
   if (!match) return fail('MISSING_AUTHENTICATION_TOKEN');
   const { route } = match;
   if (route.apiKeyRequired) {
@@ -106,7 +138,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: RestAp
     integrationTimer = setTimeout(() => resolve('integration-timeout'), integration.timeoutMs);
   });
   try {
-    const outcome = await Promise.race([fn.invoke(event), integrationTimeout]);
+    const outcome = await Promise.race([fn.invoke(event, { signal: clientGone.signal }), integrationTimeout]);
     if (outcome === 'integration-timeout') return fail('INTEGRATION_TIMEOUT');
     const response = proxyResultToResponse(outcome);
     if (!response) {
@@ -121,6 +153,49 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: RestAp
     return fail('DEFAULT_5XX');
   } finally {
     clearTimeout(integrationTimer);
+  }
+}
+
+/** The /_local/ admin routes: JSON in, JSON out, loopback clients only. */
+async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  pathname: string,
+  options: RestApiServerOptions,
+): Promise<void> {
+  const json = (statusCode: number, value: unknown, headers: Record<string, string> = {}) =>
+    send(
+      res,
+      {
+        statusCode,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: Buffer.from(JSON.stringify(value)),
+      },
+      randomUUID(),
+    );
+  const remote = req.socket.remoteAddress ?? '';
+  if (!/^(127\.|::1$|::ffff:127\.)/.test(remote))
+    return json(403, { message: 'The local admin routes only answer loopback clients' });
+  const fire = /^\/_local\/rules\/([^/]+)\/fire\/?$/.exec(pathname);
+  if (!fire) return json(404, { message: `No local admin route ${pathname}` });
+  if (method !== 'POST') return json(405, { message: 'Use POST' }, { Allow: 'POST' });
+  let reference: string;
+  try {
+    reference = decodeURIComponent(fire[1]!);
+  } catch {
+    return json(400, { message: 'Malformed rule name' });
+  }
+  if (!options.admin) return json(404, { message: `No rule ${reference}` });
+  try {
+    return json(200, await options.admin.fireRule(reference));
+  } catch (error) {
+    const { name, message } = error as Error;
+    if (name === 'UnknownRuleError') return json(404, { message });
+    if (name === 'RuleNotFireableError') return json(409, { message });
+    const errorType = (error as { errorType?: string }).errorType ?? name;
+    options.log(`POST ${pathname} failed: ${errorType}: ${message}`);
+    return json(502, { rule: reference, error: { errorType, errorMessage: message } });
   }
 }
 

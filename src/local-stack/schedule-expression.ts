@@ -8,8 +8,7 @@
  */
 
 export type Schedule =
-  | { kind: 'rate'; expression: string; periodMs: number }
-  | { kind: 'cron'; expression: string; fields: CronFields };
+  { kind: 'rate'; expression: string; periodMs: number } | { kind: 'cron'; expression: string; fields: CronFields };
 
 export class ScheduleExpressionError extends Error {
   constructor(expression: string, reason: string) {
@@ -33,7 +32,11 @@ export function parseScheduleExpression(expression: string): Schedule {
     // EventBridge insists: 1 takes the singular unit, anything else the plural.
     if ((value === 1) !== !unit.endsWith('s'))
       throw new ScheduleExpressionError(expression, value === 1 ? 'use the singular unit for 1' : 'use a plural unit');
-    return { kind: 'rate', expression: text, periodMs: value * UNIT_MS[unit.replace(/s$/, '') as keyof typeof UNIT_MS] };
+    return {
+      kind: 'rate',
+      expression: text,
+      periodMs: value * UNIT_MS[unit.replace(/s$/, '') as keyof typeof UNIT_MS],
+    };
   }
   const cron = /^cron\((.*)\)$/.exec(text);
   if (cron) return { kind: 'cron', expression: text, fields: parseCronFields(expression, cron[1]!) };
@@ -103,8 +106,7 @@ function parseCronFields(expression: string, body: string): CronFields {
   const fail = (reason: string): never => {
     throw new ScheduleExpressionError(expression, reason);
   };
-  if ((dayOfMonth === '?') === (dayOfWeek === '?'))
-    fail('exactly one of day-of-month and day-of-week must be ?');
+  if ((dayOfMonth === '?') === (dayOfWeek === '?')) fail('exactly one of day-of-month and day-of-week must be ?');
 
   const fields: CronFields = {
     minutes: parseList(minute, { name: 'minutes', min: 0, max: 59 }, fail),
@@ -137,7 +139,8 @@ function parseCronFields(expression: string, body: string): CronFields {
       return value;
     };
     for (const item of dayOfWeek.split(',')) {
-      if (item === 'L') spec.values.add(7); // a bare L is the last day of the week, Saturday
+      if (item === 'L')
+        spec.values.add(7); // a bare L is the last day of the week, Saturday
       else if (/^\w+L$/.test(item)) spec.last.push(weekday(item.slice(0, -1)));
       else if (item.includes('#')) {
         const [day = '', nth = ''] = item.split('#');
@@ -160,14 +163,14 @@ function parseList(text: string, range: FieldRange, fail: (reason: string) => ne
     const index = range.names?.indexOf(token.toUpperCase()) ?? -1;
     const n = index >= 0 ? range.min + index : /^\d+$/.test(token) ? Number(token) : NaN;
     if (!(n >= range.min && n <= range.max))
-      fail(`${range.name} ${token}: expected ${range.min}-${range.max}${range.names ? ' or a name' : ''}`);
+      fail(
+        `${range.name} ${token}: expected ${range.min}-${range.max}${range.names ? ` or ${range.names[0]}-${range.names.at(-1)}` : ''}`,
+      );
     return n;
   };
   for (const item of text.split(',')) {
     if (item === '') fail(`${range.name}: empty list item in ${text}`);
     if (item === '?') fail(`${range.name}: ? is only allowed in day-of-month or day-of-week`);
-    if (/[LW#]/i.test(item) && !range.names?.some((n) => item.toUpperCase().includes(n)))
-      fail(`${range.name} ${item}: L, W and # are only allowed in day-of-month or day-of-week`);
     const [base = '', stepText, ...rest] = item.split('/');
     if (rest.length) fail(`${range.name} ${item}: more than one /`);
     let step = 1;

@@ -14,6 +14,8 @@ export interface StartupReportInput {
   routes: RestRoute[];
   functionsByArn: Map<string, LocalFunction>;
   eventSources: string[];
+  /** One line per AWS::Events::Rule. */
+  rules: string[];
 }
 
 /** One line per emulated resource, so users see at a glance what the template turned into. */
@@ -51,5 +53,6 @@ export function startupReport(input: StartupReportInput): string[] {
     );
   }
   for (const description of input.eventSources) lines.push(`mapping   ${description}`);
+  lines.push(...input.rules);
   return lines;
 }

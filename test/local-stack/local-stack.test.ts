@@ -8,7 +8,13 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { createDynamoDbClient, createSqsClient } from '../../src/local-stack/aws-clients';
-import { LambdaTimeoutError, startLocalStack, type LocalStack } from '../../src/local-stack';
+import {
+  LambdaTimeoutError,
+  RuleNotFireableError,
+  startLocalStack,
+  UnknownRuleError,
+  type LocalStack,
+} from '../../src/local-stack';
 import { byPrefix, descendantPids, eventually, isAlive } from './helpers';
 
 const appDir = path.resolve('test/fixtures/local-stack-app');
@@ -20,9 +26,11 @@ let db: DynamoDBDocumentClient;
 let sqs: ReturnType<typeof createSqsClient>;
 /** Processes that were running before the stack started (e.g. jest's global local stack). */
 let earlierChildren: Set<number>;
+let startCalledAt: number;
 
 beforeAll(async () => {
   earlierChildren = new Set(descendantPids());
+  startCalledAt = Date.now();
   stack = await startLocalStack({
     appDir,
     port: 0,
@@ -313,11 +321,156 @@ describe('DynamoDB stream event source mapping', () => {
   }, 30_000);
 });
 
+describe('scheduled rules', () => {
+  const everyMinute = () => byPrefix(stack.rules, 'EveryMinuteRule');
+  const scheduledEvent = (ruleArn: string) => ({
+    version: '0',
+    id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    region: 'us-east-1',
+    resources: [ruleArn],
+    detail: {},
+  });
+
+  it('reports one line per rule, and EventPattern rules as not emulated', () => {
+    expect(logLines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^rule +LocalStackFixture-EveryMinuteRule\w+ rate\(1 minute\) → LocalStackFixture-ScheduledFunction\w+ \(next run \d{4}-\d\d-\d\dT[\d:.]+Z\)$/,
+        ),
+        expect.stringMatching(
+          /^rule +fixture-nightly cron\(0 3 \? \* MON-FRI \*\) → LocalStackFixture-ScheduledFunction\w+ \(DISABLED, not scheduled\)$/,
+        ),
+        expect.stringMatching(/^⚠ rule LocalStackFixture-PatternRule\w+: EventPattern rules are not emulated/),
+      ]),
+    );
+  });
+
+  it('schedules the ENABLED rate(1 minute) rule a minute after start, and not the DISABLED one', () => {
+    expect(everyMinute()).toMatchObject({
+      state: 'ENABLED',
+      scheduleExpression: 'rate(1 minute)',
+      schedule: { kind: 'rate', periodMs: 60_000 },
+      ruleArn: expect.stringMatching(/^arn:aws:events:us-east-1:000000000000:rule\/LocalStackFixture-EveryMinuteRule/),
+    });
+    // The first run is one period after the scheduler started (later runs are later still).
+    expect(everyMinute().nextRun!.getTime()).toBeGreaterThanOrEqual(startCalledAt + 60_000);
+    expect(byPrefix(stack.rules, 'NightlyRule')).toMatchObject({ state: 'DISABLED', ruleName: 'fixture-nightly' });
+    expect(byPrefix(stack.rules, 'NightlyRule').nextRun).toBeUndefined();
+    expect(byPrefix(stack.rules, 'PatternRule').scheduleExpression).toBeUndefined();
+  });
+
+  it('fireRule invokes the target with the scheduled event, by logical id or name', async () => {
+    const rule = everyMinute();
+    const [result] = (await stack.fireRule(rule.logicalId)) as { event: unknown; hasAbortSignal: boolean }[];
+    expect(result!.event).toEqual(scheduledEvent(rule.ruleArn));
+    expect(result!.hasAbortSignal).toBe(false); // only API invocations get one
+    // A disabled rule fires on request, and its target gets its Input instead of the event.
+    expect(await stack.fireRule('fixture-nightly')).toEqual([expect.objectContaining({ event: { task: 'nightly' } })]);
+  });
+
+  it('fireRule rejects unknown and EventPattern rules', async () => {
+    await expect(stack.fireRule('no-such-rule')).rejects.toBeInstanceOf(UnknownRuleError);
+    await expect(stack.fireRule(byPrefix(stack.rules, 'PatternRule').logicalId)).rejects.toBeInstanceOf(
+      RuleNotFireableError,
+    );
+  });
+
+  it('POST /_local/rules/{rule}/fire fires the rule and answers its targets’ results', async () => {
+    const rule = everyMinute();
+    const response = await get(`/_local/rules/${encodeURIComponent(rule.ruleName)}/fire`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({
+      rule: { logicalId: rule.logicalId, ruleName: rule.ruleName, ruleArn: rule.ruleArn },
+      results: [{ event: scheduledEvent(rule.ruleArn), invocations: expect.any(Number), hasAbortSignal: false }],
+    });
+  });
+
+  it('answers 404 for an unknown rule or admin route, 405 for other methods, 409 for EventPattern rules', async () => {
+    const unknown = await get('/_local/rules/no-such-rule/fire', { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: expect.stringMatching(/^No rule no-such-rule; known: /) });
+    expect((await get('/_local/nothing-here', { method: 'POST' })).status).toBe(404);
+    const wrongMethod = await get(`/_local/rules/${everyMinute().logicalId}/fire`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    const pattern = byPrefix(stack.rules, 'PatternRule').logicalId;
+    expect((await get(`/_local/rules/${pattern}/fire`, { method: 'POST' })).status).toBe(409);
+  });
+});
+
+describe('client aborts', () => {
+  interface Probe {
+    hasAbortSignal: boolean;
+    aborted: boolean;
+    reason?: string;
+  }
+  const probeFunction = () => byPrefix(stack.functions, 'AbortProbeFunction');
+  /** What the probe handler recorded for an id (module state of its execution environment). */
+  const probe = async (id: string) => ((await probeFunction().invoke({ probe: id })) as Probe | null) ?? undefined;
+
+  it('gives every API-invoked handler a context.abortSignal, not aborted while the client waits', async () => {
+    const response = await get('/abort-probe/stays?immediate=1');
+    expect(await response.json()).toEqual({ hasAbortSignal: true, aborted: false });
+  });
+
+  it('aborts the handler’s context.abortSignal when the HTTP client disconnects', async () => {
+    const client = new AbortController();
+    const request = get('/abort-probe/goes-away', { signal: client.signal });
+    await eventually(() => probe('goes-away'), 10_000, 'the handler to start');
+    client.abort();
+    await expect(request).rejects.toThrow();
+    const record = await eventually(
+      async () => ((await probe('goes-away'))?.aborted ? probe('goes-away') : undefined),
+      10_000,
+      'the handler to see the abort',
+    );
+    expect(record).toEqual({
+      hasAbortSignal: true,
+      aborted: true,
+      reason: 'The client closed the connection before the response',
+    });
+    expect((await get('/health')).status).toBe(200);
+  });
+
+  it('LocalFunction.invoke passes its signal on to the context (already aborted too); without one there is none', async () => {
+    const controller = new AbortController();
+    const running = probeFunction().invoke({ pathParameters: { id: 'direct' } }, { signal: controller.signal });
+    await eventually(() => probe('direct'), 10_000, 'the handler to start');
+    controller.abort(new Error('stop waiting'));
+    expect(JSON.parse(((await running) as { body: string }).body)).toEqual({
+      hasAbortSignal: true,
+      aborted: true,
+      reason: 'stop waiting',
+    });
+    const early = (await probeFunction().invoke(
+      { pathParameters: { id: 'early' } },
+      { signal: AbortSignal.abort(new Error('too late')) },
+    )) as { body: string };
+    expect(JSON.parse(early.body)).toEqual({ hasAbortSignal: true, aborted: true, reason: 'too late' });
+    const unsignalled = (await stack.invoke(probeFunction().logicalId, { pathParameters: { id: 'none' } })) as {
+      body: string;
+    };
+    expect(JSON.parse(unsignalled.body)).toEqual({ hasAbortSignal: false, aborted: false });
+  });
+});
+
+const everyMinuteNextRun = () => byPrefix(stack.rules, 'EveryMinuteRule').nextRun;
+
 describe('stop()', () => {
   it('stops every child process it started, and is idempotent', async () => {
     const children = descendantPids().filter((pid) => !earlierChildren.has(pid));
     expect(children.length).toBeGreaterThanOrEqual(3); // fauxqs, the java guard, java
+    expect(everyMinuteNextRun()).toBeInstanceOf(Date);
     await Promise.all([stack.stop(), stack.stop()]);
+    // The rule timers are cleared: nothing is scheduled any more.
+    expect(Object.values(stack.rules).map((rule) => rule.nextRun)).toEqual(
+      Object.values(stack.rules).map(() => undefined),
+    );
     await eventually(async () => children.every((pid) => !isAlive(pid)), 10_000, 'child processes to exit');
     await expect(fetch(stack.url)).rejects.toThrow();
   });
