@@ -1,6 +1,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -101,6 +102,32 @@ export class JobsApi extends Construct {
       props.queues[type].grantSendMessages(redriveQueue);
       props.deadLetterQueues[type].grantConsumeMessages(redriveQueue);
     }
+    const listJobs = new JobFunction(this, 'ListJobs', {
+      ...common,
+      entry: 'lambdas/api/list-jobs.ts',
+      description: 'Lists jobs newest first, by status or type',
+      environment: tableEnv,
+    });
+    const getStats = new JobFunction(this, 'GetStats', {
+      ...common,
+      entry: 'lambdas/api/get-stats.ts',
+      description: 'Counts retained jobs per status and type',
+      timeout: Duration.seconds(20),
+      environment: tableEnv,
+    });
+    for (const reader of [listJobs, getStats]) props.table.grantReadData(reader);
+    const listQueues = new JobFunction(this, 'ListQueues', {
+      ...common,
+      entry: 'lambdas/api/list-queues.ts',
+      description: 'Reports queue and DLQ depths per job type',
+      environment: { ...queueEnv, ...deadLetterQueueEnv },
+    });
+    listQueues.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:GetQueueAttributes'],
+        resources: JOB_TYPES.flatMap((type) => [props.queues[type].queueArn, props.deadLetterQueues[type].queueArn]),
+      }),
+    );
     const health = new JobFunction(this, 'Health', {
       ...common,
       entry: 'lambdas/api/health.ts',
@@ -131,6 +158,8 @@ export class JobsApi extends Construct {
     root.addResource('health').addMethod('GET', new LambdaIntegration(health));
     const jobs = root.addResource('jobs');
     jobs.addMethod('POST', new LambdaIntegration(createExternalJob));
+    jobs.addMethod('GET', new LambdaIntegration(listJobs));
+    root.addResource('stats').addMethod('GET', new LambdaIntegration(getStats));
     const submit = new LambdaIntegration(submitJob);
     for (const type of JOB_TYPES) jobs.addResource(type).addMethod('POST', submit);
     const job = jobs.addResource('{id}');
@@ -140,8 +169,9 @@ export class JobsApi extends Construct {
     job.addMethod('DELETE', new LambdaIntegration(cancelJob));
     job.addMethod('PUT', new LambdaIntegration(reportExternalStatus));
     job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus));
-    root
-      .addResource('queues')
+    const queuesResource = root.addResource('queues');
+    queuesResource.addMethod('GET', new LambdaIntegration(listQueues));
+    queuesResource
       .addResource('{type}')
       .addResource('redrive')
       .addMethod('POST', new LambdaIntegration(redriveQueue));

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { JOBS_BY_STATUS_INDEX, JOBS_BY_TYPE_INDEX } from '../../src/aws/dynamodb-job-listing';
 
 export interface JobsTableProps {
   removalPolicy: RemovalPolicy;
@@ -25,6 +26,17 @@ export class JobsTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy,
     });
+    // Listing newest first by type or by status, without ever scanning.
+    for (const [indexName, partitionKey] of [
+      [JOBS_BY_TYPE_INDEX, 'type'],
+      [JOBS_BY_STATUS_INDEX, 'status'],
+    ] as const) {
+      this.table.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: partitionKey, type: AttributeType.STRING },
+        sortKey: { name: 'createdAt', type: AttributeType.STRING },
+      });
+    }
     this.idempotencyTable = new Table(this, 'IdempotencyTable', {
       partitionKey: { name: 'id', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,

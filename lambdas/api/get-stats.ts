@@ -1,0 +1,25 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { createDocumentClient } from '../../src/aws/aws-clients';
+import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
+import { requireEnv } from '../commons/environment';
+import { jobLog, logger } from '../commons/powertools';
+import { jsonResponse } from '../http/json-response';
+import { problemDetails } from '../http/problem-details';
+
+const listing = new DynamoDbJobListing(createDocumentClient(), requireEnv('JOBS_TABLE_NAME'));
+
+/**
+ * `GET /stats`: retained jobs per status and type. It reads the status index, so its cost grows
+ * with the jobs retained; clients may cache it for 5 s, and the dashboard refreshes no faster.
+ */
+async function getStats(): Promise<APIGatewayProxyResult> {
+  const counts = await listing.countByStatusAndType();
+  return jsonResponse(200, { counts }, { 'Cache-Control': 'max-age=5' });
+}
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(problemDetails(jobLog))
+  .use(injectLambdaContext(logger))
+  .handler(getStats);

@@ -1,0 +1,31 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { createDocumentClient } from '../../src/aws/aws-clients';
+import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
+import { parseJobListQuery } from '../../src/jobs/job-list-query';
+import { maskJob } from '../../src/jobs/mask-job';
+import { requireEnv } from '../commons/environment';
+import { jobLog, logger } from '../commons/powertools';
+import { jsonResponse } from '../http/json-response';
+import { problemDetails } from '../http/problem-details';
+
+const listing = new DynamoDbJobListing(createDocumentClient(), requireEnv('JOBS_TABLE_NAME'));
+
+/** `GET /jobs?status=&type=&limit=&cursor=`: newest first, sensitive fields masked, history left out. */
+async function listJobs(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const { filter, limit, cursor } = parseJobListQuery(event.queryStringParameters ?? {});
+  const page = await listing.list(filter, limit, cursor);
+  return jsonResponse(200, {
+    jobs: page.jobs.map((job) => {
+      const { history: _history, ...summary } = maskJob(job);
+      return summary;
+    }),
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+  });
+}
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(problemDetails(jobLog))
+  .use(injectLambdaContext(logger))
+  .handler(listJobs);

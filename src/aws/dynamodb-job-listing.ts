@@ -1,0 +1,158 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../jobs/errors/validation-error';
+import { JOB_STATUSES, type AnyJobType, type Job, type JobStatus } from '../jobs/job';
+import { LISTED_TYPES } from '../jobs/job-list-query';
+import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
+import { mapOverload } from './aws-error-mapping';
+
+/** GSI names shared with the CDK stack. */
+export const JOBS_BY_TYPE_INDEX = 'byType';
+export const JOBS_BY_STATUS_INDEX = 'byStatus';
+
+type Key = Record<string, unknown>;
+
+/** One index partition to read newest first, optionally filtered. */
+interface Source {
+  name: string;
+  index: string;
+  partition: { attribute: 'type' | 'status'; value: string };
+  filter?: { attribute: 'type'; value: string };
+}
+
+interface SourceState {
+  startKey?: Key;
+  done?: boolean;
+}
+
+const encodeCursor = (state: Record<string, SourceState>): string =>
+  Buffer.from(JSON.stringify(state)).toString('base64url');
+
+function decodeCursor(cursor: string): Record<string, SourceState> {
+  try {
+    const state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof state === 'object' && state !== null && !Array.isArray(state)) return state as Record<string, SourceState>;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError([{ field: 'cursor', message: 'must be a cursor from a previous page' }]);
+}
+
+const newestFirst = (a: Job, b: Job) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+
+/**
+ * Lists jobs from two GSIs keyed by `type` and by `status`, sorted by `createdAt`. Without a type
+ * filter the per-type partitions are merged newest first; the cursor remembers, per partition,
+ * the last job handed out.
+ */
+export class DynamoDbJobListing implements JobListing {
+  constructor(
+    private readonly documentClient: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async list(filter: JobFilter, limit: number, cursor?: string): Promise<JobPage> {
+    const sources = this.sourcesFor(filter);
+    const state = cursor ? decodeCursor(cursor) : {};
+    const fetched = await Promise.all(
+      sources.map(async (source) => {
+        const sourceState = state[source.name] ?? {};
+        if (sourceState.done) return { source, items: [] as Job[], exhausted: true };
+        return { source, ...(await this.fetch(source, sourceState.startKey, limit)) };
+      }),
+    );
+    const merged = fetched
+      .flatMap(({ source, items }) => items.map((job) => ({ source, job })))
+      .sort((a, b) => newestFirst(a.job, b.job))
+      .slice(0, limit);
+    const next: Record<string, SourceState> = {};
+    for (const { source, items, exhausted } of fetched) {
+      const taken = merged.filter((entry) => entry.source === source);
+      const last = taken.at(-1)?.job;
+      if (exhausted && taken.length === items.length) next[source.name] = { done: true };
+      else if (last) next[source.name] = { startKey: this.keyOf(source, last) };
+      else next[source.name] = state[source.name] ?? {};
+    }
+    const more = Object.values(next).some((s) => !s.done);
+    return { jobs: merged.map((entry) => entry.job), ...(more ? { nextCursor: encodeCursor(next) } : {}) };
+  }
+
+  async countByStatusAndType(): Promise<Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>>> {
+    const counts: Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>> = {};
+    await Promise.all(
+      JOB_STATUSES.map(async (status) => {
+        let ExclusiveStartKey: Key | undefined;
+        do {
+          const page = await this.documentClient
+            .send(
+              new QueryCommand({
+                TableName: this.tableName,
+                IndexName: JOBS_BY_STATUS_INDEX,
+                KeyConditionExpression: '#status = :status',
+                ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
+                ExpressionAttributeValues: { ':status': status },
+                ProjectionExpression: '#type',
+                ExclusiveStartKey,
+              }),
+            )
+            .catch(mapOverload('DynamoDB'));
+          for (const item of page.Items ?? []) {
+            const type = item.type as AnyJobType;
+            const byType = (counts[status] ??= {});
+            byType[type] = (byType[type] ?? 0) + 1;
+          }
+          ExclusiveStartKey = page.LastEvaluatedKey;
+        } while (ExclusiveStartKey);
+      }),
+    );
+    return counts;
+  }
+
+  private sourcesFor(filter: JobFilter): Source[] {
+    if (filter.status) {
+      return [
+        {
+          name: `status:${filter.status}`,
+          index: JOBS_BY_STATUS_INDEX,
+          partition: { attribute: 'status', value: filter.status },
+          ...(filter.type ? { filter: { attribute: 'type' as const, value: filter.type } } : {}),
+        },
+      ];
+    }
+    const types = filter.type ? [filter.type] : LISTED_TYPES;
+    return types.map((type) => ({
+      name: `type:${type}`,
+      index: JOBS_BY_TYPE_INDEX,
+      partition: { attribute: 'type', value: type },
+    }));
+  }
+
+  private keyOf(source: Source, job: Job): Key {
+    return { id: job.id, createdAt: job.createdAt, [source.partition.attribute]: job[source.partition.attribute] };
+  }
+
+  /** Up to `limit` matching jobs after `startKey`; `exhausted` when the partition has no more. */
+  private async fetch(source: Source, startKey: Key | undefined, limit: number): Promise<{ items: Job[]; exhausted: boolean }> {
+    const items: Job[] = [];
+    let ExclusiveStartKey = startKey;
+    do {
+      const page = await this.documentClient
+        .send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: source.index,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': source.partition.attribute, ...(source.filter ? { '#f': source.filter.attribute } : {}) },
+            ExpressionAttributeValues: { ':pk': source.partition.value, ...(source.filter ? { ':f': source.filter.value } : {}) },
+            ...(source.filter ? { FilterExpression: '#f = :f' } : {}),
+            ScanIndexForward: false,
+            Limit: limit,
+            ExclusiveStartKey,
+          }),
+        )
+        .catch(mapOverload('DynamoDB'));
+      items.push(...((page.Items ?? []) as Job[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (items.length < limit && ExclusiveStartKey);
+    return { items: items.slice(0, limit), exhausted: !ExclusiveStartKey && items.length <= limit };
+  }
+}

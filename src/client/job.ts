@@ -1,0 +1,72 @@
+/**
+ * The job as the API shows it. Declared here rather than imported from the server code so the
+ * client stays free of dependencies (it needs nothing but `fetch`).
+ */
+export const JOB_TYPES = ['email', 'sms', 'cleanup'] as const;
+/** The job types a client can submit. */
+export type JobType = (typeof JOB_TYPES)[number];
+
+export const JOB_STATUSES = [
+  'queued',
+  'delayed',
+  'processing',
+  'retrying',
+  'completed',
+  'failed',
+  'cancelled',
+  // jobs driven by an external system through `PUT /jobs/{id}`
+  'pending',
+  'done',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses a job never leaves. */
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled', 'done'];
+
+/** Whether a job in this status is finished; unknown statuses (a newer server) are not. */
+export function isTerminalStatus(status: string): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export function isJobType(value: string): value is JobType {
+  return (JOB_TYPES as readonly string[]).includes(value);
+}
+
+export interface JobError {
+  message: string;
+  /** `transient` errors are retried, `permanent` ones fail the job at once. */
+  kind: 'transient' | 'permanent' | 'timeout' | 'dead-lettered' | 'enqueue' | (string & {});
+}
+
+export interface JobHistoryEntry {
+  status: JobStatus;
+  /** ISO 8601 */
+  at: string;
+  attempt: number;
+  error?: string;
+}
+
+/** A job as `GET /jobs/{id}` answers it: sensitive payload fields (email body, SMS message) are masked. */
+export interface Job {
+  id: string;
+  /** One of {@link JOB_TYPES}, or `external` for a job driven through `PUT /jobs/{id}`. */
+  type: JobType | 'external' | (string & {});
+  status: JobStatus;
+  /** Incremented by every change. */
+  version: number;
+  attempts: number;
+  maxAttempts: number;
+  payload: Record<string, unknown>;
+  /** ISO 8601 */
+  createdAt: string;
+  /** ISO 8601 */
+  updatedAt: string;
+  /** When a delayed job becomes due (ISO 8601). */
+  runAt?: string;
+  leaseUntil?: string;
+  nextAttemptAt?: string;
+  result?: Record<string, unknown>;
+  error?: JobError;
+  deadLettered?: boolean;
+  history: JobHistoryEntry[];
+}

@@ -1,0 +1,20 @@
+import type { AnyJobType, Job, JobStatus } from '../job';
+
+export interface JobFilter {
+  status?: JobStatus;
+  type?: AnyJobType;
+}
+
+export interface JobPage {
+  /** Newest first. */
+  jobs: Job[];
+  /** Opaque; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Read-side queries over jobs, served by indexes (never a scan). */
+export interface JobListing {
+  list(filter: JobFilter, limit: number, cursor?: string): Promise<JobPage>;
+  /** How many retained jobs there are per status and type. */
+  countByStatusAndType(): Promise<Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>>>;
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { api, waitForStatus } from '../support/api';
+
+interface Summary {
+  id: string;
+  type: string;
+  status: string;
+  createdAt: string;
+  payload: Record<string, unknown>;
+  history?: unknown;
+}
+interface Page {
+  jobs: Summary[];
+  nextCursor?: string;
+}
+
+async function allPages(query: string, limit: number): Promise<Summary[]> {
+  const seen: Summary[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 200; page++) {
+    const { status, body } = await api<Page>(`/jobs?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    expect(status).toBe(200);
+    expect(body.jobs.length).toBeLessThanOrEqual(limit);
+    seen.push(...body.jobs);
+    if (!body.nextCursor) return seen;
+    cursor = body.nextCursor;
+  }
+  throw new Error('too many pages');
+}
+
+const isNewestFirst = (jobs: Summary[]) =>
+  jobs.every((job, i) => i === 0 || (jobs[i - 1]?.createdAt ?? '') >= job.createdAt);
+
+describe('listing jobs', () => {
+  const marker = randomUUID();
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 5; i++) {
+      const { body } = await api<Summary>('/jobs/sms', { method: 'POST', json: { phone: '+14155550123', message: `${marker} ${i}` } });
+      ids.push(body.id);
+    }
+    const { body } = await api<Summary>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', delay: 600_000 } });
+    ids.push(body.id);
+  });
+
+  test('by type, newest first, paged with an opaque cursor that neither repeats nor skips', async () => {
+    const jobs = await allPages('type=sms', 2);
+    const listedIds = jobs.map((j) => j.id);
+    expect(new Set(listedIds).size).toBe(listedIds.length);
+    for (const id of ids.slice(0, 5)) expect(listedIds).toContain(id);
+    expect(jobs.every((j) => j.type === 'sms')).toBe(true);
+    expect(isNewestFirst(jobs)).toBe(true);
+    expect(jobs.find((j) => j.id === ids[0])?.payload.message).toBe('***');
+    expect(jobs[0]).not.toHaveProperty('history');
+  });
+
+  test('without a filter, every type is merged newest first across pages', async () => {
+    const jobs = await allPages('', 7);
+    const listedIds = jobs.map((j) => j.id);
+    expect(new Set(listedIds).size).toBe(listedIds.length);
+    for (const id of ids) expect(listedIds).toContain(id);
+    expect(isNewestFirst(jobs)).toBe(true);
+    expect(new Set(jobs.map((j) => j.type)).size).toBeGreaterThanOrEqual(2);
+  });
+
+  test('by status, and by status and type together', async () => {
+    const delayed = await allPages('status=delayed', 50);
+    expect(delayed.every((j) => j.status === 'delayed')).toBe(true);
+    expect(delayed.map((j) => j.id)).toContain(ids[5]);
+    const delayedSms = await allPages('status=delayed&type=sms', 50);
+    expect(delayedSms.every((j) => j.type === 'sms' && j.status === 'delayed')).toBe(true);
+  });
+
+  test.each([
+    ['status=sleeping', 'status'],
+    ['type=fax', 'type'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['cursor=%7B%7D', 'cursor'],
+  ])('?%s is a 400 naming %s', async (query, field) => {
+    const response = await api<{ errors: { field: string }[] }>(`/jobs?${query}`);
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e) => e.field)).toEqual([field]);
+  });
+});
+
+describe('queues and stats', () => {
+  test('GET /queues gives visible, in-flight, delayed and dead-letter depths per type', async () => {
+    await api('/jobs/email', { method: 'POST', json: { to: 'a@example.com', subject: 's', body: 'b', delay: 300_000 } });
+    const { status, body } = await api<{ queues: Record<string, unknown>[] }>('/queues');
+    expect(status).toBe(200);
+    expect(body.queues.map((q) => q.type)).toEqual(['email', 'sms', 'cleanup']);
+    for (const queue of body.queues) {
+      expect(queue).toEqual({
+        type: expect.any(String),
+        visible: expect.any(Number),
+        inFlight: expect.any(Number),
+        delayed: expect.any(Number),
+        deadLetters: expect.any(Number),
+      });
+    }
+    expect(body.queues[0]?.delayed).toBeGreaterThanOrEqual(1);
+  });
+
+  test('GET /stats counts jobs per status and type', async () => {
+    const { body: job } = await api<Summary>('/jobs/sms', { method: 'POST', json: { phone: '+14155550123', message: 'count me' } });
+    await waitForStatus(job.id, ['completed']);
+    const { status, body } = await api<{ counts: Record<string, Record<string, number>> }>('/stats');
+    expect(status).toBe(200);
+    expect(body.counts.completed?.sms).toBeGreaterThanOrEqual(1);
+  });
+});
