@@ -1,6 +1,7 @@
 import {
   DescribeStreamCommand,
   ExpiredIteratorException,
+  TrimmedDataAccessException,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type _Record as StreamRecord,
@@ -127,6 +128,18 @@ export class DynamoDbStreamEventSource {
     return ShardIterator;
   }
 
+  /** An iterator after `lastSequence`, falling back to the oldest record kept when that one is trimmed too. */
+  private async resumeIterator(shardId: string, lastSequence: string | undefined): Promise<string | undefined> {
+    if (lastSequence) {
+      try {
+        return await this.getIterator(shardId, 'AFTER_SEQUENCE_NUMBER', lastSequence);
+      } catch (error) {
+        if (!(error instanceof TrimmedDataAccessException)) throw error;
+      }
+    }
+    return this.getIterator(shardId, 'TRIM_HORIZON');
+  }
+
   private async readShard(shardId: string, firstIterator: string | undefined): Promise<void> {
     const { client, batchSize, pollIntervalMs, maximumBatchingWindowSeconds, log, tableName } = this.options;
     const signal = this.abort.signal;
@@ -148,11 +161,10 @@ export class DynamoDbStreamEventSource {
             if (Records.length) lastFetchedSequence = Records.at(-1)!.dynamodb?.SequenceNumber;
             iterator = NextShardIterator; // undefined: the shard is closed and fully read
           } catch (error) {
-            if (!(error instanceof ExpiredIteratorException)) throw error;
-            // Iterators expire after 15 minutes: continue after the last record we saw.
-            iterator = lastFetchedSequence
-              ? await this.getIterator(shardId, 'AFTER_SEQUENCE_NUMBER', lastFetchedSequence)
-              : await this.getIterator(shardId, this.options.startingPosition);
+            if (!(error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException)) throw error;
+            // Iterators expire after 15 minutes, and DynamoDB Local now and then calls a fresh
+            // iterator trimmed: continue after the last record seen, or from the oldest one kept.
+            iterator = await this.resumeIterator(shardId, lastFetchedSequence);
           }
         }
         if (pending.length === 0) {

@@ -3,6 +3,7 @@ import {
   DescribeStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  TrimmedDataAccessException,
   type DynamoDBStreamsClient,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -13,13 +14,20 @@ import {
 import type { LocalFunction } from '../../src/local-stack/lambda-function';
 import { eventually } from './helpers';
 
-/** A one-shard stream holding records with sequence numbers 1…6. */
-function scriptedStream(): DynamoDBStreamsClient {
+/** A one-shard stream holding records with sequence numbers 1…6; `trimmedIterators` are refused as trimmed. */
+function scriptedStream(trimmedIterators: string[] = [], iteratorRequests: string[] = []): DynamoDBStreamsClient {
   let delivered = false;
   const send = async (command: unknown) => {
     if (command instanceof DescribeStreamCommand) return { StreamDescription: { Shards: [{ ShardId: 'shard-1' }] } };
-    if (command instanceof GetShardIteratorCommand) return { ShardIterator: 'iterator-0' };
+    if (command instanceof GetShardIteratorCommand) {
+      const type = command.input.ShardIteratorType ?? '';
+      iteratorRequests.push(type);
+      return { ShardIterator: iteratorRequests.length === 1 ? 'iterator-0' : `iterator-${type}` };
+    }
     if (command instanceof GetRecordsCommand) {
+      if (trimmedIterators.includes(command.input.ShardIterator ?? '')) {
+        throw new TrimmedDataAccessException({ message: 'The operation attempted to read past the oldest stream record in a shard.', $metadata: {} });
+      }
       const records = delivered
         ? []
         : [1, 2, 3, 4, 5, 6].map((n) => ({
@@ -121,4 +129,38 @@ it('treats an unknown itemIdentifier as a failure of the whole batch', async () 
     ['1', '2', '3', '4', '5', '6'],
     ['1', '2', '3', '4', '5', '6'],
   ]);
+});
+
+it('recovers from an iterator DynamoDB Local calls trimmed by reading from the oldest record kept', async () => {
+  const iteratorRequests: string[] = [];
+  const calls: string[][] = [];
+  const fn = {
+    logicalId: 'Fn',
+    invoke: async (event: DynamoDBStreamEvent) => {
+      calls.push(event.Records.map((r) => r.dynamodb!.SequenceNumber!));
+      return {};
+    },
+  } as unknown as LocalFunction;
+  const source = new DynamoDbStreamEventSource({
+    client: scriptedStream(['iterator-0'], iteratorRequests),
+    streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/T/stream/x',
+    tableName: 'T',
+    fn,
+    region: 'us-east-1',
+    batchSize: 10,
+    startingPosition: 'LATEST',
+    maximumBatchingWindowSeconds: 0,
+    maximumRetryAttempts: -1,
+    reportBatchItemFailures: false,
+    pollIntervalMs: 10,
+    log: () => {},
+  });
+  await source.start();
+  try {
+    await eventually(async () => calls.length >= 1, 10_000, 'one invocation');
+  } finally {
+    await source.stop();
+  }
+  expect(iteratorRequests).toEqual(['LATEST', 'TRIM_HORIZON']);
+  expect(calls[0]).toEqual(['1', '2', '3', '4', '5', '6']);
 });
