@@ -79,7 +79,9 @@ export class JobsStack extends Stack {
     const longPoll = new LongPoll(this, 'LongPoll', { jobsTable: table, logRetention, removalPolicy });
     const maxLongPollTimeoutMs = props.maxLongPollTimeoutMs ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS;
     if (maxLongPollTimeoutMs < 1_000 || maxLongPollTimeoutMs > 26_000) {
-      throw new Error('maxLongPollTimeoutMs must be 1000–26000: the status function answers within 28 s, API Gateway gives up at 29 s');
+      throw new Error(
+        'maxLongPollTimeoutMs must be 1000–26000: the status function answers within 28 s, API Gateway gives up at 29 s',
+      );
     }
     const api = new JobsApi(this, 'Api', {
       table,

@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: ready.emulators.dynamodb,
   });
-  const waitersTable = Object.entries(ready.tables).find(([id]) => id.startsWith('LongPollWaitersTable'))?.[1].tableName;
+  const waitersTable = Object.entries(ready.tables).find(([id]) => id.startsWith('LongPollWaitersTable'))?.[1]
+    .tableName;
   const documentClient = createDocumentClient();
   const headers = { 'content-type': 'application/json', 'x-api-key': API_KEY };
   const url = (path: string) => `${ready.url}${path}`;

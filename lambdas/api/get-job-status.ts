@@ -37,14 +37,22 @@ type ContextWithAbort = Context & { abortSignal?: AbortSignal };
  */
 async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbort): Promise<APIGatewayProxyResult> {
   const jobId = jobIdOf(event);
-  const query = parseStatusQuery(event.queryStringParameters ?? {}, requestHeader(event, 'if-none-match'), maxTimeoutMs);
+  const query = parseStatusQuery(
+    event.queryStringParameters ?? {},
+    requestHeader(event, 'if-none-match'),
+    maxTimeoutMs,
+  );
   if (query.mode === 'short') {
     const job = await findJobOr404(deps.repository, event);
     const view = statusView(job);
     const body =
       query.since === undefined
         ? view
-        : { ...view, changed: job.version !== query.since, message: job.version !== query.since ? 'Status changed' : 'No change' };
+        : {
+            ...view,
+            changed: job.version !== query.since,
+            message: job.version !== query.since ? 'Status changed' : 'No change',
+          };
     return jsonResponse(200, body, { ETag: `"${job.version}"` });
   }
   const timeoutMs = Math.max(0, Math.min(query.timeoutMs, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));

@@ -24,9 +24,15 @@ function expectedVersion(event: APIGatewayProxyEvent): number | undefined {
   if (ifMatch === undefined) return undefined;
   const match = /^(?:W\/)?"?(\d+)"?$/.exec(ifMatch.trim());
   if (!match) {
-    throw new HttpProblemError(400, 'validation', 'Invalid request', 'If-Match must be a job version ETag such as "3"', {
-      errors: [{ field: 'If-Match', message: 'must be an ETag such as "3"' }],
-    });
+    throw new HttpProblemError(
+      400,
+      'validation',
+      'Invalid request',
+      'If-Match must be a job version ETag such as "3"',
+      {
+        errors: [{ field: 'If-Match', message: 'must be an ETag such as "3"' }],
+      },
+    );
   }
   return Number(match[1]);
 }

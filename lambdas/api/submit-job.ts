@@ -45,7 +45,11 @@ const idempotency = makeHandlerIdempotent({
     expiresAfterSeconds: 24 * 60 * 60,
     responseHook: (response) => {
       const replayed = response as unknown as APIGatewayProxyResult;
-      return { ...replayed, statusCode: 200, headers: { ...replayed.headers, 'Idempotent-Replayed': 'true' } } as unknown as typeof response;
+      return {
+        ...replayed,
+        statusCode: 200,
+        headers: { ...replayed.headers, 'Idempotent-Replayed': 'true' },
+      } as unknown as typeof response;
     },
   }),
 });

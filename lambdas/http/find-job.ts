@@ -5,7 +5,6 @@ import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
 import { JOB_ID_PATTERN } from '../../src/jobs/use-cases/external-jobs';
 import { HttpProblemError } from './problem';
 
-
 export function jobIdOf(event: APIGatewayProxyEvent): string {
   const id = event.pathParameters?.id ?? '';
   if (!JOB_ID_PATTERN.test(id)) {

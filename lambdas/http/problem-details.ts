@@ -63,7 +63,12 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
     return toProblemResponse(new DependencyUnavailableError('DynamoDB (idempotency)', 1, { cause: error }), log);
   }
   if (error instanceof JobNotFoundError) {
-    return problemResponse({ type: problemType('job-not-found'), title: 'Job not found', status: 404, detail: error.message });
+    return problemResponse({
+      type: problemType('job-not-found'),
+      title: 'Job not found',
+      status: 404,
+      detail: error.message,
+    });
   }
   if (error instanceof PreconditionFailedError) {
     return problemResponse(
@@ -77,7 +82,9 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
   if (error instanceof JobConflictError || error instanceof IllegalTransitionError) {
     return problemResponse({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message });
   }
-  log.error('Unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  log.error('Unhandled error', {
+    error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+  });
   return problemResponse({
     type: problemType('internal'),
     title: 'Internal Server Error',

@@ -29,7 +29,13 @@ export class HttpProblemError extends Error {
   }
 
   toProblem(): Problem {
-    return { type: PROBLEM_TYPE_BASE + this.slug, title: this.title, status: this.status, detail: this.detail, ...this.extensions };
+    return {
+      type: PROBLEM_TYPE_BASE + this.slug,
+      title: this.title,
+      status: this.status,
+      detail: this.detail,
+      ...this.extensions,
+    };
   }
 }
 

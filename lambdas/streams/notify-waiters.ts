@@ -26,10 +26,21 @@ export function jobChangeOf(record: DynamoDBRecord): JobChange | undefined {
   const before = imageOf(record.dynamodb?.OldImage);
   const after = imageOf(record.dynamodb?.NewImage);
   if (record.eventName === 'REMOVE' && before?.id) {
-    return { jobId: before.id, version: (before.version ?? 0) + 1, status: 'removed', updatedAt: new Date().toISOString(), removed: true };
+    return {
+      jobId: before.id,
+      version: (before.version ?? 0) + 1,
+      status: 'removed',
+      updatedAt: new Date().toISOString(),
+      removed: true,
+    };
   }
   if (!after?.id || after.version === undefined || after.version === before?.version) return undefined;
-  return { jobId: after.id, version: after.version, status: after.status ?? 'unknown', updatedAt: after.updatedAt ?? '' };
+  return {
+    jobId: after.id,
+    version: after.version,
+    status: after.status ?? 'unknown',
+    updatedAt: after.updatedAt ?? '',
+  };
 }
 
 async function handleRecord(record: DynamoDBRecord): Promise<void> {

@@ -47,7 +47,8 @@ export class JobFunction extends NodejsFunction {
         sourceMap: true,
         externalModules: [],
         // Some bundled CommonJS dependencies call require(); ESM output needs it defined.
-        banner: "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);",
         ...bundling,
       },
     });

@@ -45,7 +45,8 @@ export class JobWorker extends Construct {
     this.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: config.batchSize,
-        maxBatchingWindow: config.maxBatchingWindowSeconds > 0 ? Duration.seconds(config.maxBatchingWindowSeconds) : undefined,
+        maxBatchingWindow:
+          config.maxBatchingWindowSeconds > 0 ? Duration.seconds(config.maxBatchingWindowSeconds) : undefined,
         maxConcurrency: config.maxConcurrency,
         reportBatchItemFailures: true,
       }),

@@ -171,9 +171,6 @@ export class JobsApi extends Construct {
     job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus));
     const queuesResource = root.addResource('queues');
     queuesResource.addMethod('GET', new LambdaIntegration(listQueues));
-    queuesResource
-      .addResource('{type}')
-      .addResource('redrive')
-      .addMethod('POST', new LambdaIntegration(redriveQueue));
+    queuesResource.addResource('{type}').addResource('redrive').addMethod('POST', new LambdaIntegration(redriveQueue));
   }
 }

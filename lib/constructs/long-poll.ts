@@ -45,7 +45,7 @@ export class LongPoll extends Construct {
     this.notifier = new JobFunction(this, 'Notifier', {
       ...common,
       entry: 'lambdas/streams/notify-waiters.ts',
-      description: "Wakes the long polls waiting on each changed job",
+      description: 'Wakes the long polls waiting on each changed job',
       timeout: Duration.seconds(30),
       environment: { WAITERS_TABLE_NAME: this.waitersTable.tableName },
     });

@@ -30,7 +30,8 @@ const encodeCursor = (state: Record<string, SourceState>): string =>
 function decodeCursor(cursor: string): Record<string, SourceState> {
   try {
     const state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof state === 'object' && state !== null && !Array.isArray(state)) return state as Record<string, SourceState>;
+    if (typeof state === 'object' && state !== null && !Array.isArray(state))
+      return state as Record<string, SourceState>;
   } catch {
     // fall through
   }
@@ -131,7 +132,11 @@ export class DynamoDbJobListing implements JobListing {
   }
 
   /** Up to `limit` matching jobs after `startKey`; `exhausted` when the partition has no more. */
-  private async fetch(source: Source, startKey: Key | undefined, limit: number): Promise<{ items: Job[]; exhausted: boolean }> {
+  private async fetch(
+    source: Source,
+    startKey: Key | undefined,
+    limit: number,
+  ): Promise<{ items: Job[]; exhausted: boolean }> {
     const items: Job[] = [];
     let ExclusiveStartKey = startKey;
     do {
@@ -141,8 +146,14 @@ export class DynamoDbJobListing implements JobListing {
             TableName: this.tableName,
             IndexName: source.index,
             KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': source.partition.attribute, ...(source.filter ? { '#f': source.filter.attribute } : {}) },
-            ExpressionAttributeValues: { ':pk': source.partition.value, ...(source.filter ? { ':f': source.filter.value } : {}) },
+            ExpressionAttributeNames: {
+              '#pk': source.partition.attribute,
+              ...(source.filter ? { '#f': source.filter.attribute } : {}),
+            },
+            ExpressionAttributeValues: {
+              ':pk': source.partition.value,
+              ...(source.filter ? { ':f': source.filter.value } : {}),
+            },
             ...(source.filter ? { FilterExpression: '#f = :f' } : {}),
             ScanIndexForward: false,
             Limit: limit,

@@ -41,7 +41,10 @@ export class DynamoDbJobsRepository implements JobsRepository {
 
   async save(previous: Job, next: Job): Promise<Job> {
     const names: Record<string, string> = { '#version': 'version', '#status': 'status' };
-    const values: Record<string, unknown> = { ':expectedVersion': previous.version, ':expectedStatus': previous.status };
+    const values: Record<string, unknown> = {
+      ':expectedVersion': previous.version,
+      ':expectedStatus': previous.status,
+    };
     const sets: string[] = [];
     const removes: string[] = [];
     let index = 0;

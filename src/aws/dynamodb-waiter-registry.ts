@@ -10,7 +10,9 @@ export class DynamoDbWaiterRegistry implements WaiterRegistry {
   ) {}
 
   async register(waiter: Waiter): Promise<void> {
-    await this.documentClient.send(new PutCommand({ TableName: this.tableName, Item: waiter })).catch(mapOverload('DynamoDB'));
+    await this.documentClient
+      .send(new PutCommand({ TableName: this.tableName, Item: waiter }))
+      .catch(mapOverload('DynamoDB'));
   }
 
   async deregister(waiter: Waiter): Promise<void> {

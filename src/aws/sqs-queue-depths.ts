@@ -31,7 +31,12 @@ async function attributes(sqs: SQSClient, queueUrl: string): Promise<Record<stri
 }
 
 /** Approximate depths, as SQS reports them, of a type's queue and its DLQ. */
-export async function queueDepth(sqs: SQSClient, type: JobType, queueUrl: string, deadLetterQueueUrl: string): Promise<QueueDepth> {
+export async function queueDepth(
+  sqs: SQSClient,
+  type: JobType,
+  queueUrl: string,
+  deadLetterQueueUrl: string,
+): Promise<QueueDepth> {
   const [queue, dlq] = await Promise.all([attributes(sqs, queueUrl), attributes(sqs, deadLetterQueueUrl)]);
   return {
     type,

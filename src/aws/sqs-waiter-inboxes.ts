@@ -20,7 +20,8 @@ const MAX_WAIT_SECONDS = 20;
 function isMissingQueue(error: unknown): boolean {
   return (
     error instanceof QueueDoesNotExist ||
-    (error instanceof Error && /NonExistentQueue|QueueDoesNotExist/.test(`${error.name} ${(error as { Code?: string }).Code ?? ''}`))
+    (error instanceof Error &&
+      /NonExistentQueue|QueueDoesNotExist/.test(`${error.name} ${(error as { Code?: string }).Code ?? ''}`))
   );
 }
 
@@ -114,7 +115,9 @@ export class SqsInboxPool implements InboxPool {
   /** Bumps the queue's LastModifiedTimestamp, the janitor's sign of life; false if the janitor already removed it. */
   private async touch(inbox: SqsWaiterInbox): Promise<boolean> {
     try {
-      await this.sqs.send(new SetQueueAttributesCommand({ QueueUrl: inbox.url, Attributes: { MessageRetentionPeriod: '60' } }));
+      await this.sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: inbox.url, Attributes: { MessageRetentionPeriod: '60' } }),
+      );
       inbox.touchedAt = Date.now();
       return true;
     } catch (error) {
@@ -133,7 +136,9 @@ export class SqsNoticeSender implements NoticeSender {
         await this.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: inboxUrl,
-            Entries: notices.slice(start, start + 10).map((notice, i) => ({ Id: String(i), MessageBody: JSON.stringify(notice) })),
+            Entries: notices
+              .slice(start, start + 10)
+              .map((notice, i) => ({ Id: String(i), MessageBody: JSON.stringify(notice) })),
           }),
         );
       } catch (error) {
@@ -159,7 +164,10 @@ export async function removeIdleInboxes(
     for (const queueUrl of page.QueueUrls ?? []) {
       try {
         const { Attributes } = await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['LastModifiedTimestamp', 'CreatedTimestamp'] }),
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ['LastModifiedTimestamp', 'CreatedTimestamp'],
+          }),
         );
         const lastActive = Number(Attributes?.LastModifiedTimestamp ?? Attributes?.CreatedTimestamp ?? 0) * 1000;
         if (now - lastActive < idleSeconds * 1000) continue;

@@ -14,7 +14,9 @@ const timing = {
     .min(0, 'must be ≥ 0')
     .max(MAX_DELAY_MS, `must be ≤ ${MAX_DELAY_MS} (7 days)`)
     .optional(),
-  runAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2030-01-01T09:00:00Z' }).optional(),
+  runAt: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2030-01-01T09:00:00Z' })
+    .optional(),
 };
 
 const payloadSchemas = {
@@ -34,7 +36,12 @@ const payloadSchemas = {
     /** Failure simulation: fail transiently on the first N attempts. */
     simulateFailures: z.number().int('must be a whole number').min(0).max(100).optional(),
     /** Failure simulation: the processor takes this long. */
-    durationMs: z.number().int('must be a whole number').min(0).max(15 * 60 * 1000).optional(),
+    durationMs: z
+      .number()
+      .int('must be a whole number')
+      .min(0)
+      .max(15 * 60 * 1000)
+      .optional(),
   }),
 } satisfies Record<JobType, z.ZodObject>;
 

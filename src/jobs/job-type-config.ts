@@ -68,7 +68,13 @@ export function maxReceiveCount(config: JobTypeConfig): number {
 /** Throws when a configuration would break an AWS limit or a lifecycle guarantee. */
 export function assertValidJobTypeConfig(type: JobType, config: JobTypeConfig): void {
   const problems: string[] = [];
-  const integers = ['maxAttempts', 'batchSize', 'maxBatchingWindowSeconds', 'maxConcurrency', 'timeoutSeconds'] as const;
+  const integers = [
+    'maxAttempts',
+    'batchSize',
+    'maxBatchingWindowSeconds',
+    'maxConcurrency',
+    'timeoutSeconds',
+  ] as const;
   for (const field of integers) {
     if (!Number.isInteger(config[field])) problems.push(`${field} must be a whole number`);
   }

@@ -161,7 +161,8 @@ export class DynamoDbStreamEventSource {
             if (Records.length) lastFetchedSequence = Records.at(-1)!.dynamodb?.SequenceNumber;
             iterator = NextShardIterator; // undefined: the shard is closed and fully read
           } catch (error) {
-            if (!(error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException)) throw error;
+            if (!(error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException))
+              throw error;
             // Iterators expire after 15 minutes, and DynamoDB Local now and then calls a fresh
             // iterator trimmed: continue after the last record seen, or from the oldest one kept.
             iterator = await this.resumeIterator(shardId, lastFetchedSequence);

@@ -28,15 +28,22 @@ describe('JobsStack', () => {
     const queues = resources('AWS::SQS::Queue');
     const sources = queues.filter(([, q]) => q.Properties.RedrivePolicy);
     expect(sources).toHaveLength(JOB_TYPES.length);
-    const dlqs = new Set(sources.map(([, q]) => logicalIdOf((q.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn)));
+    const dlqs = new Set(
+      sources.map(([, q]) =>
+        logicalIdOf((q.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn),
+      ),
+    );
     expect(dlqs.size).toBe(JOB_TYPES.length);
     expect(queues).toHaveLength(JOB_TYPES.length * 2);
     const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
     const queueById = Object.fromEntries(queues);
     for (const [, mapping] of sqsMappings()) {
       const fn = functions[logicalIdOf(mapping.Properties.FunctionName)];
-      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: keyof typeof defaultJobTypeConfigs } }).Variables.JOB_TYPE;
-      const policy = queueById[logicalIdOf(mapping.Properties.EventSourceArn)]?.Properties.RedrivePolicy as { maxReceiveCount: number };
+      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: keyof typeof defaultJobTypeConfigs } })
+        .Variables.JOB_TYPE;
+      const policy = queueById[logicalIdOf(mapping.Properties.EventSourceArn)]?.Properties.RedrivePolicy as {
+        maxReceiveCount: number;
+      };
       expect(policy.maxReceiveCount).toBeGreaterThan(defaultJobTypeConfigs[type].maxAttempts);
     }
   });
@@ -57,9 +64,12 @@ describe('JobsStack', () => {
     for (const [, mapping] of mappings) {
       expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       const fn = functions[logicalIdOf(mapping.Properties.FunctionName)];
-      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: keyof typeof defaultJobTypeConfigs } }).Variables.JOB_TYPE;
+      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: keyof typeof defaultJobTypeConfigs } })
+        .Variables.JOB_TYPE;
       expect(mapping.Properties.BatchSize).toBe(defaultJobTypeConfigs[type].batchSize);
-      expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: defaultJobTypeConfigs[type].maxConcurrency });
+      expect(mapping.Properties.ScalingConfig).toEqual({
+        MaximumConcurrency: defaultJobTypeConfigs[type].maxConcurrency,
+      });
     }
   });
 
@@ -83,16 +93,23 @@ describe('JobsStack', () => {
   });
 
   test('per-type configuration given as stack props reaches the queue, mapping and function', () => {
-    const custom = synth({ jobTypes: { cleanup: { timeoutSeconds: 5, maxAttempts: 2, batchSize: 3, maxConcurrency: 4 } } });
+    const custom = synth({
+      jobTypes: { cleanup: { timeoutSeconds: 5, maxAttempts: 2, batchSize: 3, maxConcurrency: 4 } },
+    });
     custom.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 5,
       Environment: { Variables: Match.objectLike({ JOB_TYPE: 'cleanup' }) },
     });
     custom.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 30,
-      RedrivePolicy: Match.objectLike({ maxReceiveCount: maxReceiveCount({ ...defaultJobTypeConfigs.cleanup, maxAttempts: 2 }) }),
+      RedrivePolicy: Match.objectLike({
+        maxReceiveCount: maxReceiveCount({ ...defaultJobTypeConfigs.cleanup, maxAttempts: 2 }),
+      }),
     });
-    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 3, ScalingConfig: { MaximumConcurrency: 4 } });
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 3,
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
   });
 
   test('a configuration that breaks an AWS limit is refused at synth time', () => {
@@ -116,7 +133,9 @@ describe('JobsStack', () => {
   });
 
   test('long polls are woken by a notifier on the jobs stream that reports batch item failures', () => {
-    const table = resources('AWS::DynamoDB::Table').find(([, t]) => (t.Properties.StreamSpecification as object | undefined))?.[0];
+    const table = resources('AWS::DynamoDB::Table').find(
+      ([, t]) => t.Properties.StreamSpecification as object | undefined,
+    )?.[0];
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [table, 'StreamArn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -131,14 +150,18 @@ describe('JobsStack', () => {
     });
   });
 
-  test('the status function answers before API Gateway gives up, and may only touch this stack\'s inboxes', () => {
-    const statusFunction = resources('AWS::Lambda::Function').find(([, fn]) =>
-      Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes('INBOX_QUEUE_PREFIX') &&
-      Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes('JOBS_TABLE_NAME'),
+  test("the status function answers before API Gateway gives up, and may only touch this stack's inboxes", () => {
+    const statusFunction = resources('AWS::Lambda::Function').find(
+      ([, fn]) =>
+        Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes('INBOX_QUEUE_PREFIX') &&
+        Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes('JOBS_TABLE_NAME'),
     );
     expect(statusFunction?.[1].Properties.Timeout).toBeLessThan(29);
     const inboxStatements = resources('AWS::IAM::Policy')
-      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement,
+      )
       .filter((st) => [st.Action].flat().some((a) => a === 'sqs:CreateQueue' || a === 'sqs:DeleteQueue'));
     expect(inboxStatements.length).toBeGreaterThanOrEqual(2);
     for (const statement of inboxStatements) expect(JSON.stringify(statement.Resource)).toContain('Test-inbox-*');

@@ -24,7 +24,13 @@ describe('failure simulation over HTTP', () => {
     await waitForStatus(body.id, ['completed', 'failed']);
     const job = await api<JobBody>(`/jobs/${body.id}`);
     expect(job.body).toMatchObject({ status: 'completed', attempts: 2 });
-    expect(job.body.history.map((h) => h.status)).toEqual(['queued', 'processing', 'retrying', 'processing', 'completed']);
+    expect(job.body.history.map((h) => h.status)).toEqual([
+      'queued',
+      'processing',
+      'retrying',
+      'processing',
+      'completed',
+    ]);
     expect(job.body.history[2]?.error).toMatch(/Simulated transient failure/);
   });
 
@@ -49,7 +55,10 @@ describe('failure simulation over HTTP', () => {
 
 describe('cancel over HTTP', () => {
   test('a delayed job can be cancelled once; cancelling again is a 409', async () => {
-    const { body } = await api<JobBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', delay: 60_000 } });
+    const { body } = await api<JobBody>('/jobs/cleanup', {
+      method: 'POST',
+      json: { task: 'delete_temp', delay: 60_000 },
+    });
     const cancelled = await api<JobBody>(`/jobs/${body.id}`, { method: 'DELETE' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
@@ -68,8 +77,16 @@ describe('idempotent submission', () => {
 
   test('the same Idempotency-Key returns the same job with 200', async () => {
     const key = randomUUID();
-    const first = await api<JobBody>('/jobs/email', { method: 'POST', json: email, headers: { 'Idempotency-Key': key } });
-    const second = await api<JobBody>('/jobs/email', { method: 'POST', json: email, headers: { 'idempotency-key': key } });
+    const first = await api<JobBody>('/jobs/email', {
+      method: 'POST',
+      json: email,
+      headers: { 'Idempotency-Key': key },
+    });
+    const second = await api<JobBody>('/jobs/email', {
+      method: 'POST',
+      json: email,
+      headers: { 'idempotency-key': key },
+    });
     expect(first.status).toBe(202);
     expect(second.status).toBe(200);
     expect(second.body.id).toBe(first.body.id);
@@ -90,9 +107,17 @@ describe('idempotent submission', () => {
 
   test('a rejected submission does not use up its key', async () => {
     const key = randomUUID();
-    const invalid = await api('/jobs/email', { method: 'POST', json: { to: 'nope' }, headers: { 'Idempotency-Key': key } });
+    const invalid = await api('/jobs/email', {
+      method: 'POST',
+      json: { to: 'nope' },
+      headers: { 'Idempotency-Key': key },
+    });
     expect(invalid.status).toBe(400);
-    const valid = await api('/jobs/email', { method: 'POST', json: { to: 'nope' }, headers: { 'Idempotency-Key': key } });
+    const valid = await api('/jobs/email', {
+      method: 'POST',
+      json: { to: 'nope' },
+      headers: { 'Idempotency-Key': key },
+    });
     expect(valid.status).toBe(400);
   });
 

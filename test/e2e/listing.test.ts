@@ -37,10 +37,16 @@ describe('listing jobs', () => {
 
   beforeAll(async () => {
     for (let i = 0; i < 5; i++) {
-      const { body } = await api<Summary>('/jobs/sms', { method: 'POST', json: { phone: '+14155550123', message: `${marker} ${i}` } });
+      const { body } = await api<Summary>('/jobs/sms', {
+        method: 'POST',
+        json: { phone: '+14155550123', message: `${marker} ${i}` },
+      });
       ids.push(body.id);
     }
-    const { body } = await api<Summary>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', delay: 600_000 } });
+    const { body } = await api<Summary>('/jobs/cleanup', {
+      method: 'POST',
+      json: { task: 'delete_temp', delay: 600_000 },
+    });
     ids.push(body.id);
   });
 
@@ -87,7 +93,10 @@ describe('listing jobs', () => {
 
 describe('queues and stats', () => {
   test('GET /queues gives visible, in-flight, delayed and dead-letter depths per type', async () => {
-    await api('/jobs/email', { method: 'POST', json: { to: 'a@example.com', subject: 's', body: 'b', delay: 300_000 } });
+    await api('/jobs/email', {
+      method: 'POST',
+      json: { to: 'a@example.com', subject: 's', body: 'b', delay: 300_000 },
+    });
     const { status, body } = await api<{ queues: Record<string, unknown>[] }>('/queues');
     expect(status).toBe(200);
     expect(body.queues.map((q) => q.type)).toEqual(['email', 'sms', 'cleanup']);
@@ -104,7 +113,10 @@ describe('queues and stats', () => {
   });
 
   test('GET /stats counts jobs per status and type', async () => {
-    const { body: job } = await api<Summary>('/jobs/sms', { method: 'POST', json: { phone: '+14155550123', message: 'count me' } });
+    const { body: job } = await api<Summary>('/jobs/sms', {
+      method: 'POST',
+      json: { phone: '+14155550123', message: 'count me' },
+    });
     await waitForStatus(job.id, ['completed']);
     const { status, body } = await api<{ counts: Record<string, Record<string, number>> }>('/stats');
     expect(status).toBe(200);

@@ -48,7 +48,13 @@ describe('long polling', () => {
     expect(put.status).toBe(200);
     const { response, at } = await poll;
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ id: job.id, status: 'done', version: 2, changed: true, message: 'Status changed' });
+    expect(response.body).toMatchObject({
+      id: job.id,
+      status: 'done',
+      version: 2,
+      changed: true,
+      message: 'Status changed',
+    });
     expect(response.headers.get('etag')).toBe('"2"');
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(at - acknowledgedAt).toBeLessThan(1000);
@@ -136,10 +142,18 @@ describe('externally driven jobs', () => {
   test('If-Match with a stale version is a 412 and changes nothing', async () => {
     const job = await createExternalJob();
     await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'processing' } });
-    const stale = await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'done' }, headers: { 'If-Match': '"1"' } });
+    const stale = await api(`/jobs/${job.id}`, {
+      method: 'PUT',
+      json: { status: 'done' },
+      headers: { 'If-Match': '"1"' },
+    });
     expect(stale.status).toBe(412);
     expect((await api<StatusBody>(`/jobs/${job.id}/status`)).body.status).toBe('processing');
-    const fresh = await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'done' }, headers: { 'If-Match': '"2"' } });
+    const fresh = await api(`/jobs/${job.id}`, {
+      method: 'PUT',
+      json: { status: 'done' },
+      headers: { 'If-Match': '"2"' },
+    });
     expect(fresh.status).toBe(200);
   });
 
@@ -147,13 +161,19 @@ describe('externally driven jobs', () => {
     const job = await createExternalJob();
     await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'failed' } });
     expect((await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'pending' } })).status).toBe(409);
-    const unknown = await api<{ errors: { field: string }[] }>(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'paused' } });
+    const unknown = await api<{ errors: { field: string }[] }>(`/jobs/${job.id}`, {
+      method: 'PUT',
+      json: { status: 'paused' },
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors[0]?.field).toBe('status');
   });
 
   test("a worker-driven job's status cannot be set through PUT", async () => {
-    const { body } = await api<StatusBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', delay: 60_000 } });
+    const { body } = await api<StatusBody>('/jobs/cleanup', {
+      method: 'POST',
+      json: { task: 'delete_temp', delay: 60_000 },
+    });
     expect((await api(`/jobs/${body.id}`, { method: 'PUT', json: { status: 'done' } })).status).toBe(409);
   });
 });

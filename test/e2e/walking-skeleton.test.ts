@@ -54,7 +54,10 @@ describe('submit → queue → consumer → DynamoDB → status', () => {
 
   test('a delayed job is accepted as delayed with its runAt and completes after the delay', async () => {
     const before = Date.now();
-    const submitted = await api<JobBody>('/jobs/cleanup', { method: 'POST', json: { task: 'expire_sessions', delay: 1500 } });
+    const submitted = await api<JobBody>('/jobs/cleanup', {
+      method: 'POST',
+      json: { task: 'expire_sessions', delay: 1500 },
+    });
     expect(submitted.status).toBe(202);
     expect(submitted.body.status).toBe('delayed');
     expect(new Date(submitted.body.runAt ?? 0).getTime()).toBeGreaterThanOrEqual(before + 1500);
@@ -77,26 +80,37 @@ describe('submit → queue → consumer → DynamoDB → status', () => {
 });
 
 describe('bad input gets a problem+json 4xx naming the field', () => {
-  async function expectProblem(response: Promise<Awaited<ReturnType<typeof api<ProblemBody>>>>, status: number, fields: string[] = []) {
+  async function expectProblem(
+    response: Promise<Awaited<ReturnType<typeof api<ProblemBody>>>>,
+    status: number,
+    fields: string[] = [],
+  ) {
     const { status: actual, headers, body } = await response;
     expect(actual).toBe(status);
     expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
+    expect(body).toMatchObject({
+      status,
+      title: expect.any(String),
+      detail: expect.any(String),
+      type: expect.any(String),
+    });
     expect((body.errors ?? []).map((e) => e.field)).toEqual(expect.arrayContaining(fields));
     for (const error of body.errors ?? []) expect(error.message).toEqual(expect.any(String));
     return body;
   }
 
   test('an invalid email names every bad field', async () => {
-    await expectProblem(api<ProblemBody>('/jobs/email', { method: 'POST', json: { to: 'not-an-email', subject: '' } }), 400, [
-      'to',
-      'subject',
-      'body',
-    ]);
+    await expectProblem(
+      api<ProblemBody>('/jobs/email', { method: 'POST', json: { to: 'not-an-email', subject: '' } }),
+      400,
+      ['to', 'subject', 'body'],
+    );
   });
 
   test('an SMS to a number that is not E.164, or a message over 1600 characters, is refused', async () => {
-    await expectProblem(api<ProblemBody>('/jobs/sms', { method: 'POST', json: { phone: '0123', message: 'x' } }), 400, ['phone']);
+    await expectProblem(api<ProblemBody>('/jobs/sms', { method: 'POST', json: { phone: '0123', message: 'x' } }), 400, [
+      'phone',
+    ]);
     await expectProblem(
       api<ProblemBody>('/jobs/sms', { method: 'POST', json: { phone: '+14155550123', message: 'x'.repeat(1601) } }),
       400,
@@ -105,17 +119,43 @@ describe('bad input gets a problem+json 4xx naming the field', () => {
   });
 
   test('a cleanup with an unknown task, an unknown field or a bad delay is refused', async () => {
-    await expectProblem(api<ProblemBody>('/jobs/cleanup', { method: 'POST', json: { task: 'format_disk' } }), 400, ['task']);
-    await expectProblem(api<ProblemBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', colour: 1 } }), 400, ['colour']);
-    await expectProblem(api<ProblemBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', delay: -5 } }), 400, ['delay']);
+    await expectProblem(api<ProblemBody>('/jobs/cleanup', { method: 'POST', json: { task: 'format_disk' } }), 400, [
+      'task',
+    ]);
+    await expectProblem(
+      api<ProblemBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', colour: 1 } }),
+      400,
+      ['colour'],
+    );
+    await expectProblem(
+      api<ProblemBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp', delay: -5 } }),
+      400,
+      ['delay'],
+    );
   });
 
   test('malformed JSON is a 400, not a 500', async () => {
-    await expectProblem(api<ProblemBody>('/jobs/email', { method: 'POST', body: '{"to": ', headers: { 'content-type': 'application/json' } }), 400, ['(body)']);
+    await expectProblem(
+      api<ProblemBody>('/jobs/email', {
+        method: 'POST',
+        body: '{"to": ',
+        headers: { 'content-type': 'application/json' },
+      }),
+      400,
+      ['(body)'],
+    );
   });
 
   test('a body that is not JSON by content type is a 415', async () => {
-    await expectProblem(api<ProblemBody>('/jobs/email', { method: 'POST', body: 'to=a@b.c', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, ['Content-Type']);
+    await expectProblem(
+      api<ProblemBody>('/jobs/email', {
+        method: 'POST',
+        body: 'to=a@b.c',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+      ['Content-Type'],
+    );
   });
 
   test('an unknown job type is a 404 naming the type', async () => {
@@ -124,7 +164,10 @@ describe('bad input gets a problem+json 4xx naming the field', () => {
 
   test('a body over 256 KB is a 413', async () => {
     await expectProblem(
-      api<ProblemBody>('/jobs/email', { method: 'POST', json: { to: 'a@example.com', subject: 's', body: 'x'.repeat(300 * 1024) } }),
+      api<ProblemBody>('/jobs/email', {
+        method: 'POST',
+        json: { to: 'a@example.com', subject: 's', body: 'x'.repeat(300 * 1024) },
+      }),
       413,
     );
   });

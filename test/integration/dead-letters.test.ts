@@ -20,7 +20,11 @@ let repository: DynamoDbJobsRepository;
 let source: { queueUrl: string; queueArn: string };
 let dlq: { queueUrl: string; queueArn: string };
 let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-const context = { functionName: 'email-consumer', awsRequestId: 'r', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const context = {
+  functionName: 'email-consumer',
+  awsRequestId: 'r',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
 const deps = () => ({ repository, log: silentLog, clock: () => new Date() });
 
 async function depth(queueUrl: string): Promise<number> {
@@ -85,7 +89,12 @@ describe('dead letters', () => {
   test('an unparseable message reaches the DLQ, and its known job is marked failed and dead-lettered', async () => {
     await repository.create(job);
     // Readable enough to name its job, not enough to process: the type is unknown.
-    await sqs.send(new SendMessageCommand({ QueueUrl: source.queueUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'fax' }) }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: source.queueUrl,
+        MessageBody: JSON.stringify({ jobId: job.id, type: 'fax' }),
+      }),
+    );
     await sqs.send(new SendMessageCommand({ QueueUrl: source.queueUrl, MessageBody: '%%% not json' }));
 
     const deadline = Date.now() + 20_000;
@@ -94,7 +103,10 @@ describe('dead letters', () => {
     expect(await depth(source.queueUrl)).toBe(0);
     expect((await repository.get(job.id))?.status).toBe('queued');
 
-    expect(await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).toEqual({ seen: 2, recorded: 1 });
+    expect(await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).toEqual({
+      seen: 2,
+      recorded: 1,
+    });
     expect(await repository.get(job.id)).toMatchObject({
       status: 'failed',
       deadLettered: true,
@@ -107,12 +119,18 @@ describe('dead letters', () => {
     expect(Attributes?.ApproximateNumberOfMessages).toBe('2');
 
     // A second run finds nothing new to record.
-    expect(await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).toEqual({ seen: 2, recorded: 0 });
+    expect(await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).toEqual({
+      seen: 2,
+      recorded: 0,
+    });
   });
 
   test('redrive brings the dead-lettered job back to completed with fresh attempts, and leaves unreadable letters', async () => {
     const result = await redriveDeadLetters(
-      { ...deps(), queue: new SqsJobQueue(sqs, { email: source.queueUrl, sms: source.queueUrl, cleanup: source.queueUrl }) },
+      {
+        ...deps(),
+        queue: new SqsJobQueue(sqs, { email: source.queueUrl, sms: source.queueUrl, cleanup: source.queueUrl }),
+      },
       'email',
       new SqsDeadLetterQueue(sqs, dlq.queueUrl),
     );

@@ -30,14 +30,19 @@ describe('DynamoDbJobsRepository against DynamoDB Local', () => {
   test('creating an id that exists is refused and leaves the original untouched', async () => {
     const job = aJob();
     await repository.create(job);
-    await expect(repository.create({ ...job, payload: { overwritten: true } })).rejects.toBeInstanceOf(JobAlreadyExistsError);
+    await expect(repository.create({ ...job, payload: { overwritten: true } })).rejects.toBeInstanceOf(
+      JobAlreadyExistsError,
+    );
     expect((await repository.get(job.id))?.payload).toEqual(job.payload);
   });
 
   test('a save from the current version writes the transition and drops cleared fields', async () => {
     const job = aJob();
     await repository.create(job);
-    const claimed = transition(job, 'processing', new Date(), { attempts: 1, leaseUntil: new Date(Date.now() + 60_000).toISOString() });
+    const claimed = transition(job, 'processing', new Date(), {
+      attempts: 1,
+      leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+    });
     await repository.save(job, claimed);
     const completed = transition(claimed, 'completed', new Date(), { result: { ok: true } });
     await repository.save(claimed, completed);
@@ -69,9 +74,9 @@ describe('DynamoDbJobsRepository against DynamoDB Local', () => {
     await repository.create(job);
     const redelayed = transition(job, 'delayed', new Date());
     await repository.save(job, redelayed);
-    await expect(repository.save(job, transition(job, 'processing', new Date(), { attempts: 1 }))).rejects.toBeInstanceOf(
-      JobConflictError,
-    );
+    await expect(
+      repository.save(job, transition(job, 'processing', new Date(), { attempts: 1 })),
+    ).rejects.toBeInstanceOf(JobConflictError);
     expect((await repository.get(job.id))?.status).toBe('delayed');
   });
 

@@ -13,7 +13,12 @@ async function receiveBatch(queueUrl: string, queueArn: string, count: number): 
   const records: SQSEvent['Records'] = [];
   while (records.length < count) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     for (const message of Messages) {
       records.push({
@@ -63,7 +68,9 @@ describe('the consumer handler on a real SQS batch', () => {
     const jobs = [aJob('email'), aJob('email')];
     for (const job of jobs) {
       await repository.create(job);
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'email' }) }));
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'email' }) }),
+      );
     }
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'this is not a job message' }));
     const event = await receiveBatch(queueUrl, queueArn, 3);
@@ -80,11 +87,15 @@ describe('the consumer handler on a real SQS batch', () => {
   test('a message whose job is already completed is acknowledged without running again', async () => {
     const job = aJob('email');
     await repository.create(job);
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'email' }) }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'email' }) }),
+    );
     expect((await handler(await receiveBatch(queueUrl, queueArn, 1), context)).batchItemFailures).toEqual([]);
     const completed = await repository.get(job.id);
 
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'email' }) }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'email' }) }),
+    );
     expect((await handler(await receiveBatch(queueUrl, queueArn, 1), context)).batchItemFailures).toEqual([]);
     expect(await repository.get(job.id)).toEqual(completed);
   });

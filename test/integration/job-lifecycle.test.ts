@@ -104,7 +104,15 @@ describe('retries with backoff', () => {
     }
     const final = await h.repository.get(job.id);
     expect(final).toMatchObject({ status: 'completed', attempts: 3 });
-    expect(statusesIn(final)).toEqual(['queued', 'processing', 'retrying', 'processing', 'retrying', 'processing', 'completed']);
+    expect(statusesIn(final)).toEqual([
+      'queued',
+      'processing',
+      'retrying',
+      'processing',
+      'retrying',
+      'processing',
+      'completed',
+    ]);
     const at = (status: string, nth: number) =>
       new Date(final?.history.filter((e) => e.status === status)[nth]?.at ?? 0).getTime();
     const firstGap = at('processing', 1) - at('retrying', 0);
@@ -172,7 +180,9 @@ describe('delays', () => {
     const runAt = new Date(h.clock.now().getTime() + 1_000_000).toISOString();
     const job = await stored('cleanup', { status: 'delayed', runAt });
     // Drain what earlier tests left, then look at what this re-delay sends.
-    while ((await h.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.queueUrl, MaxNumberOfMessages: 10 }))).Messages?.length);
+    while (
+      (await h.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.queueUrl, MaxNumberOfMessages: 10 }))).Messages?.length
+    );
     await deliver(job);
     h.clock.advanceBy(900_000);
     await deliver(job);
@@ -221,8 +231,8 @@ describe('cancel', () => {
   test('a running or finished job cannot be cancelled', async () => {
     const job = await stored('email');
     await deliver(job);
-    await expect(cancelJob({ repository: h.repository, log: silentLog, clock: h.clock.now }, job.id)).rejects.toBeInstanceOf(
-      IllegalTransitionError,
-    );
+    await expect(
+      cancelJob({ repository: h.repository, log: silentLog, clock: h.clock.now }, job.id),
+    ).rejects.toBeInstanceOf(IllegalTransitionError);
   });
 });

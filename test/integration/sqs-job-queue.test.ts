@@ -40,6 +40,8 @@ describe('SqsJobQueue against fauxqs', () => {
     const throttled = new SQSClient({ useQueueUrlAsEndpoint: false, maxAttempts: 1 });
     injectFault(throttled, 'SendMessageCommand', { name: 'RequestThrottled', message: 'Throttled' });
     const queue = new SqsJobQueue(throttled, { email: 'x', sms: 'x', cleanup: 'x' });
-    await expect(queue.enqueue({ jobId: 'job-3', type: 'cleanup' }, 0)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(queue.enqueue({ jobId: 'job-3', type: 'cleanup' }, 0)).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
   });
 });

@@ -26,7 +26,10 @@ function scriptedStream(trimmedIterators: string[] = [], iteratorRequests: strin
     }
     if (command instanceof GetRecordsCommand) {
       if (trimmedIterators.includes(command.input.ShardIterator ?? '')) {
-        throw new TrimmedDataAccessException({ message: 'The operation attempted to read past the oldest stream record in a shard.', $metadata: {} });
+        throw new TrimmedDataAccessException({
+          message: 'The operation attempted to read past the oldest stream record in a shard.',
+          $metadata: {},
+        });
       }
       const records = delivered
         ? []

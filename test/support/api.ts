@@ -44,5 +44,7 @@ export async function waitForStatus(id: string, statuses: string[], timeoutMs = 
     if (statuses.includes(body.status)) return body;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`Job ${id} did not reach ${statuses.join('|')} in ${timeoutMs} ms; last seen ${JSON.stringify(last)}`);
+  throw new Error(
+    `Job ${id} did not reach ${statuses.join('|')} in ${timeoutMs} ms; last seen ${JSON.stringify(last)}`,
+  );
 }

@@ -34,7 +34,10 @@ export async function createTestQueue(
   attributes: Record<string, string> = {},
 ): Promise<{ queueUrl: string; queueArn: string }> {
   const { QueueUrl } = await sqs.send(
-    new CreateQueueCommand({ QueueName: `test-${randomUUID()}`, Attributes: { VisibilityTimeout: '30', ...attributes } }),
+    new CreateQueueCommand({
+      QueueName: `test-${randomUUID()}`,
+      Attributes: { VisibilityTimeout: '30', ...attributes },
+    }),
   );
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: QueueUrl, AttributeNames: ['QueueArn'] }),

@@ -38,11 +38,13 @@ export async function lifecycleHarness(leaseSeconds = 60) {
   });
   // DynamoDB returns map attributes in any order, so payloads are compared with sorted keys.
   const keyOf = (payload: Record<string, unknown>) => JSON.stringify(payload, Object.keys(payload).sort());
-  const counted = (type: keyof JobProcessors): JobProcessors[typeof type] => async (payload, attempt) => {
-    const key = keyOf(payload);
-    runs.set(key, (runs.get(key) ?? 0) + 1);
-    return real[type](payload, attempt);
-  };
+  const counted =
+    (type: keyof JobProcessors): JobProcessors[typeof type] =>
+    async (payload, attempt) => {
+      const key = keyOf(payload);
+      runs.set(key, (runs.get(key) ?? 0) + 1);
+      return real[type](payload, attempt);
+    };
   const deps: HandleJobMessageDeps = {
     repository,
     queue: new SqsJobQueue(sqs, { email: queueUrl, sms: queueUrl, cleanup: queueUrl }),

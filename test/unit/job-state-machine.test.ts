@@ -270,7 +270,9 @@ describe('external jobs', () => {
   });
 
   it('a worker transition is refused for an external job, and the other way round', () => {
-    expect(() => transition(aJob({ type: 'external', status: 'pending' }), 'cancelled', NOW)).toThrow(IllegalTransitionError);
+    expect(() => transition(aJob({ type: 'external', status: 'pending' }), 'cancelled', NOW)).toThrow(
+      IllegalTransitionError,
+    );
     expect(() => transition(aJob({ status: 'processing' }), 'done', NOW)).toThrow(IllegalTransitionError);
   });
 

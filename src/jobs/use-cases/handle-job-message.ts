@@ -95,11 +95,18 @@ async function advance(deps: HandleJobMessageDeps, job: Job): Promise<MessageOut
     return { kind: 'retry-later', visibilitySeconds: secondsUntil(job.nextAttemptAt, now), reason: 'backing off' };
   }
   if (job.status === 'processing' && job.leaseUntil && new Date(job.leaseUntil) > now) {
-    return { kind: 'retry-later', visibilitySeconds: secondsUntil(job.leaseUntil, now), reason: 'leased by another worker' };
+    return {
+      kind: 'retry-later',
+      visibilitySeconds: secondsUntil(job.leaseUntil, now),
+      reason: 'leased by another worker',
+    };
   }
   if (job.status === 'processing' && job.attempts >= job.maxAttempts) {
     // The last attempt's worker vanished (crash or timeout) and no attempt is left.
-    await fail(deps, job, { kind: 'timeout', message: `Attempt ${job.attempts} did not finish before its lease expired` });
+    await fail(deps, job, {
+      kind: 'timeout',
+      message: `Attempt ${job.attempts} did not finish before its lease expired`,
+    });
     return { kind: 'acknowledge', reason: 'lease expired on the last attempt' };
   }
 

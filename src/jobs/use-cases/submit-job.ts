@@ -54,11 +54,18 @@ async function markEnqueueFailed(deps: SubmitJobDeps, job: Job, cause: unknown):
   try {
     await deps.repository.save(
       job,
-      transition(job, 'failed', deps.clock(), { error: { kind: 'enqueue', message: `Could not be enqueued: ${reason}` } }),
+      transition(job, 'failed', deps.clock(), {
+        error: { kind: 'enqueue', message: `Could not be enqueued: ${reason}` },
+      }),
     );
     deps.log.warn('Job failed: enqueue failed', { jobId: job.id, type: job.type, attempt: 0, reason });
   } catch (saveError) {
     // Both stores are failing at once: the row stays queued with no message, so say so loudly.
-    deps.log.error('Job left queued without a message', { jobId: job.id, type: job.type, reason, saveError: String(saveError) });
+    deps.log.error('Job left queued without a message', {
+      jobId: job.id,
+      type: job.type,
+      reason,
+      saveError: String(saveError),
+    });
   }
 }
