@@ -1,18 +1,17 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { maskJob } from '../../src/jobs/mask-job';
 import { cancelJob, type CancelJobDeps } from '../../src/jobs/use-cases/cancel-job';
 import { requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability } from '../commons/powertools';
 import { jobIdOf } from '../http/find-job';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
 const deps: CancelJobDeps = {
-  repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   log: jobLog,
   clock: () => new Date(),
 };
@@ -25,5 +24,5 @@ async function cancel(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(cancel);

@@ -1,18 +1,17 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { maskJob } from '../../src/jobs/mask-job';
 import { createExternalJob, type ExternalJobDeps } from '../../src/jobs/use-cases/external-jobs';
 import { requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability } from '../commons/powertools';
 import { parseJsonBody } from '../http/json-request-body';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
 const deps: ExternalJobDeps = {
-  repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   log: jobLog,
   clock: () => new Date(),
 };
@@ -26,5 +25,5 @@ async function create(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(create);

@@ -1,25 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient, sqs } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
 import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS, parseStatusQuery } from '../../src/jobs/status-query';
 import { statusView, waitForChange, type WaitForChangeDeps } from '../../src/jobs/use-cases/wait-for-change';
 import { requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability, recordWakeLatency } from '../commons/powertools';
 import { findJobOr404, jobIdOf } from '../http/find-job';
 import { requestHeader } from '../http/json-request-body';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const documentClient = createDocumentClient();
 const deps: WaitForChangeDeps = {
   repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
-  inboxes: new SqsInboxPool(createSqsClient(), { prefix: requireEnv('INBOX_QUEUE_PREFIX') }),
+  inboxes: new SqsInboxPool(sqs, { prefix: requireEnv('INBOX_QUEUE_PREFIX') }),
   clock: () => new Date(),
   newId: () => randomUUID(),
 };
@@ -56,12 +54,16 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
     return jsonResponse(200, body, { ETag: `"${job.version}"` });
   }
   const timeoutMs = Math.max(0, Math.min(query.timeoutMs, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));
-  const { job, changed } = await waitForChange(deps, {
+  const { job, changed, answeredBy } = await waitForChange(deps, {
     jobId,
     timeoutMs,
     ...(query.since !== undefined ? { since: query.since } : {}),
     ...(context.abortSignal ? { signal: context.abortSignal } : {}),
   });
+  if (answeredBy === 'notice') {
+    // From the job's write to this answer: what long polling exists to keep small.
+    recordWakeLatency(Math.max(0, Date.now() - Date.parse(job.updatedAt)));
+  }
   return jsonResponse(
     200,
     { ...job, changed, message: changed ? 'Status changed' : 'No change' },
@@ -71,5 +73,5 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, ContextWithAbort>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(getJobStatus);

@@ -1,16 +1,15 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { maskJob } from '../../src/jobs/mask-job';
 import { requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability } from '../commons/powertools';
 import { findJobOr404 } from '../http/find-job';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const repository = new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME'));
+const repository = new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'));
 
 /** `GET /jobs/{id}`: the whole job, with message bodies masked. */
 async function getJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
@@ -20,5 +19,5 @@ async function getJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(getJob);

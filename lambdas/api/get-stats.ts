@@ -1,14 +1,13 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const listing = new DynamoDbJobListing(createDocumentClient(), requireEnv('JOBS_TABLE_NAME'));
+const listing = new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'));
 
 /**
  * `GET /stats`: retained jobs per status and type. It reads the status index, so its cost grows
@@ -21,5 +20,5 @@ async function getStats(): Promise<APIGatewayProxyResult> {
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(getStats);

@@ -1,16 +1,15 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { parseJobListQuery } from '../../src/jobs/job-list-query';
 import { maskJob } from '../../src/jobs/mask-job';
 import { requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const listing = new DynamoDbJobListing(createDocumentClient(), requireEnv('JOBS_TABLE_NAME'));
+const listing = new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'));
 
 /** `GET /jobs?status=&type=&limit=&cursor=`: newest first, sensitive fields masked, history left out. */
 async function listJobs(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
@@ -27,5 +26,5 @@ async function listJobs(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(listJobs);

@@ -1,15 +1,13 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { sqs } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createSqsClient } from '../../src/aws/aws-clients';
 import { queueDepth } from '../../src/aws/sqs-queue-depths';
 import { JOB_TYPES } from '../../src/jobs/job';
 import { readDeadLetterQueueUrls, readQueueUrls } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const sqs = createSqsClient();
 const queueUrls = readQueueUrls();
 const deadLetterQueueUrls = readDeadLetterQueueUrls();
 
@@ -23,5 +21,5 @@ async function listQueues(): Promise<APIGatewayProxyResult> {
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(listQueues);

@@ -1,22 +1,20 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient, sqs } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { isJobType, JOB_TYPES } from '../../src/jobs/job';
 import { redriveDeadLetters, type RedriveDeps } from '../../src/jobs/use-cases/redrive-dead-letters';
 import { readDeadLetterQueueUrls, readQueueUrls, requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { HttpProblemError } from '../http/problem';
 import { problemDetails } from '../http/problem-details';
 
-const sqs = createSqsClient();
 const deadLetterQueueUrls = readDeadLetterQueueUrls();
 const deps: RedriveDeps = {
-  repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   queue: new SqsJobQueue(sqs, readQueueUrls()),
   log: jobLog,
   clock: () => new Date(),
@@ -36,5 +34,5 @@ async function redrive(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResu
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(redrive);

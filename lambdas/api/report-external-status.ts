@@ -1,12 +1,11 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { maskJob } from '../../src/jobs/mask-job';
 import { reportExternalStatus, type ExternalJobDeps } from '../../src/jobs/use-cases/external-jobs';
 import { requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, observability } from '../commons/powertools';
 import { jobIdOf } from '../http/find-job';
 import { parseJsonBody, requestHeader } from '../http/json-request-body';
 import { jsonResponse } from '../http/json-response';
@@ -14,7 +13,7 @@ import { HttpProblemError } from '../http/problem';
 import { problemDetails } from '../http/problem-details';
 
 const deps: ExternalJobDeps = {
-  repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   log: jobLog,
   clock: () => new Date(),
 };
@@ -45,5 +44,5 @@ async function report(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(report);

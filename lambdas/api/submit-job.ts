@@ -3,28 +3,28 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { documentClient, sqs } from '../commons/clients';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { isJobType, JOB_TYPES } from '../../src/jobs/job';
 import { maskJob } from '../../src/jobs/mask-job';
 import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
 import { readJobTypeConfigs, readQueueUrls, requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, jobMetrics, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { parseJsonBody } from '../http/json-request-body';
 import { HttpProblemError } from '../http/problem';
 import { problemDetails } from '../http/problem-details';
 
 const deps: SubmitJobDeps = {
-  repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
-  queue: new SqsJobQueue(createSqsClient(), readQueueUrls()),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  queue: new SqsJobQueue(sqs, readQueueUrls()),
   configs: readJobTypeConfigs(),
   log: jobLog,
+  metrics: jobMetrics,
   clock: () => new Date(),
   newId: () => randomUUID(),
 };
@@ -73,6 +73,6 @@ async function submit(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(httpHeaderNormalizer())
   .use(problemDetails(jobLog))
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .use(idempotency)
   .handler(submit);

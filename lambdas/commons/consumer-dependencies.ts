@@ -1,4 +1,3 @@
-import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import type { JobType } from '../../src/jobs/job';
@@ -9,18 +8,18 @@ import { SimulatedEmailSender } from '../../src/jobs/providers/simulated-email-s
 import { SimulatedSmsSender } from '../../src/jobs/providers/simulated-sms-sender';
 import type { HandleJobMessageDeps } from '../../src/jobs/use-cases/handle-job-message';
 import { readJobTypeConfigs, requireEnv } from './environment';
-import { jobLog } from './powertools';
+import { documentClient, sqs } from './clients';
+import { jobLog, jobMetrics } from './powertools';
 
 /**
  * Everything a consumer needs, wired once per execution environment. Providers are the simulated
  * ones; a real deployment swaps in SES / SNS implementations of the same interfaces here.
  */
 export function createConsumerDependencies(type: JobType) {
-  const sqs = createSqsClient();
   const queueUrl = requireEnv('JOB_QUEUE_URL');
   const configs = readJobTypeConfigs();
   const deps: HandleJobMessageDeps = {
-    repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
+    repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
     // A consumer only ever re-sends to its own queue (re-delays), so it knows just that URL.
     queue: new SqsJobQueue(sqs, { email: queueUrl, sms: queueUrl, cleanup: queueUrl }),
     processors: createProcessors({
@@ -30,6 +29,7 @@ export function createConsumerDependencies(type: JobType) {
     }),
     configs,
     log: jobLog,
+    metrics: jobMetrics,
     clock: () => new Date(),
     leaseSeconds: visibilityTimeoutSeconds(configs[type]),
   };

@@ -1,8 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { MiddlewareObj } from '@middy/core';
+import type { AnyJobType } from '../../src/jobs/job';
 import type { JobLog } from '../../src/jobs/ports/job-log';
+import type { JobMetrics } from '../../src/jobs/ports/job-metrics';
 
-/** One logger per execution environment; the service name comes from POWERTOOLS_SERVICE_NAME. */
+/** One of each per execution environment; service name from POWERTOOLS_SERVICE_NAME. */
 export const logger = new Logger();
+export const metrics = new Metrics({ namespace: 'ServerlessJobs' });
+/** Active only inside Lambda: the local stack runs without X-Ray. */
+export const tracer = new Tracer();
 
 /** The lifecycle's structured log, written through Powertools as one JSON line per stage. */
 export const jobLog: JobLog = {
@@ -10,3 +20,36 @@ export const jobLog: JobLog = {
   warn: (message, attributes = {}) => logger.warn(message, attributes),
   error: (message, attributes = {}) => logger.error(message, attributes),
 };
+
+/** A metric with the job type as its only dimension, flushed on its own so types never mix. */
+function putByType(
+  name: string,
+  type: AnyJobType,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+  value: number,
+): void {
+  const single = metrics.singleMetric();
+  single.addDimension('type', type);
+  single.addMetric(name, unit, value);
+}
+
+export const jobMetrics: JobMetrics = {
+  jobSubmitted: (type) => putByType('JobsSubmitted', type, MetricUnit.Count, 1),
+  jobCompleted: (type, durationMs) => {
+    putByType('JobsCompleted', type, MetricUnit.Count, 1);
+    putByType('JobDurationMs', type, MetricUnit.Milliseconds, durationMs);
+  },
+  jobFailed: (type) => putByType('JobsFailed', type, MetricUnit.Count, 1),
+};
+
+/**
+ * Tracing and the Lambda context in every log line. Metrics are single metrics published as they
+ * happen, so functions that record none print no empty-metrics warnings.
+ */
+export function observability(): MiddlewareObj[] {
+  return [captureLambdaHandler(tracer), injectLambdaContext(logger)];
+}
+
+export function recordWakeLatency(latencyMs: number): void {
+  metrics.singleMetric().addMetric('LongPollWakeLatencyMs', MetricUnit.Milliseconds, latencyMs);
+}

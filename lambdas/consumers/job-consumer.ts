@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { changeMessageVisibility } from '../../src/aws/sqs-job-queue';
@@ -7,7 +6,7 @@ import { isJobType } from '../../src/jobs/job';
 import { handleJobMessage, parseJobMessage } from '../../src/jobs/use-cases/handle-job-message';
 import { createConsumerDependencies } from '../commons/consumer-dependencies';
 import { requireEnv } from '../commons/environment';
-import { logger } from '../commons/powertools';
+import { logger, observability } from '../commons/powertools';
 
 const jobType = requireEnv('JOB_TYPE');
 if (!isJobType(jobType)) throw new Error(`JOB_TYPE ${jobType} is not a job type`);
@@ -35,7 +34,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 
 /** One consumer per job type: each record is one job delivery; failures are reported per record. */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(async (event, context) =>
     processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
   );

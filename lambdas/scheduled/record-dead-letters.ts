@@ -1,18 +1,17 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
+import { documentClient, sqs } from '../commons/clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
 import { JOB_TYPES } from '../../src/jobs/job';
 import { recordDeadLetters, type RecordDeadLettersDeps } from '../../src/jobs/use-cases/record-dead-letters';
 import { readDeadLetterQueueUrls, requireEnv } from '../commons/environment';
-import { jobLog, logger } from '../commons/powertools';
+import { jobLog, jobMetrics, logger, observability } from '../commons/powertools';
 
-const sqs = createSqsClient();
 const deadLetterQueueUrls = readDeadLetterQueueUrls();
 const deps: RecordDeadLettersDeps = {
-  repository: new DynamoDbJobsRepository(createDocumentClient(), requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   log: jobLog,
+  metrics: jobMetrics,
   clock: () => new Date(),
 };
 
@@ -29,4 +28,4 @@ async function recordAll(): Promise<Record<string, { seen: number; recorded: num
   return results;
 }
 
-export const handler = middy().use(injectLambdaContext(logger)).handler(recordAll);
+export const handler = middy().use(observability()).handler(recordAll);

@@ -1,19 +1,18 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
+import { documentClient, sqs } from '../commons/clients';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { SqsNoticeSender } from '../../src/aws/sqs-waiter-inboxes';
 import { notifyWaiters, type JobChange, type NotifyWaitersDeps } from '../../src/jobs/use-cases/notify-waiters';
 import { requireEnv } from '../commons/environment';
-import { logger } from '../commons/powertools';
+import { logger, observability } from '../commons/powertools';
 
 const deps: NotifyWaitersDeps = {
-  registry: new DynamoDbWaiterRegistry(createDocumentClient(), requireEnv('WAITERS_TABLE_NAME')),
-  sender: new SqsNoticeSender(createSqsClient()),
+  registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
+  sender: new SqsNoticeSender(sqs),
 };
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
@@ -52,7 +51,7 @@ async function handleRecord(record: DynamoDBRecord): Promise<void> {
 
 /** The jobs table's stream → every long poll waiting on a changed job. */
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger))
+  .use(observability())
   .handler(async (event, context) =>
     processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
   );

@@ -7,6 +7,7 @@ import { transition } from '../job-state-machine';
 import type { JobTypeConfigs } from '../job-type-config';
 import { sqsDelaySeconds } from '../new-job';
 import type { JobLog } from '../ports/job-log';
+import type { JobMetrics } from '../ports/job-metrics';
 import type { JobMessage, JobQueue } from '../ports/job-queue';
 import type { JobsRepository } from '../ports/jobs-repository';
 import type { JobProcessors } from '../processors/job-processor';
@@ -21,6 +22,7 @@ export interface HandleJobMessageDeps {
   /** How long a claim lasts: the queue's visibility timeout, after which the message is redelivered. */
   leaseSeconds: number;
   random?: () => number;
+  metrics?: JobMetrics;
 }
 
 /** What to do with the message once the job has been looked after. */
@@ -142,7 +144,9 @@ async function run(deps: HandleJobMessageDeps, claimed: Job, type: keyof JobProc
     deps.log.warn('Job result discarded: lease lost', context);
     return { kind: 'acknowledge', reason: 'lease lost' };
   }
-  deps.log.info('Job completed', { ...context, durationMs: Date.now() - startedAt });
+  const durationMs = Date.now() - startedAt;
+  deps.metrics?.jobCompleted(claimed.type, durationMs);
+  deps.log.info('Job completed', { ...context, durationMs });
   return { kind: 'acknowledge', reason: 'completed' };
 }
 
@@ -177,5 +181,6 @@ async function recordFailure(deps: HandleJobMessageDeps, claimed: Job, error: un
 
 async function fail(deps: HandleJobMessageDeps, job: Job, error: JobError): Promise<void> {
   await deps.repository.save(job, transition(job, 'failed', deps.clock(), { error }));
+  deps.metrics?.jobFailed(job.type);
   deps.log.warn('Job failed', { jobId: job.id, type: job.type, attempt: job.attempts, error: error.message });
 }

@@ -3,6 +3,7 @@ import { isTerminal } from '../job';
 import { transition } from '../job-state-machine';
 import type { DeadLetterQueue } from '../ports/dead-letter-queue';
 import type { JobLog } from '../ports/job-log';
+import type { JobMetrics } from '../ports/job-metrics';
 import type { JobsRepository } from '../ports/jobs-repository';
 import { DEAD_LETTER_HOLD_SECONDS, jobIdOfDeadLetter } from './dead-letters';
 
@@ -10,6 +11,7 @@ export interface RecordDeadLettersDeps {
   repository: JobsRepository;
   log: JobLog;
   clock: () => Date;
+  metrics?: JobMetrics;
 }
 
 export interface RecordDeadLettersResult {
@@ -62,6 +64,7 @@ async function markDeadLettered(deps: RecordDeadLettersDeps, jobId: string | und
           error: { kind: 'dead-lettered', message: 'The message reached the dead-letter queue' },
         }),
       );
+      deps.metrics?.jobFailed(job.type);
       deps.log.warn('Job dead-lettered', { jobId, type: job.type, attempt: job.attempts });
       return true;
     } catch (error) {

@@ -5,6 +5,7 @@ import { parseSubmission } from '../job-submission';
 import type { JobTypeConfigs } from '../job-type-config';
 import { newJob, sqsDelaySeconds } from '../new-job';
 import type { JobLog } from '../ports/job-log';
+import type { JobMetrics } from '../ports/job-metrics';
 import type { JobQueue } from '../ports/job-queue';
 import type { JobsRepository } from '../ports/jobs-repository';
 
@@ -15,6 +16,7 @@ export interface SubmitJobDeps {
   log: JobLog;
   clock: () => Date;
   newId: () => string;
+  metrics?: JobMetrics;
 }
 
 /** How long clients are told to wait after an enqueue failure. */
@@ -45,6 +47,7 @@ export async function submitJob(deps: SubmitJobDeps, type: JobType, body: unknow
       ? error
       : new DependencyUnavailableError('SQS', ENQUEUE_RETRY_AFTER_SECONDS, { cause: error });
   }
+  deps.metrics?.jobSubmitted(type);
   deps.log.info('Job added', { jobId: job.id, type, status: job.status, runAt: job.runAt, attempt: 0 });
   return job;
 }

@@ -33,6 +33,8 @@ export interface StatusView {
 export interface WaitResult {
   job: StatusView;
   changed: boolean;
+  /** What ended the wait: the first read, a notice in the inbox, or the deadline (or an abort). */
+  answeredBy: 'read' | 'notice' | 'timeout';
 }
 
 /** Registrations outlive their wait by this much, so TTL never removes a live one. */
@@ -65,11 +67,12 @@ export async function waitForChange(deps: WaitForChangeDeps, request: WaitReques
     const job = await deps.repository.get(request.jobId);
     if (!job) throw new JobNotFoundError(request.jobId);
     const baseline = request.since ?? job.version;
-    if (job.version !== baseline) return { job: statusView(job), changed: true };
+    if (job.version !== baseline) return { job: statusView(job), changed: true, answeredBy: 'read' };
 
     for (;;) {
       const remainingMs = deadline - deps.clock().getTime();
-      if (remainingMs <= 0 || request.signal?.aborted) return { job: statusView(job), changed: false };
+      if (remainingMs <= 0 || request.signal?.aborted)
+        return { job: statusView(job), changed: false, answeredBy: 'timeout' };
       const notices = await inbox.receive(remainingMs, request.signal);
       // An inbox is reused across waits: notices for an earlier waiter are stale.
       const notice = notices.find((n) => n.waiterId === waiter.waiterId && n.version !== baseline);
@@ -78,6 +81,7 @@ export async function waitForChange(deps: WaitForChangeDeps, request: WaitReques
         return {
           job: { id: job.id, status: notice.status, version: notice.version, updatedAt: notice.updatedAt },
           changed: true,
+          answeredBy: 'notice',
         };
       }
     }
