@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -9,12 +9,16 @@ import {
   type JobTypeConfig,
   type JobTypeConfigs,
 } from '../src/jobs/job-type-config';
+import type { CleanupTask } from '../src/jobs/providers/cleaner';
+import { DailyCleanup } from './constructs/daily-cleanup';
 import { DeadLetterRecorder } from './constructs/dead-letter-recorder';
+import { AlarmTopic, Monitoring } from './constructs/monitoring';
 import { JobQueue } from './constructs/job-queue';
 import { JobWorker } from './constructs/job-worker';
 import { JobsApi } from './constructs/jobs-api';
 import { JobsTable } from './constructs/jobs-table';
 import { LongPoll } from './constructs/long-poll';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS } from '../src/jobs/status-query';
 
 export interface JobsStackProps extends StackProps {
@@ -28,6 +32,16 @@ export interface JobsStackProps extends StackProps {
   logRetention?: RetentionDays;
   /** The longest a long poll holds a request (ms). Default 25000; must stay below API Gateway's 29 s. */
   maxLongPollTimeoutMs?: number;
+  /** Require the API key on reads too; writes always need it. Default false (job ids are unguessable). */
+  requireApiKeyForReads?: boolean;
+  /** Usage-plan throttling for API callers. Default 50 requests/s, bursts of 100. */
+  apiThrottle?: { rateLimit: number; burstLimit: number };
+  /** Alarms (DLQ depth, message age, function errors and throttles) are e-mailed here when set. */
+  alarmEmail?: string;
+  /** Alarm when a queue's oldest message waits longer than this. Default 1 hour. */
+  maxMessageAge?: Duration;
+  /** The cleanup task enqueued daily at 00:00 UTC. Default `delete_temp`. */
+  dailyCleanupTask?: CleanupTask;
 }
 
 const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -56,11 +70,17 @@ export class JobsStack extends Stack {
     const configs = resolveJobTypeConfigs(props.jobTypes);
     const configsJson = JSON.stringify(configs);
 
+    const { topic: alarmTopic } = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail });
     const { table, idempotencyTable } = new JobsTable(this, 'Jobs', { removalPolicy });
     const queues = {} as Record<JobType, Queue>;
     const deadLetterQueues = {} as Record<JobType, Queue>;
     for (const type of JOB_TYPES) {
-      const jobQueue = new JobQueue(this, `${upperFirst(type)}Jobs`, { config: configs[type], removalPolicy });
+      const jobQueue = new JobQueue(this, `${upperFirst(type)}Jobs`, {
+        config: configs[type],
+        removalPolicy,
+        alarmTopic,
+        maxMessageAge: props.maxMessageAge ?? Duration.hours(1),
+      });
       queues[type] = jobQueue.queue;
       deadLetterQueues[type] = jobQueue.deadLetterQueue;
       new JobWorker(this, `${upperFirst(type)}Worker`, {
@@ -90,13 +110,42 @@ export class JobsStack extends Stack {
       deadLetterQueues,
       longPoll,
       maxLongPollTimeoutMs,
+      requireApiKeyForReads: props.requireApiKeyForReads ?? false,
+      throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
       configsJson,
       stageName: props.stageName ?? 'prod',
       logRetention,
       removalPolicy,
     });
 
+    new DailyCleanup(this, 'DailyCleanup', {
+      task: props.dailyCleanupTask ?? 'delete_temp',
+      table,
+      cleanupQueue: queues.cleanup,
+      configsJson,
+      logRetention,
+      removalPolicy,
+    });
+    // Last: it puts alarms on every function created above.
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      alarmTopic,
+      queues,
+      deadLetterQueues,
+      metricsNamespace: 'ServerlessJobs',
+      serviceName: 'serverless-jobs',
+    });
+
+    acknowledgeNagFindings(this, { jobsTable: table, inboxQueuePrefix: longPoll.inboxQueuePrefix });
+
     new CfnOutput(this, 'ApiUrl', { value: api.restApi.url });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${monitoring.dashboard.dashboardName}`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+    new CfnOutput(this, 'ApiKeyId', {
+      value: api.apiKey.keyId,
+      description: 'aws apigateway get-api-key --include-value --api-key <id> prints the key',
+    });
     new CfnOutput(this, 'JobsTableName', { value: table.tableName });
   }
 }

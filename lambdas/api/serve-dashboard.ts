@@ -71,7 +71,12 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
   const file = event.pathParameters?.file;
   if (file === undefined) {
     // The page's relative asset URLs need /dashboard, not /dashboard/.
-    if (event.path.endsWith('/')) return { statusCode: 301, headers: { Location: '../dashboard' }, body: '' };
+    if (event.path.endsWith('/'))
+      return {
+        statusCode: 301,
+        headers: { Location: '../dashboard', 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' },
+        body: '',
+      };
     return serve(page, 'no-cache', event);
   }
   const asset = Object.hasOwn(files, file) ? files[file] : undefined;

@@ -1,4 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { maxReceiveCount, visibilityTimeoutSeconds, type JobTypeConfig } from '../../src/jobs/job-type-config';
@@ -6,10 +9,14 @@ import { maxReceiveCount, visibilityTimeoutSeconds, type JobTypeConfig } from '.
 export interface JobQueueProps {
   config: JobTypeConfig;
   removalPolicy: RemovalPolicy;
+  /** Where the queue's alarms go. */
+  alarmTopic: ITopic;
+  /** Alarm when the oldest message waits longer than this. */
+  maxMessageAge: Duration;
 }
 
 /**
- * A job type's queue and its dead-letter queue. Visibility is six times the consumer's timeout;
+ * A job type's queue, its dead-letter queue and their alarms. Visibility is six times the consumer's timeout;
  * the redrive threshold sits above maxAttempts, so the DLQ only catches what the consumer could
  * not handle at all.
  */
@@ -31,5 +38,28 @@ export class JobQueue extends Construct {
       visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(props.config)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: maxReceiveCount(props.config) },
     });
+
+    const notify = new SnsAction(props.alarmTopic);
+    // Anything in a DLQ is a job that needs a look (and maybe a redrive).
+    new Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription: `${id}: messages in the dead-letter queue`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
+    // Jobs waiting too long: workers are failing, throttled or too few.
+    new Alarm(this, 'OldestMessageAlarm', {
+      alarmDescription: `${id}: the oldest message waits longer than ${props.maxMessageAge.toHumanString()}`,
+      metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: props.maxMessageAge.toSeconds(),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
   }
 }

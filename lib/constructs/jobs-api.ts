@@ -1,15 +1,31 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import { LambdaIntegration, ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  JsonSchemaType,
+  JsonSchemaVersion,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RestApi,
+  type IApiKey,
+  type MethodOptions,
+} from 'aws-cdk-lib/aws-apigateway';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JOB_TYPES, type JobType } from '../../src/jobs/job';
+import { createDashboardFunction } from './dashboard-function';
 import { JobFunction } from './job-function';
 import type { LongPoll } from './long-poll';
+import { problemGatewayResponses } from './problem-gateway-responses';
 
 export interface JobsApiProps {
+  /** Require the API key on reads too (writes always need it). */
+  requireApiKeyForReads: boolean;
+  /** Usage plan throttling of every caller. */
+  throttle: { rateLimit: number; burstLimit: number };
   table: Table;
   idempotencyTable: Table;
   queues: Record<JobType, Queue>;
@@ -26,6 +42,7 @@ export interface JobsApiProps {
 /** The REST API (API Gateway v1, Lambda proxy): one small function per route, each with only the access it needs. */
 export class JobsApi extends Construct {
   readonly restApi: RestApi;
+  readonly apiKey: IApiKey;
 
   constructor(scope: Construct, id: string, props: JobsApiProps) {
     super(scope, id);
@@ -134,43 +151,81 @@ export class JobsApi extends Construct {
       description: 'Liveness of the API',
     });
 
-    this.restApi = new RestApi(this, 'RestApi', {
-      restApiName: 'serverless-jobs',
-      description: 'Background jobs: submit, inspect and wait for jobs',
-      deployOptions: { stageName: props.stageName },
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
-    // API Gateway answers unknown routes with 403 "Missing Authentication Token"; a 404 problem is what clients expect.
-    this.restApi.addGatewayResponse('UnknownRoute', {
-      type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
-      statusCode: '404',
-      responseHeaders: { 'Content-Type': "'application/problem+json'" },
-      templates: {
-        'application/json': JSON.stringify({
-          type: 'urn:serverless-jobs:problem:route-not-found',
-          title: 'Not Found',
-          status: 404,
-          detail: 'No such route',
-        }),
+    this.restApi = new RestApi(this, 'RestApi', {
+      restApiName: `${Stack.of(this).stackName}-api`,
+      description: 'Background jobs: submit, inspect and wait for jobs',
+      // Execution logging needs API Gateway's account-level CloudWatch role.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: props.stageName,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        tracingEnabled: true,
+        metricsEnabled: true,
       },
     });
+    for (const [id, response] of Object.entries(problemGatewayResponses)) this.restApi.addGatewayResponse(id, response);
+
+    // Writes need an API key (throttled by the usage plan); reads by id stay open unless asked otherwise:
+    // job ids are unguessable UUIDs.
+    const write: MethodOptions = { apiKeyRequired: true };
+    const read: MethodOptions = { apiKeyRequired: props.requireApiKeyForReads };
+    const jsonObjectBody: MethodOptions = {
+      ...write,
+      requestValidator: this.restApi.addRequestValidator('RequestValidator', {
+        validateRequestBody: true,
+        validateRequestParameters: true,
+      }),
+      requestModels: {
+        'application/json': this.restApi.addModel('JsonObject', {
+          contentType: 'application/json',
+          modelName: 'JsonObject',
+          description: 'Any JSON object; the functions validate the fields and name each invalid one',
+          schema: { schema: JsonSchemaVersion.DRAFT4, title: 'JsonObject', type: JsonSchemaType.OBJECT },
+        }),
+      },
+    };
+    this.apiKey = this.restApi.addApiKey('ApiKey', { description: 'Key for the job write routes' });
+    this.restApi
+      .addUsagePlan('UsagePlan', {
+        description: 'Throttles callers of the job API',
+        throttle: props.throttle,
+        apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
+      })
+      .addApiKey(this.apiKey);
 
     const root = this.restApi.root;
     root.addResource('health').addMethod('GET', new LambdaIntegration(health));
     const jobs = root.addResource('jobs');
-    jobs.addMethod('POST', new LambdaIntegration(createExternalJob));
-    jobs.addMethod('GET', new LambdaIntegration(listJobs));
-    root.addResource('stats').addMethod('GET', new LambdaIntegration(getStats));
+    jobs.addMethod('POST', new LambdaIntegration(createExternalJob), write);
+    jobs.addMethod('GET', new LambdaIntegration(listJobs), read);
+    root.addResource('stats').addMethod('GET', new LambdaIntegration(getStats), read);
     const submit = new LambdaIntegration(submitJob);
-    for (const type of JOB_TYPES) jobs.addResource(type).addMethod('POST', submit);
+    for (const type of JOB_TYPES) jobs.addResource(type).addMethod('POST', submit, jsonObjectBody);
     const job = jobs.addResource('{id}');
-    job.addMethod('GET', new LambdaIntegration(getJob));
+    job.addMethod('GET', new LambdaIntegration(getJob), read);
     // POST /jobs/<unknown type> reaches the submit function, which refuses it with a clear 404.
-    job.addMethod('POST', submit);
-    job.addMethod('DELETE', new LambdaIntegration(cancelJob));
-    job.addMethod('PUT', new LambdaIntegration(reportExternalStatus));
-    job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus));
+    job.addMethod('POST', submit, write);
+    job.addMethod('DELETE', new LambdaIntegration(cancelJob), write);
+    job.addMethod('PUT', new LambdaIntegration(reportExternalStatus), jsonObjectBody);
+    job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus), read);
     const queuesResource = root.addResource('queues');
-    queuesResource.addMethod('GET', new LambdaIntegration(listQueues));
-    queuesResource.addResource('{type}').addResource('redrive').addMethod('POST', new LambdaIntegration(redriveQueue));
+    queuesResource.addMethod('GET', new LambdaIntegration(listQueues), read);
+    queuesResource
+      .addResource('{type}')
+      .addResource('redrive')
+      .addMethod('POST', new LambdaIntegration(redriveQueue), write);
+
+    // The operator dashboard (web/dashboard): GET /dashboard (the page) and GET /dashboard/{file} (its assets).
+    // Open: a browser cannot send the key for the page itself; the page asks for it and sends it on API calls.
+    const dashboard = new LambdaIntegration(createDashboardFunction(this, 'Dashboard', common));
+    const dashboardResource = root.addResource('dashboard');
+    dashboardResource.addMethod('GET', dashboard, { apiKeyRequired: false });
+    dashboardResource.addResource('{file}').addMethod('GET', dashboard, { apiKeyRequired: false });
   }
 }

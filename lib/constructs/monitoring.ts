@@ -1,0 +1,124 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  Metric,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { JOB_TYPES, type JobType } from '../../src/jobs/job';
+import { JobFunction } from './job-function';
+
+/** Where alarms go: an SNS topic, with an e-mail subscription when an address is given. */
+export class AlarmTopic extends Construct {
+  readonly topic: Topic;
+
+  constructor(scope: Construct, id: string, props: { email?: string }) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', { displayName: 'Serverless jobs alarms', enforceSSL: true });
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+  }
+}
+
+export interface MonitoringProps {
+  alarmTopic: Topic;
+  queues: Record<JobType, Queue>;
+  deadLetterQueues: Record<JobType, Queue>;
+  /** Namespace and service of the Powertools metrics. */
+  metricsNamespace: string;
+  serviceName: string;
+}
+
+/**
+ * Errors and throttles alarms for every function of the stack, and one CloudWatch dashboard:
+ * queue and DLQ depths, job outcomes and durations by type, long-poll wake latency.
+ * Create it last: it watches every JobFunction already in the stack.
+ */
+export class Monitoring extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const notify = new SnsAction(props.alarmTopic);
+    const functions = Stack.of(this)
+      .node.findAll()
+      .filter((c): c is JobFunction => c instanceof JobFunction);
+    for (const fn of functions) {
+      const name = fn.node.path.split('/').slice(1).join('/');
+      for (const [kind, metric] of [
+        ['Errors', fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })],
+        ['Throttles', fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' })],
+      ] as const) {
+        new Alarm(fn, `${kind}Alarm`, {
+          alarmDescription: `${name}: ${kind.toLowerCase()}`,
+          metric,
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }).addAlarmAction(notify);
+      }
+    }
+
+    const jobMetric = (metricName: string, type: JobType, statistic = 'Sum') =>
+      new Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: props.serviceName, type },
+        statistic,
+        period: Duration.minutes(1),
+        label: `${type}`,
+      });
+    const perType = (make: (type: JobType) => IMetric) => JOB_TYPES.map(make);
+    const wake = (statistic: string) =>
+      new Metric({
+        namespace: props.metricsNamespace,
+        metricName: 'LongPollWakeLatencyMs',
+        dimensionsMap: { service: props.serviceName },
+        statistic,
+        period: Duration.minutes(1),
+        label: statistic,
+      });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${Stack.of(this).stackName}-jobs` });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Queue depth (visible)',
+        left: perType((t) => props.queues[t].metricApproximateNumberOfMessagesVisible({ label: t })),
+      }),
+      new GraphWidget({
+        title: 'In flight / delayed',
+        left: perType((t) => props.queues[t].metricApproximateNumberOfMessagesNotVisible({ label: `${t} in flight` })),
+        right: perType((t) =>
+          props.queues[t].metric('ApproximateNumberOfMessagesDelayed', { label: `${t} delayed`, statistic: 'Maximum' }),
+        ),
+      }),
+      new GraphWidget({
+        title: 'Dead-letter queues',
+        left: perType((t) => props.deadLetterQueues[t].metricApproximateNumberOfMessagesVisible({ label: t })),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Jobs submitted', left: perType((t) => jobMetric('JobsSubmitted', t)) }),
+      new GraphWidget({ title: 'Jobs completed', left: perType((t) => jobMetric('JobsCompleted', t)) }),
+      new GraphWidget({ title: 'Jobs failed', left: perType((t) => jobMetric('JobsFailed', t)) }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Job duration p99 (ms)', left: perType((t) => jobMetric('JobDurationMs', t, 'p99')) }),
+      new GraphWidget({ title: 'Long-poll wake latency (ms)', left: ['p50', 'p95', 'p99'].map(wake) }),
+      new GraphWidget({
+        title: 'Function errors',
+        left: functions.map((fn) =>
+          fn.metricErrors({ label: fn.node.path.split('/').slice(1, -1).join('/') || fn.node.id, statistic: 'Sum' }),
+        ),
+      }),
+    );
+  }
+}

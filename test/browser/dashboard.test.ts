@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createSqsClient } from '../../src/aws/aws-clients';
+import { apiUrl } from '../support/api';
+
+/**
+ * The operator dashboard in a real browser (Debian's Chromium, driven by playwright-core) against
+ * the local stack of the global setup: submit a job from the page, follow it to completed without
+ * a reload, read its timeline, and check the page at 360 px. Screenshots go to test-artifacts/;
+ * UPDATE_DOCS_SCREENSHOT=1 also copies the overview to docs/dashboard.png for the README.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts');
+
+let browser: Browser | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+  await mkdir(ARTIFACTS, { recursive: true });
+}, 30_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => {});
+  await browser?.close();
+});
+
+/** The page's horizontal overflow in CSS pixels (0 when nothing sticks out). */
+async function horizontalOverflow(): Promise<number> {
+  return page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+}
+
+test('submit a job from the dashboard and follow it to completed, live', async () => {
+  const response = await page.goto(apiUrl('/dashboard'));
+  expect(response?.status()).toBe(200);
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  // Counts and queues arrived (GET /stats, GET /queues).
+  await page.getByRole('button', { name: /^queued: \d+ jobs/ }).waitFor();
+  await page.getByRole('button', { name: 'Redrive the email dead-letter queue' }).waitFor();
+
+  // Keyboard: the first Tab reaches the skip link.
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+
+  // A marker that a reload would wipe out.
+  await page.evaluate('window.__sameDocument = true');
+  const subject = `Dashboard test ${Date.now()}`;
+  await page.getByLabel('To', { exact: true }).fill('success@simulator.amazonses.com');
+  await page.getByLabel('Subject', { exact: true }).fill(subject);
+  await page.getByRole('button', { name: 'Submit email job' }).click();
+
+  // The key is asked for once, in a dialog, then the job is submitted and its page opens.
+  const dialog = page.getByRole('dialog', { name: 'API key' });
+  await dialog.waitFor();
+  await dialog.getByLabel('API key', { exact: true }).fill(process.env.JOBS_API_KEY ?? '');
+  await dialog.getByRole('button', { name: 'Use this key' }).click();
+  await page.waitForURL(/#\/jobs\/[^/]+$/, { timeout: 15_000 });
+  const jobId = decodeURIComponent(new URL(page.url()).hash.replace('#/jobs/', ''));
+  expect(jobId).not.toBe('');
+
+  // Followed by long polls until completed: no reload.
+  await page.locator('.job-actions .badge', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+  expect(await page.evaluate('window.__sameDocument')).toBe(true);
+  await page.getByText('Finished (completed)').waitFor();
+
+  const timeline = await page.locator('.timeline .timeline-entry .badge').allTextContents();
+  expect(timeline.filter((status) => ['queued', 'processing', 'completed'].includes(status))).toEqual([
+    'queued',
+    'processing',
+    'completed',
+  ]);
+  await expect(page.locator('.summary').textContent()).resolves.toContain('1 of');
+  // The payload is shown as the API gives it (body masked); the subject is there.
+  await expect(page.locator('pre.code').first().textContent()).resolves.toContain(subject);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-job.png'), fullPage: true });
+
+  // Back to the list: the job is there, completed.
+  await page.getByRole('link', { name: '← All jobs' }).click();
+  const row = page.locator('tr', { has: page.locator(`a[title="${jobId}"]`) });
+  await row.locator('.badge', { hasText: 'completed' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: /^completed: [1-9]\d* jobs/ }).waitFor();
+
+  // A delayed job can be cancelled from its page; the key is not asked for again.
+  await page.getByLabel(/^Delay \(seconds\)/).fill('600');
+  await page.getByRole('button', { name: 'Submit email job' }).click();
+  await page.waitForURL((url) => url.hash.startsWith('#/jobs/') && !url.hash.endsWith(encodeURIComponent(jobId)));
+  expect(await dialog.isVisible()).toBe(false);
+  await page.locator('.job-actions .badge', { hasText: 'delayed' }).waitFor();
+  await page.getByRole('button', { name: 'Cancel job' }).click();
+  await page.locator('.job-actions .badge', { hasText: 'cancelled' }).waitFor();
+  await page.getByText('Finished (cancelled)').waitFor();
+  await page.getByRole('link', { name: '← All jobs' }).click();
+  await row.waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+    await mkdir(path.resolve('docs'), { recursive: true });
+    await copyFile(path.join(ARTIFACTS, 'dashboard.png'), path.resolve('docs/dashboard.png'));
+  }
+
+  // Readable at 360 px: nothing wider than the viewport, on the list and on the job page.
+  await page.setViewportSize({ width: 360, height: 800 });
+  await row.waitFor();
+  expect(await horizontalOverflow()).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-360.png'), fullPage: true });
+  await row.getByRole('link').click();
+  await page.locator('.job-actions .badge', { hasText: 'completed' }).waitFor();
+  expect(await horizontalOverflow()).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-job-360.png'), fullPage: true });
+
+  expect(consoleErrors).toEqual([]);
+}, 60_000);
+
+test('redrive a dead-letter queue from the dashboard', async () => {
+  const queues = JSON.parse(process.env.LOCAL_STACK_QUEUES ?? '{}') as Record<string, { queueUrl: string }>;
+  const dlqUrl = Object.entries(queues).find(([id]) => id.startsWith('EmailJobsDeadLetterQueue'))?.[1].queueUrl;
+  expect(dlqUrl).toBeDefined();
+  // A dead letter whose job does not exist: the redrive reports it rather than moving it.
+  await createSqsClient().send(
+    new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: JSON.stringify({ jobId: randomUUID(), type: 'email' }) }),
+  );
+
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(apiUrl('/dashboard'));
+  const redrive = page.getByRole('button', { name: 'Redrive the email dead-letter queue' });
+  // Enabled once the next refresh (every 5 s) sees the dead letter.
+  await page.locator('button[aria-label="Redrive the email dead-letter queue"]:not([disabled])').waitFor({
+    timeout: 15_000,
+  });
+  await redrive.click();
+  // A reload forgets the key (it lives in the tab's memory only), so it is asked for again.
+  const dialog = page.getByRole('dialog', { name: 'API key' });
+  await dialog.getByLabel('API key', { exact: true }).fill(process.env.JOBS_API_KEY ?? '');
+  await dialog.getByRole('button', { name: 'Use this key' }).click();
+  await page.getByText(/^Redrove the email DLQ: \d+ moved, \d+ discarded, \d+ skipped\.$/).waitFor();
+  expect(consoleErrors).toEqual([]);
+}, 30_000);

@@ -1,0 +1,174 @@
+import type { AnyJobType, HistoryEntry, Job, JobStatus, JobType } from '../../src/jobs/job';
+
+export type JobSummary = Omit<Job, 'history' | 'expiresAt' | 'leaseUntil'> & { leaseUntil?: string };
+export type JobDetail = JobSummary & { history: HistoryEntry[] };
+export interface JobPage {
+  jobs: JobSummary[];
+  nextCursor?: string;
+}
+export interface Stats {
+  counts: Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>>;
+}
+export interface QueueDepth {
+  type: JobType;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  deadLetters: number;
+}
+export interface StatusChange {
+  id: string;
+  status: JobStatus;
+  version: number;
+  updatedAt: string;
+  changed: boolean;
+}
+export interface RedriveResult {
+  type: JobType;
+  moved: number;
+  discarded: number;
+  skipped: number;
+}
+
+/**
+ * The API is wherever the page is served from, minus `/dashboard`: `/prod/dashboard` → `/prod`
+ * behind an API Gateway stage, `/dashboard` → `` locally. Every call is same-origin.
+ */
+export const apiBase = location.pathname.replace(/\/dashboard\/?$/, '');
+
+/** An RFC 9457 problem, or whatever the API (or the gateway) answered instead. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly fieldErrors: { field: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The API key lives in this variable only: never in storage or cookies; a reload forgets it. */
+let apiKey: string | undefined;
+const keyListeners = new Set<(hasKey: boolean) => void>();
+
+export function hasApiKey(): boolean {
+  return apiKey !== undefined;
+}
+
+export function setApiKey(key: string | undefined): void {
+  apiKey = key?.trim() || undefined;
+  for (const listener of keyListeners) listener(apiKey !== undefined);
+}
+
+export function onApiKeyChange(listener: (hasKey: boolean) => void): void {
+  keyListeners.add(listener);
+}
+
+/** Asks for the key in the dialog; resolves with whether the user gave one. */
+export function promptForApiKey(reason?: string): Promise<boolean> {
+  const dialog = document.getElementById('api-key-dialog') as HTMLDialogElement;
+  const form = document.getElementById('api-key-form') as HTMLFormElement;
+  const input = document.getElementById('api-key-input') as HTMLInputElement;
+  const cancel = document.getElementById('api-key-cancel') as HTMLButtonElement;
+  const title = document.getElementById('api-key-title') as HTMLElement;
+  title.textContent = reason ?? 'API key';
+  input.value = '';
+  return new Promise((resolve) => {
+    const done = (given: boolean) => {
+      form.removeEventListener('submit', onSubmit);
+      cancel.removeEventListener('click', onCancel);
+      dialog.removeEventListener('close', onClose);
+      if (dialog.open) dialog.close();
+      resolve(given);
+    };
+    const onSubmit = (event: Event) => {
+      event.preventDefault();
+      if (!input.value.trim()) return;
+      setApiKey(input.value);
+      input.value = '';
+      done(true);
+    };
+    const onCancel = () => done(false);
+    const onClose = () => done(false);
+    form.addEventListener('submit', onSubmit);
+    cancel.addEventListener('click', onCancel);
+    dialog.addEventListener('close', onClose);
+    dialog.showModal();
+    input.focus();
+  });
+}
+
+interface RequestOptions {
+  method?: string;
+  json?: unknown;
+  signal?: AbortSignal;
+}
+
+async function send<T>(path: string, options: RequestOptions): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (apiKey) headers['x-api-key'] = apiKey;
+  if (options.json !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${apiBase}${path}`, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    signal: options.signal,
+    cache: 'no-store',
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const problem = (body ?? {}) as { title?: string; detail?: string; message?: string; errors?: unknown };
+    const message = problem.detail ?? problem.message ?? problem.title ?? `${response.status} ${response.statusText}`;
+    const fieldErrors = Array.isArray(problem.errors) ? (problem.errors as { field: string; message: string }[]) : [];
+    throw new ApiError(response.status, message, fieldErrors);
+  }
+  return body as T;
+}
+
+/** One dialog at a time, whichever reads find they need the key. */
+let readKeyPrompt: Promise<boolean> | undefined;
+let declinedReadKey = false;
+
+/**
+ * A read. Reads are open unless the stack requires the key for them too: then a 403 without a
+ * key asks for it (once for every read waiting) and the read is tried again.
+ */
+export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  try {
+    return await send<T>(path, { signal });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 403 || hasApiKey() || declinedReadKey) throw error;
+    readKeyPrompt ??= promptForApiKey('This API needs its key to read').finally(() => (readKeyPrompt = undefined));
+    // Declined: not asked again on every refresh; the header's "Set API key" button is still there.
+    if (!(await readKeyPrompt)) {
+      declinedReadKey = true;
+      throw error;
+    }
+    return send<T>(path, { signal });
+  }
+}
+
+/**
+ * A write (needs the API key): asks for the key first when the tab has none, and again once if
+ * the gateway refuses it (403). Resolves undefined when the user declines to give a key.
+ */
+export async function write<T>(method: string, path: string, json?: unknown): Promise<T | undefined> {
+  if (!hasApiKey() && !(await promptForApiKey())) return undefined;
+  try {
+    return await send<T>(path, { method, json });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 403) throw error;
+    setApiKey(undefined);
+    if (!(await promptForApiKey('The API refused that key: try another'))) return undefined;
+    return send<T>(path, { method, json });
+  }
+}
+
+export const isAbort = (error: unknown) => error instanceof DOMException && error.name === 'AbortError';

@@ -1,0 +1,190 @@
+import { isTerminal, type JobStatus } from '../../src/jobs/job';
+import { ApiError, get, isAbort, write, type JobDetail, type StatusChange } from './api';
+import { announce, formatAbsolute, h, replaceChildren, sleep, statusBadge, timeElement } from './dom';
+
+/** How long one long poll holds (the API caps it below API Gateway's 29 s). */
+const LONG_POLL_TIMEOUT_MS = 20_000;
+const RETRY_DELAY_MS = 2_000;
+const CANCELLABLE: ReadonlySet<JobStatus> = new Set(['queued', 'delayed', 'retrying']);
+/** A failed job can still be redriven, so it is followed; these never change again. */
+const FINAL: ReadonlySet<JobStatus> = new Set(['completed', 'cancelled', 'done']);
+
+/** One job, followed live through chained long polls (`since` = the last version seen). Returns its cleanup. */
+export function renderJobPage(main: HTMLElement, id: string): () => void {
+  const stop = new AbortController();
+  const live = h('span', { class: 'live', role: 'status' }, 'Connecting…');
+  const body = h('div', { class: 'job-body' }, h('p', { class: 'muted' }, 'Loading…'));
+  const heading = h('h1', { id: 'page-title', tabindex: -1 }, 'Job ', h('span', { class: 'mono break' }, id));
+  replaceChildren(
+    main,
+    h('p', {}, h('a', { href: '#/' }, '← All jobs')),
+    h('div', { class: 'job-head' }, heading, live),
+    body,
+  );
+  let current: JobDetail | undefined;
+
+  function setLive(state: 'live' | 'reconnecting' | 'finished', text: string): void {
+    live.className = `live state-${state}`;
+    live.textContent = text;
+  }
+
+  function render(job: JobDetail): void {
+    const previous = current;
+    current = job;
+    if (previous && previous.status !== job.status) announce(`Job is now ${job.status}`);
+    const hadFocus = main.querySelector<HTMLElement>('.job-body :focus')?.dataset.focusKey;
+    replaceChildren(
+      body,
+      jobDetails(job, () => void cancel()),
+    );
+    if (hadFocus) body.querySelector<HTMLElement>(`[data-focus-key="${hadFocus}"]`)?.focus();
+  }
+
+  async function cancel(): Promise<void> {
+    const button = body.querySelector<HTMLButtonElement>('[data-focus-key="cancel"]');
+    if (button) button.disabled = true;
+    const message = body.querySelector<HTMLElement>('.action-message');
+    try {
+      const job = await write<JobDetail>('DELETE', `/jobs/${encodeURIComponent(id)}`);
+      if (job && !stop.signal.aborted) {
+        render({ ...job, history: job.history ?? current?.history ?? [] });
+        announce('Job cancelled');
+      }
+    } catch (error) {
+      if (message) {
+        message.hidden = false;
+        message.textContent =
+          error instanceof ApiError && error.status === 409
+            ? `Cannot cancel: ${error.message}`
+            : `Cancel failed: ${(error as Error).message}`;
+      }
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  async function follow(): Promise<void> {
+    const path = `/jobs/${encodeURIComponent(id)}`;
+    let version: number | undefined;
+    while (!stop.signal.aborted) {
+      try {
+        if (version === undefined) {
+          const job = await get<JobDetail>(path, stop.signal);
+          version = job.version;
+          render(job);
+        }
+        if (current && FINAL.has(current.status)) {
+          setLive('finished', `Finished (${current.status})`);
+          return;
+        }
+        setLive('live', 'Live');
+        const change = await get<StatusChange>(
+          `${path}/status?mode=long&timeout=${LONG_POLL_TIMEOUT_MS}&since=${version}`,
+          stop.signal,
+        );
+        // A change means a new version: read the whole job (history, result) and wait for the next one.
+        if (change.changed || change.version !== version) version = undefined;
+      } catch (error) {
+        if (stop.signal.aborted || isAbort(error)) return;
+        if (error instanceof ApiError && error.status === 404) {
+          replaceChildren(body, h('p', { class: 'message error', role: 'alert' }, `There is no job ${id}.`));
+          setLive('finished', 'Not found');
+          return;
+        }
+        setLive('reconnecting', `Reconnecting… (${(error as Error).message})`);
+        await sleep(RETRY_DELAY_MS, stop.signal);
+      }
+    }
+  }
+  void follow();
+  return () => stop.abort();
+}
+
+function jobDetails(job: JobDetail, onCancel: () => void): HTMLElement[] {
+  const row = (term: string, value: Node | string) => [h('dt', {}, term), h('dd', {}, value)];
+  const json = (value: unknown) => h('pre', { class: 'code', tabindex: 0 }, JSON.stringify(value, null, 2));
+  const outcome = job.error
+    ? h(
+        'section',
+        { 'aria-labelledby': 'error-title', class: 'card' },
+        h('h2', { id: 'error-title' }, 'Error'),
+        h('p', { class: 'error-text' }, job.error.message),
+        h('p', { class: 'muted small' }, `Kind: ${job.error.kind}`),
+      )
+    : job.result
+      ? h(
+          'section',
+          { 'aria-labelledby': 'result-title', class: 'card' },
+          h('h2', { id: 'result-title' }, 'Result'),
+          json(job.result),
+        )
+      : h(
+          'section',
+          { 'aria-labelledby': 'result-title', class: 'card' },
+          h('h2', { id: 'result-title' }, 'Result'),
+          h('p', { class: 'muted' }, isTerminal(job.status) ? 'None.' : 'Not yet.'),
+        );
+  return [
+    h(
+      'div',
+      { class: 'job-actions' },
+      statusBadge(job.status),
+      CANCELLABLE.has(job.status)
+        ? h('button', { type: 'button', class: 'danger', 'data-focus-key': 'cancel', onclick: onCancel }, 'Cancel job')
+        : null,
+      h('p', { class: 'message error action-message', role: 'alert', hidden: true }),
+    ),
+    h(
+      'div',
+      { class: 'job-grid' },
+      h(
+        'section',
+        { 'aria-labelledby': 'summary-title', class: 'card' },
+        h('h2', { id: 'summary-title' }, 'Summary'),
+        h(
+          'dl',
+          { class: 'summary' },
+          row('Type', job.type),
+          row('Status', job.status),
+          row('Attempts', `${job.attempts} of ${job.maxAttempts}`),
+          row('Version', String(job.version)),
+          row('Created', formatAbsolute(job.createdAt)),
+          row('Updated', formatAbsolute(job.updatedAt)),
+          job.runAt ? row('Runs at', formatAbsolute(job.runAt)) : [],
+          job.nextAttemptAt ? row('Next attempt', formatAbsolute(job.nextAttemptAt)) : [],
+          job.deadLettered ? row('Dead-lettered', 'yes') : [],
+        ),
+      ),
+      h(
+        'section',
+        { 'aria-labelledby': 'history-title', class: 'card' },
+        h('h2', { id: 'history-title' }, 'History'),
+        h(
+          'ol',
+          { class: 'timeline' },
+          job.history.map((entry) =>
+            h(
+              'li',
+              { class: `timeline-entry status-${entry.status}` },
+              h('div', { class: 'timeline-head' }, statusBadge(entry.status), timeElement(entry.at)),
+              h(
+                'div',
+                { class: 'muted small' },
+                formatAbsolute(entry.at),
+                entry.attempt > 0 ? ` · attempt ${entry.attempt}` : '',
+              ),
+              entry.error ? h('p', { class: 'error-text small' }, entry.error) : null,
+            ),
+          ),
+        ),
+      ),
+      h(
+        'section',
+        { 'aria-labelledby': 'payload-title', class: 'card' },
+        h('h2', { id: 'payload-title' }, 'Payload'),
+        json(job.payload),
+      ),
+      outcome,
+    ),
+  ];
+}
