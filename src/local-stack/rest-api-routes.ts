@@ -19,6 +19,32 @@ export interface RestRoute {
   httpMethod: string; // GET, POST, …, or ANY
   apiKeyRequired: boolean;
   integration: RouteIntegration;
+  /** What the method's RequestValidator checks; absent when it has none (or one that checks nothing). */
+  validation?: RouteValidation;
+}
+
+/** A Method's request validation: its RequestValidator's switches, RequestParameters and RequestModels. */
+export interface RouteValidation {
+  validateBody: boolean;
+  validateParameters: boolean;
+  /** The parameters RequestParameters marks required (true). */
+  requiredParameters: RequestParameter[];
+  /** Model name by content type (lowercase), as in RequestModels; may include $default. */
+  requestModels: Record<string, string>;
+}
+
+export interface RequestParameter {
+  /** querystring, header, path, multivaluequerystring or multivalueheader. */
+  location: string;
+  name: string;
+}
+
+/** An AWS::ApiGateway::Model: its JSON Schema (draft-04) for one content type. */
+export interface RestApiModel {
+  apiId: string;
+  name: string;
+  contentType?: string;
+  schema: unknown;
 }
 
 export interface GatewayResponseDefinition {
@@ -31,6 +57,8 @@ export interface RestApiDefinitions {
   routes: RestRoute[];
   /** By ResponseType (MISSING_AUTHENTICATION_TOKEN, DEFAULT_4XX, …). */
   gatewayResponses: Map<string, GatewayResponseDefinition>;
+  /** Every AWS::ApiGateway::Model, for request body validation. */
+  models: RestApiModel[];
 }
 
 /** API ids look like API Gateway's (10 lowercase alphanumerics), stable per logical id. */
@@ -49,6 +77,15 @@ export function registerRestApiIds(template: CfnTemplate, resolver: IntrinsicRes
       ref: fakeId(`resource:${logicalId}`),
       attributes: { ResourceId: fakeId(`resource:${logicalId}`) },
     });
+  }
+  for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGateway::RequestValidator')) {
+    const validatorId = fakeId(`validator:${logicalId}`);
+    resolver.register(logicalId, { ref: validatorId, attributes: { RequestValidatorId: validatorId } });
+  }
+  // Ref of a Model is its name (CloudFormation generates one when Name is absent: the logical id here).
+  for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::Model')) {
+    const name = r.Properties?.Name;
+    resolver.register(logicalId, { ref: typeof name === 'string' ? name : logicalId });
   }
 }
 
@@ -87,6 +124,15 @@ export function readRestApis(template: CfnTemplate, resolver: IntrinsicResolver)
     }
   }
 
+  const validators = new Map<string, { validateBody: boolean; validateParameters: boolean }>();
+  for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::RequestValidator')) {
+    const props = resolve(r.Properties ?? {});
+    validators.set(resolver.resolveString({ Ref: logicalId }), {
+      validateBody: isTrue(props.ValidateRequestBody),
+      validateParameters: isTrue(props.ValidateRequestParameters),
+    });
+  }
+
   const routes: RestRoute[] = [];
   for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::Method')) {
     const props = resolve(r.Properties ?? {});
@@ -101,8 +147,9 @@ export function readRestApis(template: CfnTemplate, resolver: IntrinsicResolver)
       resourceId,
       resourcePath,
       httpMethod: String(props.HttpMethod).toUpperCase(),
-      apiKeyRequired: props.ApiKeyRequired === true || props.ApiKeyRequired === 'true',
+      apiKeyRequired: isTrue(props.ApiKeyRequired),
       integration: readIntegration(isRecord(props.Integration) ? props.Integration : {}),
+      validation: readValidation(props, validators),
     });
   }
 
@@ -116,7 +163,50 @@ export function readRestApis(template: CfnTemplate, resolver: IntrinsicResolver)
       template: templates['application/json'] ?? Object.values(templates)[0],
     });
   }
-  return { routes, gatewayResponses };
+
+  const models: RestApiModel[] = [];
+  for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::Model')) {
+    const props = resolve(r.Properties ?? {});
+    models.push({
+      apiId: String(props.RestApiId),
+      name: resolver.resolveString({ Ref: logicalId }),
+      contentType: typeof props.ContentType === 'string' ? props.ContentType : undefined,
+      // Schema is a JSON object, or (CloudFormation accepts both) its text.
+      schema: typeof props.Schema === 'string' ? parseJson(props.Schema) : (props.Schema ?? {}),
+    });
+  }
+  return { routes, gatewayResponses, models };
+}
+
+/** The parsed text, or the text itself when it is not JSON (RequestValidation then reports the model). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+function readValidation(
+  method: Record<string, unknown>,
+  validators: Map<string, { validateBody: boolean; validateParameters: boolean }>,
+): RouteValidation | undefined {
+  const validator =
+    method.RequestValidatorId === undefined ? undefined : validators.get(String(method.RequestValidatorId));
+  if (!validator || (!validator.validateBody && !validator.validateParameters)) return undefined;
+  const requiredParameters: RequestParameter[] = [];
+  for (const [key, required] of Object.entries(isRecord(method.RequestParameters) ? method.RequestParameters : {})) {
+    const parsed = /^method\.request\.(\w+)\.(.+)$/.exec(key);
+    if (parsed && isTrue(required)) requiredParameters.push({ location: parsed[1]!, name: parsed[2]! });
+  }
+  const requestModels: Record<string, string> = {};
+  for (const [contentType, model] of Object.entries(isRecord(method.RequestModels) ? method.RequestModels : {}))
+    requestModels[contentType.toLowerCase()] = String(model);
+  return { ...validator, requiredParameters, requestModels };
 }
 
 function readIntegration(integration: Record<string, unknown>): RouteIntegration {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gatewayErrorResponse, type GatewayErrorType } from './gateway-responses';
+import { gatewayErrorResponse, type GatewayErrorDetails, type GatewayErrorType } from './gateway-responses';
 import { LambdaTimeoutError, type LocalFunction } from './lambda-function';
 import { buildProxyEvent, proxyResultToResponse, type HttpResponse } from './rest-api-event';
+import { RequestValidation } from './request-validation';
 import { matchRoute, type RestApiDefinitions } from './rest-api-routes';
 
 /** API Gateway's payload limit. */
@@ -50,8 +51,9 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
         `⚠ route ${route.httpMethod} ${route.resourcePath}: ${LOCAL_ADMIN_PREFIX} is reserved for the local stack's admin routes, unreachable locally`,
       );
   }
+  const validation = new RequestValidation(options.apis, options.log);
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((error: unknown) => {
+    handle(req, res, options, validation).catch((error: unknown) => {
       options.log(`API error: ${(error as Error).stack ?? String(error)}`);
       send(res, gatewayErrorResponse('DEFAULT_5XX', options.apis.gatewayResponses, 'unknown'), 'unknown');
     });
@@ -76,10 +78,15 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: RestApiServerOptions): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: RestApiServerOptions,
+  validation: RequestValidation,
+): Promise<void> {
   const requestId = randomUUID();
-  const fail = (type: GatewayErrorType) =>
-    send(res, gatewayErrorResponse(type, options.apis.gatewayResponses, requestId), requestId);
+  const fail = (type: GatewayErrorType, details?: GatewayErrorDetails) =>
+    send(res, gatewayErrorResponse(type, options.apis.gatewayResponses, requestId, details), requestId);
   req.on('error', () => {}); // the client went away: nothing to answer
   // The client going away before its response is sent aborts the handler's context.abortSignal.
   const clientGone = new AbortController();
@@ -101,6 +108,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: RestAp
     const key = req.headers['x-api-key'];
     if (typeof key !== 'string' || !options.apiKeys.includes(key)) return fail('INVALID_API_KEY');
   }
+  // The method's RequestValidator (parameters, then the body): an invalid request never reaches the integration.
+  const invalid = validation.validate(match, { url: req.url ?? '/', rawHeaders: req.rawHeaders, body });
+  if (invalid) return fail(invalid.type, invalid);
 
   const integration = route.integration;
   if (integration.type === 'MOCK') {

@@ -190,6 +190,85 @@ describe('REST API', () => {
   });
 });
 
+describe('request validation', () => {
+  const notes = (query: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
+    get(`/notes${query}`, { method: 'POST', body, headers });
+  /** What the function recorded for a request with X-Probe: undefined when it was not invoked. */
+  const probed = async (probe: string) =>
+    (await db.send(new GetCommand({ TableName: 'fixture-observations', Key: { pk: 'probe', sk: probe } }))).Item;
+  const json = { 'content-type': 'application/json; charset=utf-8' };
+
+  it('passes a valid body on to the function', async () => {
+    const body = JSON.stringify({ to: 'ann', text: 'hello', priority: 2 });
+    const response = await notes('?channel=email', body, { ...json, 'x-probe': 'valid-body' });
+    expect(response.status).toBe(200);
+    const { event } = (await response.json()) as { event: APIGatewayProxyEvent };
+    expect(event).toMatchObject({ resource: '/notes', body, queryStringParameters: { channel: 'email' } });
+    expect(await probed('valid-body')).toMatchObject({ body });
+  });
+
+  it('answers a schema violation with the BAD_REQUEST_BODY gateway response, without invoking the function', async () => {
+    const response = await notes('?channel=email', JSON.stringify({ text: 'hi', priority: -1 }), {
+      ...json,
+      'x-probe': 'invalid-body',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-gateway-response')).toBe('bad-body');
+    expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
+    expect(await response.json()).toEqual({
+      message: 'Invalid request body',
+      type: 'BAD_REQUEST_BODY',
+      errors:
+        '[object has missing required properties (["to"]), numeric instance is lower than the required minimum (minimum: 0, found: -1)]',
+    });
+    // The proxy integration answers before the response: had the function run, its trace would be there.
+    expect(await probed('invalid-body')).toBeUndefined();
+  });
+
+  it('answers malformed JSON, and a body without Content-Type (validated as application/json), with 400', async () => {
+    const malformed = await notes('?channel=email', '{"to": "ann",', { ...json, 'x-probe': 'malformed' });
+    expect(malformed.status).toBe(400);
+    const { message, errors } = (await malformed.json()) as { message: string; errors: string };
+    expect(message).toBe('Invalid request body');
+    expect(errors).toMatch(/^\[.+\]$/);
+    expect(await probed('malformed')).toBeUndefined();
+
+    // A Uint8Array body makes fetch send no Content-Type.
+    const untyped = await notes('?channel=email', new TextEncoder().encode('{"to": "ann"}'), { 'x-probe': 'untyped' });
+    expect(untyped.status).toBe(400);
+    expect(((await untyped.json()) as { errors: string }).errors).toBe(
+      '[object has missing required properties (["text"])]',
+    );
+    expect(await probed('untyped')).toBeUndefined();
+  });
+
+  it('passes the body of a content type without a model through unvalidated', async () => {
+    const response = await notes('?channel=sms', 'not json at all', {
+      'content-type': 'text/plain',
+      'x-probe': 'plain',
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { event: APIGatewayProxyEvent }).event.body).toBe('not json at all');
+    expect(await probed('plain')).toMatchObject({ body: 'not json at all' });
+  });
+
+  it('answers a missing or blank required query parameter with BAD_REQUEST_PARAMETERS, before the body', async () => {
+    for (const [query, body] of [
+      ['', JSON.stringify({ to: 'ann', text: 'hi' })],
+      ['?channel=', JSON.stringify({ to: 'ann', text: 'hi' })],
+      ['?other=1', '{"not": "valid"}'],
+    ] as const) {
+      const probe = `missing-parameter${query}`;
+      const response = await notes(query, body, { ...json, 'x-probe': probe });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ message: 'Missing required request parameters: [channel]' });
+      expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
+      expect(response.headers.get('access-control-allow-origin')).toBe('*'); // the DEFAULT_4XX GatewayResponse
+      expect(await probed(probe)).toBeUndefined();
+    }
+  });
+});
+
 describe('function timeouts', () => {
   it('treats an invocation past the Timeout as failed, directly and through the API', async () => {
     const slowId = Object.keys(stack.functions).find((id) => id.startsWith('SlowFunction'))!;
