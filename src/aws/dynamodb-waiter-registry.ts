@@ -32,6 +32,9 @@ export class DynamoDbWaiterRegistry implements WaiterRegistry {
             TableName: this.tableName,
             KeyConditionExpression: 'jobId = :jobId',
             ExpressionAttributeValues: { ':jobId': jobId },
+            // A waiter that registered just before the change must be seen: an eventually consistent
+            // read could miss it and leave it waiting until its timeout.
+            ConsistentRead: true,
             ExclusiveStartKey,
           }),
         )

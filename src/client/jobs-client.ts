@@ -1,0 +1,288 @@
+import { deadlineSignal } from './abort';
+import { isTerminalStatus, type Job, type JobType } from './job';
+import type { JobPage, ListJobsFilter } from './job-list';
+import type { JobStatusChange, JobStatusSnapshot } from './job-status';
+import { JobVanishedError } from './job-vanished-error';
+import { JobsApiError } from './jobs-api-error';
+import { JobsConnectionError } from './jobs-connection-error';
+import type { PayloadOf, SubmitOptions } from './payloads';
+import { toProblem } from './problem';
+import type { QueuesSummary, RedriveResult } from './queues';
+import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep, type RetryPolicy } from './retry-policy';
+import { WaitTimeoutError } from './wait-timeout-error';
+
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface JobsClientOptions {
+  /** The API's base URL, stage included on AWS; defaults to `JOBS_API_URL`. */
+  baseUrl?: string;
+  /** Sent as `x-api-key`; defaults to `JOBS_API_KEY`. */
+  apiKey?: string;
+  /** Defaults to the global `fetch`; pass one to add tracing, proxies or faults. */
+  fetch?: FetchFunction;
+  /** How 429s, 5xx and network errors are retried. */
+  retry?: Partial<RetryPolicy>;
+  /** How long one request may take before it counts as a network error (long polls get their hold time on top). */
+  requestTimeoutMs?: number;
+}
+
+export interface WaitForOptions {
+  /** Overall time to wait for a terminal status, in ms (default 5 minutes); then {@link WaitTimeoutError}. */
+  timeout?: number;
+  /** Stops waiting; `waitFor` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called with the first status seen, then with each new version. */
+  onChange?: (status: JobStatusSnapshot) => void;
+  /** How long each long poll may be held by the server, in ms (default 20 s; the server clamps it to 1–25 s). */
+  pollTimeout?: number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  json?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  /**
+   * Whether repeating the request is harmless, so a 5xx or network error may be retried. 429 and
+   * 503 are retried either way: the API answers them only when it changed nothing.
+   */
+  idempotent: boolean;
+  /** Extra time this request may take (a long poll's hold). */
+  holdMs?: number;
+}
+
+const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_POLL_TIMEOUT_MS = 20_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Answers that mean "nothing was done, come back later". */
+const ALWAYS_RETRYABLE = new Set([429, 503]);
+/** Answers that may have come after the work was done: retried only when repeating is harmless. */
+const RETRYABLE_IF_IDEMPOTENT = new Set([500, 502, 504]);
+
+function fromEnv(name: string): string | undefined {
+  return typeof process === 'undefined' ? undefined : process.env[name] || undefined;
+}
+
+function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/**
+ * A typed client for the jobs API over `fetch`: submit, inspect, list, cancel and wait for jobs,
+ * redrive dead letters. Every non-2xx answer becomes a {@link JobsApiError} carrying the problem;
+ * 429s, 5xx and network errors are retried with exponential backoff and full jitter.
+ */
+export class JobsClient {
+  readonly baseUrl: string;
+  private readonly apiKey: string | undefined;
+  private readonly fetchFn: FetchFunction | undefined;
+  private readonly retry: RetryPolicy;
+  private readonly requestTimeoutMs: number;
+
+  constructor(options: JobsClientOptions = {}) {
+    const baseUrl = options.baseUrl ?? fromEnv('JOBS_API_URL');
+    if (!baseUrl) throw new TypeError('JobsClient needs a baseUrl (or JOBS_API_URL in the environment)');
+    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.apiKey = options.apiKey ?? fromEnv('JOBS_API_KEY');
+    this.fetchFn = options.fetch;
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /** `POST /jobs/{type}`: the accepted job (`queued`, or `delayed` with its `runAt`). */
+  async submit<T extends JobType>(type: T, payload: PayloadOf<T>, options: SubmitOptions = {}): Promise<Job> {
+    if (options.delay !== undefined && options.runAt !== undefined) {
+      throw new TypeError('submit: give delay or runAt, not both');
+    }
+    const runAt = options.runAt instanceof Date ? options.runAt.toISOString() : options.runAt;
+    return this.request<Job>({
+      method: 'POST',
+      path: `jobs/${encodeURIComponent(type)}`,
+      json: {
+        ...payload,
+        ...(options.delay !== undefined ? { delay: options.delay } : {}),
+        ...(runAt !== undefined ? { runAt } : {}),
+      },
+      // With a key, a retried submission returns the job the first attempt created.
+      headers: { 'Idempotency-Key': options.idempotencyKey ?? newIdempotencyKey() },
+      signal: options.signal,
+      idempotent: true,
+    });
+  }
+
+  /** `GET /jobs/{id}`: the whole job, history included. */
+  get(id: string, options: RequestOptions = {}): Promise<Job> {
+    return this.request<Job>({
+      method: 'GET',
+      path: `jobs/${encodeURIComponent(id)}`,
+      signal: options.signal,
+      idempotent: true,
+    });
+  }
+
+  /** `GET /jobs/{id}/status`: the status right now (a short poll). */
+  status(id: string, options: RequestOptions = {}): Promise<JobStatusSnapshot> {
+    return this.request<JobStatusSnapshot>({
+      method: 'GET',
+      path: `jobs/${encodeURIComponent(id)}/status`,
+      signal: options.signal,
+      idempotent: true,
+    });
+  }
+
+  /** `GET /jobs`: a page of jobs, newest first; pass `nextCursor` back as `cursor` for the next. */
+  list(filter: ListJobsFilter = {}, options: RequestOptions = {}): Promise<JobPage> {
+    return this.request<JobPage>({
+      method: 'GET',
+      path: 'jobs',
+      query: { status: filter.status, type: filter.type, limit: filter.limit, cursor: filter.cursor },
+      signal: options.signal,
+      idempotent: true,
+    });
+  }
+
+  /** `GET /queues`: per type, messages visible, in flight and delayed, and dead letters. */
+  queues(options: RequestOptions = {}): Promise<QueuesSummary> {
+    return this.request<QueuesSummary>({ method: 'GET', path: 'queues', signal: options.signal, idempotent: true });
+  }
+
+  /** `DELETE /jobs/{id}`: cancels a queued, delayed or retrying job (409 once it runs or has finished). */
+  cancel(id: string, options: RequestOptions = {}): Promise<Job> {
+    // Not idempotent: a retry after a lost answer would report a 409 for a cancel that worked.
+    return this.request<Job>({
+      method: 'DELETE',
+      path: `jobs/${encodeURIComponent(id)}`,
+      signal: options.signal,
+      idempotent: false,
+    });
+  }
+
+  /** `POST /queues/{type}/redrive`: moves the type's dead letters back to its queue. */
+  redrive(type: JobType, options: RequestOptions = {}): Promise<RedriveResult> {
+    return this.request<RedriveResult>({
+      method: 'POST',
+      path: `queues/${encodeURIComponent(type)}/redrive`,
+      signal: options.signal,
+      idempotent: false,
+    });
+  }
+
+  /**
+   * Waits until the job reaches a terminal status (completed, failed, cancelled, done) and answers
+   * the whole job, whatever that status. Chains long polls, each from the last version seen, so a
+   * change is never missed and nothing is re-read while the job stands still.
+   *
+   * Rejects with {@link JobVanishedError} if the job does not exist or disappears (waiting on would
+   * never end), {@link WaitTimeoutError} after `timeout`, the signal's reason when it aborts, and
+   * {@link JobsApiError} / {@link JobsConnectionError} when retries run out.
+   */
+  async waitFor(id: string, options: WaitForOptions = {}): Promise<Job> {
+    const timeoutMs = options.timeout ?? DEFAULT_WAIT_TIMEOUT_MS;
+    const pollTimeoutMs = options.pollTimeout ?? DEFAULT_POLL_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const wait = deadlineSignal(options.signal, timeoutMs);
+    let last: JobStatusSnapshot | undefined;
+    const seen = (status: JobStatusSnapshot) => {
+      const snapshot: JobStatusSnapshot = {
+        id: status.id,
+        status: status.status,
+        version: status.version,
+        updatedAt: status.updatedAt,
+      };
+      if (last?.version === snapshot.version) return;
+      last = snapshot;
+      options.onChange?.(snapshot);
+    };
+    try {
+      seen(await this.vanishingOn404(id, this.status(id, { signal: wait.signal })));
+      while (last && !isTerminalStatus(last.status)) {
+        const remainingMs = deadline - Date.now();
+        if (remainingMs <= 0) throw new WaitTimeoutError(id, timeoutMs, last);
+        const holdMs = Math.min(remainingMs, pollTimeoutMs);
+        const change = await this.vanishingOn404(
+          id,
+          this.request<JobStatusChange>({
+            method: 'GET',
+            path: `jobs/${encodeURIComponent(id)}/status`,
+            query: { mode: 'long', timeout: Math.ceil(holdMs), since: last.version },
+            signal: wait.signal,
+            idempotent: true,
+            holdMs,
+          }),
+        );
+        seen(change);
+      }
+      return await this.vanishingOn404(id, this.get(id, { signal: wait.signal }));
+    } catch (error) {
+      if (wait.timedOut()) throw new WaitTimeoutError(id, timeoutMs, last);
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw error;
+    } finally {
+      wait.dispose();
+    }
+  }
+
+  private async vanishingOn404<T>(id: string, pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (error) {
+      if (error instanceof JobsApiError && error.status === 404) throw new JobVanishedError(id, error.problem);
+      throw error;
+    }
+  }
+
+  private url(path: string, query: HttpRequest['query'] = {}): string {
+    const url = new URL(path, this.baseUrl);
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url.toString();
+  }
+
+  private async request<T>(request: HttpRequest): Promise<T> {
+    const url = this.url(request.path, request.query);
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json',
+      ...request.headers,
+    };
+    if (this.apiKey) headers['x-api-key'] = this.apiKey;
+    if (request.json !== undefined) headers['content-type'] = 'application/json';
+    const body = request.json === undefined ? undefined : JSON.stringify(request.json);
+
+    for (let retry = 0; ; retry++) {
+      request.signal?.throwIfAborted();
+      let failure: Error;
+      let retryAfterMs: number | undefined;
+      const attempt = deadlineSignal(request.signal, this.requestTimeoutMs + (request.holdMs ?? 0));
+      try {
+        const fetchFn = this.fetchFn ?? globalThis.fetch;
+        const response = await fetchFn(url, { method: request.method, headers, body, signal: attempt.signal });
+        const text = await response.text();
+        if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
+        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        const error = new JobsApiError(toProblem(response.status, response.statusText, text), { retryAfterMs });
+        const retryable =
+          ALWAYS_RETRYABLE.has(response.status) || (request.idempotent && RETRYABLE_IF_IDEMPOTENT.has(response.status));
+        if (!retryable) throw error;
+        failure = error;
+      } catch (error) {
+        if (request.signal?.aborted) throw request.signal.reason;
+        if (error instanceof JobsApiError || error instanceof SyntaxError) throw error;
+        // A network error (or a hung request) may have reached the server: retry only what is harmless to repeat.
+        failure = new JobsConnectionError(url, error);
+        if (!request.idempotent) throw failure;
+      } finally {
+        attempt.dispose();
+      }
+      if (retry >= this.retry.retries) throw failure;
+      // A caller's deadline (waitFor's timeout) aborts the signal, and with it this sleep.
+      await sleep(backoffDelay(this.retry, retry, retryAfterMs), request.signal);
+    }
+  }
+}
