@@ -8,6 +8,7 @@ import { startLocalStack } from '../src/local-stack';
 
 const stack = await startLocalStack({
   port: 0,
+  synth: process.env.LOCAL_STACK_SYNTH !== 'false',
   apiKeys: [process.env.JOBS_API_KEY ?? ''],
   log: (line) => process.stderr.write(`${line}\n`),
 });

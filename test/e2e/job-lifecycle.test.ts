@@ -3,6 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SIMULATED_SMS_NUMBERS } from '../../src/jobs/providers/simulated-sms-sender';
+import { localStackOnly } from '../support/targets';
 import { api, waitForStatus } from '../support/api';
 import { localStackTableName } from '../support/aws-resources';
 import { aJob } from '../support/jobs';
@@ -129,28 +130,31 @@ describe('idempotent submission', () => {
 });
 
 describe('redrive over HTTP', () => {
-  test('POST /queues/email/redrive brings a dead-lettered job to completed and reports how many moved', async () => {
-    const queues = JSON.parse(process.env.LOCAL_STACK_QUEUES ?? '{}') as Record<string, { queueUrl: string }>;
-    const dlqUrl = Object.entries(queues).find(([id]) => id.startsWith('EmailJobsDeadLetterQueue'))?.[1].queueUrl;
-    expect(dlqUrl).toBeDefined();
-    const repository = new DynamoDbJobsRepository(createDocumentClient(), localStackTableName());
-    const job = aJob('email', {
-      status: 'failed',
-      attempts: 5,
-      deadLettered: true,
-      error: { kind: 'dead-lettered', message: 'The message reached the dead-letter queue' },
-    });
-    await repository.create(job);
-    await createSqsClient().send(
-      new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'email' }) }),
-    );
+  localStackOnly(
+    'POST /queues/email/redrive brings a dead-lettered job to completed and reports how many moved',
+    async () => {
+      const queues = JSON.parse(process.env.LOCAL_STACK_QUEUES ?? '{}') as Record<string, { queueUrl: string }>;
+      const dlqUrl = Object.entries(queues).find(([id]) => id.startsWith('EmailJobsDeadLetterQueue'))?.[1].queueUrl;
+      expect(dlqUrl).toBeDefined();
+      const repository = new DynamoDbJobsRepository(createDocumentClient(), localStackTableName());
+      const job = aJob('email', {
+        status: 'failed',
+        attempts: 5,
+        deadLettered: true,
+        error: { kind: 'dead-lettered', message: 'The message reached the dead-letter queue' },
+      });
+      await repository.create(job);
+      await createSqsClient().send(
+        new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: JSON.stringify({ jobId: job.id, type: 'email' }) }),
+      );
 
-    const redrive = await api<{ moved: number }>('/queues/email/redrive', { method: 'POST' });
-    expect(redrive.status).toBe(200);
-    expect(redrive.body.moved).toBeGreaterThanOrEqual(1);
-    expect((await waitForStatus(job.id, ['completed'])).status).toBe('completed');
-    expect((await api<JobBody>(`/jobs/${job.id}`)).body.attempts).toBe(1);
-  });
+      const redrive = await api<{ moved: number }>('/queues/email/redrive', { method: 'POST' });
+      expect(redrive.status).toBe(200);
+      expect(redrive.body.moved).toBeGreaterThanOrEqual(1);
+      expect((await waitForStatus(job.id, ['completed'])).status).toBe('completed');
+      expect((await api<JobBody>(`/jobs/${job.id}`)).body.attempts).toBe(1);
+    },
+  );
 
   test('redriving an unknown type is a 404 naming the type', async () => {
     const response = await api<{ errors: { field: string }[] }>('/queues/fax/redrive', { method: 'POST' });
