@@ -1,8 +1,16 @@
 import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { JobsStack } from '../lib/jobs-stack';
 
+/**
+ * `npx cdk deploy` entry point. Deploy-time choices come from context (`-c key=value`):
+ * alarmEmail, stageName, removalPolicy=destroy, requireApiKeyForReads=true.
+ */
 const app = new App();
+const context = (key: string): string | undefined => app.node.tryGetContext(key) as string | undefined;
 new JobsStack(app, 'ServerlessJobs', {
   description: 'Serverless background jobs: API Gateway, SQS per job type, Lambda workers, DynamoDB',
-  removalPolicy: app.node.tryGetContext('removalPolicy') === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  removalPolicy: context('removalPolicy') === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  ...(context('alarmEmail') ? { alarmEmail: context('alarmEmail') } : {}),
+  ...(context('stageName') ? { stageName: context('stageName') } : {}),
+  requireApiKeyForReads: String(context('requireApiKeyForReads')) === 'true',
 });

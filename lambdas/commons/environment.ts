@@ -15,26 +15,13 @@ export function readJobTypeConfigs(): JobTypeConfigs {
   return configs;
 }
 
-/** `EMAIL_QUEUE_URL`, `SMS_QUEUE_URL`, … */
-export function queueUrlVariable(type: JobType): string {
-  return `${type.toUpperCase()}_QUEUE_URL`;
-}
-
-export function readQueueUrls(): Record<JobType, string> {
-  return Object.fromEntries(JOB_TYPES.map((type) => [type, requireEnv(queueUrlVariable(type))])) as Record<
+/** One URL per job type from `EMAIL_<SUFFIX>`, `SMS_<SUFFIX>`, … as the stack sets them. */
+function readUrlPerType(suffix: 'QUEUE_URL' | 'DLQ_URL'): Record<JobType, string> {
+  return Object.fromEntries(JOB_TYPES.map((type) => [type, requireEnv(`${type.toUpperCase()}_${suffix}`)])) as Record<
     JobType,
     string
   >;
 }
 
-/** `EMAIL_DLQ_URL`, `SMS_DLQ_URL`, … */
-export function deadLetterQueueUrlVariable(type: JobType): string {
-  return `${type.toUpperCase()}_DLQ_URL`;
-}
-
-export function readDeadLetterQueueUrls(): Record<JobType, string> {
-  return Object.fromEntries(JOB_TYPES.map((type) => [type, requireEnv(deadLetterQueueUrlVariable(type))])) as Record<
-    JobType,
-    string
-  >;
-}
+export const readQueueUrls = (): Record<JobType, string> => readUrlPerType('QUEUE_URL');
+export const readDeadLetterQueueUrls = (): Record<JobType, string> => readUrlPerType('DLQ_URL');

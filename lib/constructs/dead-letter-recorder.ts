@@ -7,6 +7,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JOB_TYPES, type JobType } from '../../src/jobs/job';
 import { JobFunction } from './job-function';
+import { queueUrlEnvironment } from './queue-url-environment';
 
 export interface DeadLetterRecorderProps {
   table: Table;
@@ -33,9 +34,7 @@ export class DeadLetterRecorder extends Construct {
       removalPolicy: props.removalPolicy,
       environment: {
         JOBS_TABLE_NAME: props.table.tableName,
-        ...Object.fromEntries(
-          JOB_TYPES.map((type) => [`${type.toUpperCase()}_DLQ_URL`, props.deadLetterQueues[type].queueUrl]),
-        ),
+        ...queueUrlEnvironment(props.deadLetterQueues, 'DLQ_URL'),
       },
     });
     props.table.grantReadWriteData(this.function);

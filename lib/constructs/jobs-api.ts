@@ -20,6 +20,7 @@ import { createDashboardFunction } from './dashboard-function';
 import { JobFunction } from './job-function';
 import type { LongPoll } from './long-poll';
 import { problemGatewayResponses } from './problem-gateway-responses';
+import { queueUrlEnvironment } from './queue-url-environment';
 
 export interface JobsApiProps {
   /** Require the API key on reads too (writes always need it). */
@@ -48,12 +49,8 @@ export class JobsApi extends Construct {
     super(scope, id);
     const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
     const tableEnv = { JOBS_TABLE_NAME: props.table.tableName };
-    const queueEnv = Object.fromEntries(
-      JOB_TYPES.map((type) => [`${type.toUpperCase()}_QUEUE_URL`, props.queues[type].queueUrl]),
-    );
-    const deadLetterQueueEnv = Object.fromEntries(
-      JOB_TYPES.map((type) => [`${type.toUpperCase()}_DLQ_URL`, props.deadLetterQueues[type].queueUrl]),
-    );
+    const queueEnv = queueUrlEnvironment(props.queues, 'QUEUE_URL');
+    const deadLetterQueueEnv = queueUrlEnvironment(props.deadLetterQueues, 'DLQ_URL');
 
     const submitJob = new JobFunction(this, 'SubmitJob', {
       ...common,

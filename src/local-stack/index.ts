@@ -123,6 +123,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(async () => {
       await Promise.all(Object.values(functions).map((fn) => fn.stop()));
     });
+    // Lambda's init phase for every function, side by side, so the first requests are not cold.
+    await Promise.all(
+      Object.values(functions).map((fn) =>
+        fn.init().catch((error: Error) => log(`⚠ ${fn.functionName}: init failed: ${error.message}`)),
+      ),
+    );
     const functionsByArn = new Map(Object.values(functions).map((fn) => [fn.functionArn, fn]));
 
     const eventSources: RunningEventSources = await startEventSourceMappings({

@@ -93,6 +93,19 @@ export class LocalFunction {
   }
 
   /**
+   * Runs the init phase now (loads the handler's module), so the first request does not pay for
+   * it; an init error is reported here and again by the invocations that meet it.
+   */
+  init(): Promise<void> {
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve: () => resolve(), reject });
+      worker.postMessage({ type: 'init', id });
+    });
+  }
+
+  /**
    * Resolves with the handler's JSON result; rejects with LambdaFunctionError or LambdaTimeoutError.
    * With options.signal, the handler's context gets an `abortSignal` (a local-only extension, e.g.
    * for an API request whose client went away) that aborts when this signal does; the invocation

@@ -107,11 +107,24 @@ const abortControllers = new Map();
 /**
  * @typedef {{ type: 'invoke'; id: number; requestId: string; deadline: number; event: unknown; abortable?: boolean }} InvokeMessage
  * @typedef {{ type: 'abort'; id: number; reason: string }} AbortMessage
+ * @typedef {{ type: 'init'; id: number }} InitMessage
  */
 
-parentPort?.on('message', async (/** @type {InvokeMessage | AbortMessage} */ message) => {
+parentPort?.on('message', async (/** @type {InvokeMessage | AbortMessage | InitMessage} */ message) => {
   if (message.type === 'abort') {
     abortControllers.get(message.id)?.abort(new DOMException(message.reason, 'AbortError'));
+    return;
+  }
+  if (message.type === 'init') {
+    // Lambda's init phase: load the module (and run its top-level code) before the first request.
+    try {
+      handlerPromise ??= loadHandler();
+      await handlerPromise;
+      parentPort?.postMessage({ id: message.id, ok: true, result: null });
+    } catch (error) {
+      handlerPromise = undefined; // as in Lambda, a failed init is retried by the next invocation
+      parentPort?.postMessage({ id: message.id, ok: false, error: describeError(error) });
+    }
     return;
   }
   // Created before any await: an abort message right behind this one must find it.
