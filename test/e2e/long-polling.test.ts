@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../src/aws/aws-clients';
 import { localStackOnly } from '../support/targets';
-import { api } from '../support/api';
+import { api, apiUrl } from '../support/api';
 
 interface StatusBody {
   id: string;
@@ -35,6 +35,12 @@ async function createExternalJob(id = `job_${randomUUID()}`): Promise<StatusBody
   const created = await api<StatusBody>('/jobs', { method: 'POST', json: { id } });
   expect(created.status).toBe(201);
   return created.body;
+}
+
+/** Polls `condition` for up to 10 s: for states that settle asynchronously, not for timing. */
+async function eventually(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 const longPoll = (id: string, query: string) => api<StatusBody>(`/jobs/${id}/status?mode=long&${query}`);
@@ -92,6 +98,19 @@ describe('long polling', () => {
       headers: { 'If-None-Match': '"1"' },
     });
     expect(response.body).toMatchObject({ version: 2, changed: true });
+  });
+
+  localStackOnly('a client that goes away ends its wait and deregisters', async () => {
+    const job = await createExternalJob();
+    const controller = new AbortController();
+    const poll = fetch(apiUrl(`/jobs/${job.id}/status?mode=long&timeout=20000&since=1`), {
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await eventually(async () => (await registeredWaiters(job.id)) === 1);
+    controller.abort();
+    await poll;
+    await eventually(async () => (await registeredWaiters(job.id)) === 0);
+    expect(await registeredWaiters(job.id)).toBe(0);
   });
 
   localStackOnly(

@@ -1,0 +1,63 @@
+/** `npm start` as a user runs it: it prints its URL, serves, and Ctrl-C leaves no process behind. */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/** Every process below `pid`, from `ps`. */
+function descendants(pid: number): number[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [child, ppid] of table) {
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('npm start prints its URL, answers /health, and SIGINT stops it and every child process', async () => {
+  const args = ['--import', 'tsx', 'bin/start-local.ts', '--no-schedules'];
+  // `npm test` has synthesized already; reuse it rather than bundling again.
+  if (existsSync('cdk.out/manifest.json')) args.push('--no-synth');
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: '0', JOBS_API_KEY: 'start-test-key' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const match = /Local stack ready at (http:\/\/localhost:\d+)/.exec(line);
+        if (match?.[1]) resolve(match[1]);
+      });
+      void exited.then((code) => reject(new Error(`npm start exited with ${code} before it was ready`)));
+    });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const children = descendants(child.pid ?? -1);
+    expect(children.length).toBeGreaterThanOrEqual(2);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(children.filter(alive)).toEqual([]);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}, 90_000);
