@@ -1,33 +1,16 @@
-import type { AnyJobType, HistoryEntry, Job, JobStatus, JobType } from '../../src/jobs/job';
+// The dashboard speaks the public HTTP API, whose types the typed client already declares.
+import type { Job, JobStatus } from '../../src/client/job';
+import type { JobPage, JobSummary } from '../../src/client/job-list';
+import type { JobStatusChange } from '../../src/client/job-status';
+import type { QueueStats, RedriveResult } from '../../src/client/queues';
 
-export type JobSummary = Omit<Job, 'history' | 'expiresAt' | 'leaseUntil'> & { leaseUntil?: string };
-export type JobDetail = JobSummary & { history: HistoryEntry[] };
-export interface JobPage {
-  jobs: JobSummary[];
-  nextCursor?: string;
-}
+export type { JobPage, JobSummary, RedriveResult };
+export type JobDetail = Job;
+export type QueueDepth = QueueStats;
+export type StatusChange = JobStatusChange;
 export interface Stats {
-  counts: Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>>;
-}
-export interface QueueDepth {
-  type: JobType;
-  visible: number;
-  inFlight: number;
-  delayed: number;
-  deadLetters: number;
-}
-export interface StatusChange {
-  id: string;
-  status: JobStatus;
-  version: number;
-  updatedAt: string;
-  changed: boolean;
-}
-export interface RedriveResult {
-  type: JobType;
-  moved: number;
-  discarded: number;
-  skipped: number;
+  /** Per status, the number of jobs of each type that has any. */
+  counts: Partial<Record<JobStatus, Record<string, number>>>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isTerminal, type JobStatus } from '../../src/jobs/job';
+import { isTerminalStatus, type JobStatus } from '../../src/client/job';
 import { ApiError, get, isAbort, write, type JobDetail, type StatusChange } from './api';
 import { announce, formatAbsolute, h, replaceChildren, sleep, statusBadge, timeElement } from './dom';
 
@@ -122,7 +122,7 @@ function jobDetails(job: JobDetail, onCancel: () => void): HTMLElement[] {
           'section',
           { 'aria-labelledby': 'result-title', class: 'card' },
           h('h2', { id: 'result-title' }, 'Result'),
-          h('p', { class: 'muted' }, isTerminal(job.status) ? 'None.' : 'Not yet.'),
+          h('p', { class: 'muted' }, isTerminalStatus(job.status) ? 'None.' : 'Not yet.'),
         );
   return [
     h(

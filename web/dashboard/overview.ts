@@ -1,4 +1,4 @@
-import { JOB_STATUSES, JOB_TYPES, type JobStatus } from '../../src/jobs/job';
+import { JOB_STATUSES, JOB_TYPES, type JobStatus } from '../../src/client/job';
 import {
   ApiError,
   get,
