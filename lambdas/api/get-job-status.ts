@@ -41,16 +41,11 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
     maxTimeoutMs,
   );
   if (query.mode === 'short') {
-    const job = await findJobOr404(deps.repository, event);
+    const job = await findJobOr404(deps.repository, jobId);
     const view = statusView(job);
+    const changed = job.version !== query.since;
     const body =
-      query.since === undefined
-        ? view
-        : {
-            ...view,
-            changed: job.version !== query.since,
-            message: job.version !== query.since ? 'Status changed' : 'No change',
-          };
+      query.since === undefined ? view : { ...view, changed, message: changed ? 'Status changed' : 'No change' };
     return jsonResponse(200, body, { ETag: `"${job.version}"` });
   }
   const timeoutMs = Math.max(0, Math.min(query.timeoutMs, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));

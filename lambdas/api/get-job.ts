@@ -5,7 +5,7 @@ import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { maskJob } from '../../src/jobs/mask-job';
 import { requireEnv } from '../commons/environment';
 import { jobLog, observability } from '../commons/powertools';
-import { findJobOr404 } from '../http/find-job';
+import { findJobOr404, jobIdOf } from '../http/find-job';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
@@ -13,7 +13,7 @@ const repository = new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_T
 
 /** `GET /jobs/{id}`: the whole job, with message bodies masked. */
 async function getJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const job = await findJobOr404(repository, event);
+  const job = await findJobOr404(repository, jobIdOf(event));
   return jsonResponse(200, maskJob(job), { ETag: `"${job.version}"` });
 }
 

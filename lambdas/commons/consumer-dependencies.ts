@@ -21,7 +21,7 @@ export function createConsumerDependencies(type: JobType) {
   const deps: HandleJobMessageDeps = {
     repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
     // A consumer only ever re-sends to its own queue (re-delays), so it knows just that URL.
-    queue: new SqsJobQueue(sqs, { email: queueUrl, sms: queueUrl, cleanup: queueUrl }),
+    queue: new SqsJobQueue(sqs, { [type]: queueUrl }),
     processors: createProcessors({
       emailSender: new SimulatedEmailSender(),
       smsSender: new SimulatedSmsSender(),

@@ -15,8 +15,7 @@ export function jobIdOf(event: APIGatewayProxyEvent): string {
   return id;
 }
 
-export async function findJobOr404(repository: JobsRepository, event: APIGatewayProxyEvent): Promise<Job> {
-  const id = jobIdOf(event);
+export async function findJobOr404(repository: JobsRepository, id: string): Promise<Job> {
   const job = await repository.get(id);
   if (!job) throw new JobNotFoundError(id);
   return job;

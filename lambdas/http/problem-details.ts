@@ -76,10 +76,11 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
       { ETag: `"${error.currentVersion}"` },
     );
   }
-  if (error instanceof JobAlreadyExistsError) {
-    return problemResponse({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message });
-  }
-  if (error instanceof JobConflictError || error instanceof IllegalTransitionError) {
+  if (
+    error instanceof JobAlreadyExistsError ||
+    error instanceof JobConflictError ||
+    error instanceof IllegalTransitionError
+  ) {
     return problemResponse({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message });
   }
   log.error('Unhandled error', {

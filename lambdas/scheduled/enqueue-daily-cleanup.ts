@@ -11,8 +11,7 @@ const cleanupQueueUrl = requireEnv('CLEANUP_QUEUE_URL');
 const dailyJobId = () => `daily-cleanup-${new Date().toISOString().slice(0, 10)}`;
 const deps: SubmitJobDeps = {
   repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
-  // Only cleanup jobs are ever sent from here.
-  queue: new SqsJobQueue(sqs, { email: cleanupQueueUrl, sms: cleanupQueueUrl, cleanup: cleanupQueueUrl }),
+  queue: new SqsJobQueue(sqs, { cleanup: cleanupQueueUrl }),
   configs: readJobTypeConfigs(),
   log: jobLog,
   metrics: jobMetrics,

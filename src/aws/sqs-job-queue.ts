@@ -3,18 +3,23 @@ import type { JobType } from '../jobs/job';
 import type { JobMessage, JobQueue } from '../jobs/ports/job-queue';
 import { mapOverload } from './aws-error-mapping';
 
-/** One SQS queue per job type; the message carries only the job's id and type. */
+/**
+ * One SQS queue per job type; the message carries only the job's id and type. A function is
+ * given the URLs of the queues it may send to, and nothing else.
+ */
 export class SqsJobQueue implements JobQueue {
   constructor(
     private readonly sqs: SQSClient,
-    private readonly queueUrls: Readonly<Record<JobType, string>>,
+    private readonly queueUrls: Readonly<Partial<Record<JobType, string>>>,
   ) {}
 
   async enqueue(message: JobMessage, delaySeconds: number): Promise<void> {
+    const queueUrl = this.queueUrls[message.type];
+    if (!queueUrl) throw new Error(`No queue URL for ${message.type} jobs was configured for this function`);
     await this.sqs
       .send(
         new SendMessageCommand({
-          QueueUrl: this.queueUrls[message.type],
+          QueueUrl: queueUrl,
           MessageBody: JSON.stringify(message),
           DelaySeconds: delaySeconds,
         }),
