@@ -4,7 +4,7 @@
  * "local-dev-api-key"), --no-synth to reuse the existing cdk.out, --no-schedules to run scheduled
  * rules only when fired by hand (POST /_local/rules/{rule}/fire).
  */
-import { startLocalStack } from '../src/local-stack';
+import { startLocalStack } from '@serverless-jobs/local-stack';
 
 const DEFAULT_API_KEY = 'local-dev-api-key';
 

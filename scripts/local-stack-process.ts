@@ -4,7 +4,7 @@
  * `READY <json>` line with its URL, endpoints and resources; logs to stderr; stops everything on
  * SIGTERM or when its parent goes away.
  */
-import { startLocalStack } from '../src/local-stack';
+import { startLocalStack } from '@serverless-jobs/local-stack';
 
 const stack = await startLocalStack({
   port: 0,

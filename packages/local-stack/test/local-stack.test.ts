@@ -1,23 +1,17 @@
 /**
  * The embedded local stack against the real emulators, driven by the fixture CDK app in
- * test/fixtures/local-stack-app (synthesized once in beforeAll).
+ * test/fixtures/feature-app (synthesized once in beforeAll).
  */
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, DynamoDBRecord, SQSRecord } from 'aws-lambda';
-import { createDynamoDbClient, createSqsClient } from '../../src/local-stack/aws-clients';
-import {
-  LambdaTimeoutError,
-  RuleNotFireableError,
-  startLocalStack,
-  UnknownRuleError,
-  type LocalStack,
-} from '../../src/local-stack';
+import { createDynamoDbClient, createSqsClient } from '../src/emulators/aws-clients';
+import { LambdaTimeoutError, RuleNotFireableError, startLocalStack, UnknownRuleError, type LocalStack } from '../src';
 import { byPrefix, descendantPids, eventually, isAlive } from './helpers';
 
-const appDir = path.resolve('test/fixtures/local-stack-app');
+const appDir = fileURLToPath(new URL('./fixtures/feature-app', import.meta.url));
 const API_KEY = 'fixture-key';
 
 let stack: LocalStack;

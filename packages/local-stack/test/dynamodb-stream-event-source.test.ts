@@ -10,8 +10,8 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import {
   DynamoDbStreamEventSource,
   type DynamoDbStreamEventSourceOptions,
-} from '../../src/local-stack/dynamodb-stream-event-source';
-import type { LocalFunction } from '../../src/local-stack/lambda-function';
+} from '../src/event-sources/dynamodb-stream-event-source';
+import type { LocalFunction } from '../src/lambda/lambda-function';
 import { eventually } from './helpers';
 
 /** A one-shard stream holding records with sequence numbers 1…6; `trimmedIterators` are refused as trimmed. */

@@ -1,7 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { LocalFunction } from './lambda-function';
-import type { LocalQueue } from './provision-queue';
+import type { LocalFunction } from '../lambda/lambda-function';
+import type { LocalQueue } from '../cloudformation/provision-queue';
 import { parseBatchItemFailures } from './batch-item-failures';
 import { sleep } from './sleep';
 

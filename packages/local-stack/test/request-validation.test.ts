@@ -1,21 +1,21 @@
 /** Request validation and its gateway responses, on hand-written definitions (no emulators, no server). */
 import Ajv from 'ajv-draft-04';
-import { gatewayErrorResponse, renderTemplate } from '../../src/local-stack/gateway-responses';
+import { gatewayErrorResponse, renderTemplate } from '../src/api-gateway/gateway-responses';
 import {
   formatValidationErrors,
   modelUrl,
   RequestValidation,
   selectModel,
-} from '../../src/local-stack/request-validation';
-import { IntrinsicResolver } from '../../src/local-stack/intrinsics';
+} from '../src/api-gateway/request-validation';
+import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
 import {
   readRestApis,
   registerRestApiIds,
   type GatewayResponseDefinition,
   type RestApiModel,
   type RestRoute,
-} from '../../src/local-stack/rest-api-routes';
-import type { CfnTemplate } from '../../src/local-stack/template';
+} from '../src/api-gateway/rest-api-routes';
+import type { CfnTemplate } from '../src/cloudformation/template';
 
 /** The validationErrorString for data against a draft-04 schema. */
 function errorString(schema: object, data: unknown): string {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { IntrinsicResolver } from './intrinsics';
-import { isRecord, resourcesOfType, type CfnTemplate } from './template';
+import type { IntrinsicResolver } from '../cloudformation/intrinsics';
+import { isRecord, resourcesOfType, type CfnTemplate } from '../cloudformation/template';
 
 /** API Gateway's default integration timeout for REST APIs. */
 const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;

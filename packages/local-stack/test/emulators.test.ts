@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { createDynamoDbClient, createSqsClient } from '../../src/local-stack/aws-clients';
-import { startEmulators } from '../../src/local-stack';
+import { createDynamoDbClient, createSqsClient } from '../src/emulators/aws-clients';
+import { startEmulators } from '../src';
 import { descendantPids, eventually, isAlive } from './helpers';
 
 it('answers, then stops, leaving no process', async () => {
@@ -28,8 +28,8 @@ it('answers, then stops, leaving no process', async () => {
 it('dies with its owner when the owner is killed with SIGKILL', async () => {
   // The owner is a separate Node process that starts the emulators and prints their process tree.
   const script = `
-    import { startEmulators } from './src/local-stack/emulators.ts';
-    import { descendantPids } from './test/local-stack/helpers.ts';
+    import { startEmulators } from '${new URL('../src/emulators/emulators.ts', import.meta.url).href}';
+    import { descendantPids } from '${new URL('./helpers.ts', import.meta.url).href}';
     await startEmulators();
     console.log(JSON.stringify(descendantPids()));
   `;

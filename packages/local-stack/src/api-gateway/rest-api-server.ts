@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gatewayErrorResponse, type GatewayErrorDetails, type GatewayErrorType } from './gateway-responses';
-import { LambdaTimeoutError, type LocalFunction } from './lambda-function';
+import { LambdaTimeoutError, type LocalFunction } from '../lambda/lambda-function';
 import { buildProxyEvent, proxyResultToResponse, type HttpResponse } from './rest-api-event';
 import { RequestValidation } from './request-validation';
 import { matchRoute, type RestApiDefinitions } from './rest-api-routes';

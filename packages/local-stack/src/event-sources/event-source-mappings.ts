@@ -1,12 +1,12 @@
-import type { EmulatorEndpoints } from './aws-clients';
-import { createDynamoDbStreamsClient, createSqsClient } from './aws-clients';
+import type { EmulatorEndpoints } from '../emulators/aws-clients';
+import { createDynamoDbStreamsClient, createSqsClient } from '../emulators/aws-clients';
 import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source';
-import type { IntrinsicResolver } from './intrinsics';
-import type { LocalFunction } from './lambda-function';
-import type { LocalTable } from './provision-table';
-import type { LocalQueue } from './provision-queue';
+import type { IntrinsicResolver } from '../cloudformation/intrinsics';
+import type { LocalFunction } from '../lambda/lambda-function';
+import type { LocalTable } from '../cloudformation/provision-table';
+import type { LocalQueue } from '../cloudformation/provision-queue';
 import { SqsEventSource } from './sqs-event-source';
-import { resourcesOfType, type CfnTemplate } from './template';
+import { resourcesOfType, type CfnTemplate } from '../cloudformation/template';
 
 /** Lambda's default number of concurrent SQS pollers when MaximumConcurrency is not set. */
 const DEFAULT_SQS_CONCURRENCY = 5;

@@ -1,7 +1,7 @@
 /** Schedule expressions, next-run computation and the rule scheduler, on a fake clock (no emulators, no waiting). */
-import { IntrinsicResolver } from '../../src/local-stack/intrinsics';
-import type { LocalFunction } from '../../src/local-stack/lambda-function';
-import { nextRun, parseScheduleExpression } from '../../src/local-stack/schedule-expression';
+import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
+import type { LocalFunction } from '../src/lambda/lambda-function';
+import { nextRun, parseScheduleExpression } from '../src/schedules/schedule-expression';
 import {
   describeRule,
   readRules,
@@ -11,8 +11,8 @@ import {
   UnknownRuleError,
   type LocalRule,
   type SchedulerClock,
-} from '../../src/local-stack/scheduled-rules';
-import type { CfnTemplate } from '../../src/local-stack/template';
+} from '../src/schedules/scheduled-rules';
+import type { CfnTemplate } from '../src/cloudformation/template';
 
 const at = (iso: string) => new Date(iso);
 const next = (expression: string, after: string) =>

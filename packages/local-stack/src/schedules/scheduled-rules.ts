@@ -5,10 +5,10 @@
  * schedule can also be fired by hand (LocalStack.fireRule, POST /_local/rules/{rule}/fire).
  */
 import { randomUUID } from 'node:crypto';
-import type { IntrinsicResolver } from './intrinsics';
-import type { LocalFunction } from './lambda-function';
+import type { IntrinsicResolver } from '../cloudformation/intrinsics';
+import type { LocalFunction } from '../lambda/lambda-function';
 import { nextRun, parseScheduleExpression, type Schedule } from './schedule-expression';
-import { isRecord, resourcesOfType, type CfnTemplate } from './template';
+import { isRecord, resourcesOfType, type CfnTemplate } from '../cloudformation/template';
 
 /** setTimeout's largest delay; longer waits are taken in several steps. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;

@@ -1,10 +1,10 @@
 /** The template-reading pieces of the local stack, on hand-written templates (no emulators). */
-import { IntrinsicResolver } from '../../src/local-stack/intrinsics';
-import { dependencyOrder } from '../../src/local-stack/provision';
-import { proxyResultToResponse } from '../../src/local-stack/rest-api-event';
-import { matchRoute, type RestRoute } from '../../src/local-stack/rest-api-routes';
-import { parseBatchItemFailures } from '../../src/local-stack/batch-item-failures';
-import type { CfnTemplate } from '../../src/local-stack/template';
+import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
+import { dependencyOrder } from '../src/cloudformation/provision';
+import { proxyResultToResponse } from '../src/api-gateway/rest-api-event';
+import { matchRoute, type RestRoute } from '../src/api-gateway/rest-api-routes';
+import { parseBatchItemFailures } from '../src/event-sources/batch-item-failures';
+import type { CfnTemplate } from '../src/cloudformation/template';
 
 const template: CfnTemplate = {
   Parameters: { Env: { Type: 'String', Default: 'dev' } },

@@ -1,5 +1,5 @@
-import type { EmulatorEndpoints } from './aws-clients';
-import { createDynamoDbClient, createSqsClient } from './aws-clients';
+import type { EmulatorEndpoints } from '../emulators/aws-clients';
+import { createDynamoDbClient, createSqsClient } from '../emulators/aws-clients';
 import type { IntrinsicResolver } from './intrinsics';
 import { provisionQueue, type LocalQueue } from './provision-queue';
 import { provisionTable, type LocalTable } from './provision-table';

@@ -4,26 +4,36 @@
  * runs comes from the synthesized template (cdk.out); nothing is listed by hand.
  */
 import path from 'node:path';
-import type { EmulatorEndpoints } from './aws-clients';
-import { readSynthesizedStack, synthesize } from './cloud-assembly';
-import { startEmulators, type RunningEmulators } from './emulators';
-import { startEventSourceMappings, type RunningEventSources } from './event-source-mappings';
-import { IntrinsicResolver } from './intrinsics';
-import type { LocalFunction } from './lambda-function';
-import { createLocalFunctions, registerFunctionNames } from './lambda-functions';
-import { provisionResources } from './provision';
-import { readRestApis, registerRestApiIds } from './rest-api-routes';
-import { startRestApiServer, type RunningRestApiServer } from './rest-api-server';
-import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './scheduled-rules';
+import type { EmulatorEndpoints } from './emulators/aws-clients';
+import { readSynthesizedStack, synthesize } from './cloudformation/cloud-assembly';
+import { startEmulators, type RunningEmulators } from './emulators/emulators';
+import { startEventSourceMappings, type RunningEventSources } from './event-sources/event-source-mappings';
+import { IntrinsicResolver } from './cloudformation/intrinsics';
+import type { LocalFunction } from './lambda/lambda-function';
+import { createLocalFunctions, registerFunctionNames } from './lambda/lambda-functions';
+import { provisionResources } from './cloudformation/provision';
+import { readRestApis, registerRestApiIds } from './api-gateway/rest-api-routes';
+import { startRestApiServer, type RunningRestApiServer } from './api-gateway/rest-api-server';
+import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './schedules/scheduled-rules';
 import { startupReport } from './startup-report';
 
-export type { EmulatorEndpoints } from './aws-clients';
-export { LOCAL_CREDENTIALS } from './aws-clients';
-export { startEmulators, type RunningEmulators } from './emulators';
-export { LocalFunction, LambdaFunctionError, LambdaTimeoutError, type InvokeOptions } from './lambda-function';
-export { LOCAL_ADMIN_PREFIX } from './rest-api-server';
-export { RuleNotFireableError, UnknownRuleError, type LocalRule, type LocalRuleTarget } from './scheduled-rules';
-export { nextRun, parseScheduleExpression, ScheduleExpressionError, type Schedule } from './schedule-expression';
+export type { EmulatorEndpoints } from './emulators/aws-clients';
+export { LOCAL_CREDENTIALS } from './emulators/aws-clients';
+export { startEmulators, type RunningEmulators } from './emulators/emulators';
+export { LocalFunction, LambdaFunctionError, LambdaTimeoutError, type InvokeOptions } from './lambda/lambda-function';
+export { LOCAL_ADMIN_PREFIX } from './api-gateway/rest-api-server';
+export {
+  RuleNotFireableError,
+  UnknownRuleError,
+  type LocalRule,
+  type LocalRuleTarget,
+} from './schedules/scheduled-rules';
+export {
+  nextRun,
+  parseScheduleExpression,
+  ScheduleExpressionError,
+  type Schedule,
+} from './schedules/schedule-expression';
 
 /** The account id every local ARN uses. */
 export const LOCAL_ACCOUNT_ID = '000000000000';

@@ -10,7 +10,7 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { LocalFunction } from './lambda-function';
+import type { LocalFunction } from '../lambda/lambda-function';
 import { parseBatchItemFailures } from './batch-item-failures';
 import { sleep } from './sleep';
 

@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EmulatorEndpoints } from './aws-clients';
-import { LOCAL_CREDENTIALS } from './aws-clients';
-import type { SynthesizedStack } from './cloud-assembly';
-import type { IntrinsicResolver } from './intrinsics';
+import type { EmulatorEndpoints } from '../emulators/aws-clients';
+import { LOCAL_CREDENTIALS } from '../emulators/aws-clients';
+import type { SynthesizedStack } from '../cloudformation/cloud-assembly';
+import type { IntrinsicResolver } from '../cloudformation/intrinsics';
 import { LocalFunction } from './lambda-function';
-import { resourcesOfType } from './template';
+import { resourcesOfType } from '../cloudformation/template';
 
 /** Parent environment variables passed into every function, so users can tune a local run. */
 const PASSED_PREFIXES = ['JOBS_', 'POWERTOOLS_'];

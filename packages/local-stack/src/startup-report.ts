@@ -1,9 +1,9 @@
-import type { LocalFunction } from './lambda-function';
-import type { LocalQueue } from './provision-queue';
-import type { LocalTable } from './provision-table';
-import type { RestRoute } from './rest-api-routes';
-import type { IntrinsicResolver } from './intrinsics';
-import type { CfnTemplate } from './template';
+import type { LocalFunction } from './lambda/lambda-function';
+import type { LocalQueue } from './cloudformation/provision-queue';
+import type { LocalTable } from './cloudformation/provision-table';
+import type { RestRoute } from './api-gateway/rest-api-routes';
+import type { IntrinsicResolver } from './cloudformation/intrinsics';
+import type { CfnTemplate } from './cloudformation/template';
 
 export interface StartupReportInput {
   template: CfnTemplate;
