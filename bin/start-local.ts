@@ -7,6 +7,8 @@
 import { startLocalStack } from '@serverless-jobs/local-stack';
 
 const DEFAULT_API_KEY = 'local-dev-api-key';
+/** Variables of ours (JOBS_*, POWERTOOLS_*) set for `npm start` reach the functions too. */
+const FUNCTION_ENV_PREFIXES = ['JOBS_', 'POWERTOOLS_'];
 
 const port = Number(process.env.PORT ?? 3000);
 const apiKey = process.env.JOBS_API_KEY ?? DEFAULT_API_KEY;
@@ -18,7 +20,13 @@ console.log(
     ? 'Synthesizing the CDK app and starting the emulators…'
     : 'Starting the emulators (using the existing cdk.out)…',
 );
-const stack = await startLocalStack({ port, synth, schedules, apiKeys: [apiKey] });
+const stack = await startLocalStack({
+  port,
+  synth,
+  schedules,
+  apiKeys: [apiKey],
+  environmentPrefixes: FUNCTION_ENV_PREFIXES,
+});
 
 console.log('');
 console.log(

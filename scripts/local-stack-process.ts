@@ -11,6 +11,7 @@ const stack = await startLocalStack({
   synth: process.env.LOCAL_STACK_SYNTH !== 'false',
   apiKeys: [process.env.JOBS_API_KEY ?? ''],
   log: (line) => process.stderr.write(`${line}\n`),
+  environmentPrefixes: ['JOBS_', 'POWERTOOLS_'],
 });
 
 let stopping = false;

@@ -4,6 +4,7 @@
  * runs comes from the synthesized template (cdk.out); nothing is listed by hand.
  */
 import path from 'node:path';
+import { LOCAL_ACCOUNT_ID } from './arns';
 import type { EmulatorEndpoints } from './emulators/aws-clients';
 import { readSynthesizedStack, synthesize } from './cloudformation/cloud-assembly';
 import { startEmulators, type RunningEmulators } from './emulators/emulators';
@@ -15,8 +16,11 @@ import { provisionResources } from './cloudformation/provision';
 import { readRestApis, registerRestApiIds } from './api-gateway/rest-api-routes';
 import { startRestApiServer, type RunningRestApiServer } from './api-gateway/rest-api-server';
 import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './schedules/scheduled-rules';
+import { findIgnored, type IgnoredInTemplate } from './coverage';
 import { startupReport } from './startup-report';
 
+export { DEFAULT_REGION, formatArn, functionNameOf, LOCAL_ACCOUNT_ID, parseArn, unqualifiedFunctionArn } from './arns';
+export { findIgnored, RESOURCE_COVERAGE, type IgnoredInTemplate, type ResourceTypeCoverage } from './coverage';
 export type { EmulatorEndpoints } from './emulators/aws-clients';
 export { LOCAL_CREDENTIALS } from './emulators/aws-clients';
 export { startEmulators, type RunningEmulators } from './emulators/emulators';
@@ -34,9 +38,6 @@ export {
   ScheduleExpressionError,
   type Schedule,
 } from './schedules/schedule-expression';
-
-/** The account id every local ARN uses. */
-export const LOCAL_ACCOUNT_ID = '000000000000';
 
 export interface LocalStackOptions {
   /** Folder with cdk.json; default process.cwd(). */
@@ -61,6 +62,8 @@ export interface LocalStackOptions {
   streamPollIntervalMs?: number;
   /** Default true: run ENABLED scheduled rules on their schedule; false = only when fired by hand (fireRule). */
   schedules?: boolean;
+  /** This process's environment variables with these name prefixes are passed into every function; default none. */
+  environmentPrefixes?: string[];
 }
 
 export interface LocalStack {
@@ -75,6 +78,8 @@ export interface LocalStack {
   functions: Record<string, LocalFunction>;
   /** Every AWS::Events::Rule, by logical id (nextRun is kept up to date while the stack runs). */
   rules: Record<string, LocalRule>;
+  /** The template's resource types and properties that are not emulated (also in the startup report). */
+  ignored: IgnoredInTemplate;
   /** Direct invocation, like `aws lambda invoke`; honours the function's Timeout. */
   invoke(logicalId: string, event: unknown): Promise<unknown>;
   /**
@@ -129,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     registerRuleNames(stack.template, resolver);
 
     const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
-    const functions = await createLocalFunctions(stack, resolver, endpoints, log);
+    const functions = await createLocalFunctions(stack, resolver, endpoints, log, options.environmentPrefixes);
     cleanups.push(async () => {
       await Promise.all(Object.values(functions).map((fn) => fn.stop()));
     });
@@ -181,6 +186,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => server.close());
 
+    const ignored = findIgnored(stack.template, (logicalId) => {
+      const condition = stack.template.Resources?.[logicalId]?.Condition;
+      return condition === undefined || resolver.isConditionTrue(condition);
+    });
     const report = startupReport({
       template: stack.template,
       resolver,
@@ -191,6 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functionsByArn,
       eventSources: eventSources.sources.map((source) => source.description),
       rules: scheduler.rules.map((rule) => describeRule(rule, scheduling)),
+      ignored,
     });
     for (const line of report) log(line);
     log(`Local stack ready at ${server.url}`);
@@ -203,6 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queues,
       functions,
       rules: Object.fromEntries(scheduler.rules.map((rule) => [rule.logicalId, rule])),
+      ignored,
       fireRule,
       invoke(logicalId, event) {
         const fn = functions[logicalId];

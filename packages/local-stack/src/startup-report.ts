@@ -4,6 +4,7 @@ import type { LocalTable } from './cloudformation/provision-table';
 import type { RestRoute } from './api-gateway/rest-api-routes';
 import type { IntrinsicResolver } from './cloudformation/intrinsics';
 import type { CfnTemplate } from './cloudformation/template';
+import { describeIgnored, type IgnoredInTemplate } from './coverage';
 
 export interface StartupReportInput {
   template: CfnTemplate;
@@ -16,9 +17,11 @@ export interface StartupReportInput {
   eventSources: string[];
   /** One line per AWS::Events::Rule. */
   rules: string[];
+  /** What the template holds that is not emulated. */
+  ignored: IgnoredInTemplate;
 }
 
-/** One line per emulated resource, so users see at a glance what the template turned into. */
+/** One line per emulated resource, then what is not emulated, so users see at a glance what the template turned into. */
 export function startupReport(input: StartupReportInput): string[] {
   const lines: string[] = [];
   for (const [logicalId, table] of Object.entries(input.tables)) {
@@ -54,5 +57,6 @@ export function startupReport(input: StartupReportInput): string[] {
   }
   for (const description of input.eventSources) lines.push(`mapping   ${description}`);
   lines.push(...input.rules);
+  lines.push(...describeIgnored(input.ignored));
   return lines;
 }

@@ -82,6 +82,29 @@ describe('provisioning from the template', () => {
     );
     expect(logLines.at(-1)).toBe(`Local stack ready at ${stack.url}`);
   });
+
+  it('names every resource type and property of the template it does not emulate', () => {
+    expect(stack.ignored.resourceTypes.map((ignored) => ignored.type)).toEqual(
+      expect.arrayContaining([
+        'AWS::IAM::Role',
+        'AWS::IAM::Policy',
+        'AWS::Lambda::Permission',
+        'AWS::CloudWatch::Alarm',
+      ]),
+    );
+    expect(stack.ignored.properties).toContainEqual({
+      type: 'AWS::Lambda::Function',
+      property: 'TracingConfig',
+      logicalIds: [expect.stringMatching(/^HealthFunction/)],
+    });
+    expect(logLines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ignored +AWS::CloudWatch::Alarm DlqAlarm\w+ \(not emulated\)$/),
+        expect.stringMatching(/^ignored +AWS::IAM::Role ×\d+ \(not emulated\)$/),
+        expect.stringMatching(/^ignored +AWS::Lambda::Function properties: Role ×\d+, TracingConfig$/),
+      ]),
+    );
+  });
 });
 
 describe('REST API', () => {

@@ -1,5 +1,7 @@
 /** The template-reading pieces of the local stack, on hand-written templates (no emulators). */
+import { formatArn, functionNameOf, parseArn, unqualifiedFunctionArn } from '../src/arns';
 import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
+import { describeIgnored, findIgnored } from '../src/coverage';
 import { dependencyOrder } from '../src/cloudformation/provision';
 import { proxyResultToResponse } from '../src/api-gateway/rest-api-event';
 import { matchRoute, type RestRoute } from '../src/api-gateway/rest-api-routes';
@@ -132,5 +134,80 @@ describe('parseBatchItemFailures', () => {
     expect(parseBatchItemFailures({ batchItemFailures: [{ itemIdentifier: '' }] })).toBeUndefined();
     expect(parseBatchItemFailures({ batchItemFailures: 'x' })).toBeUndefined();
     expect(parseBatchItemFailures('oops')).toBeUndefined();
+  });
+});
+
+describe('ARNs', () => {
+  const fnArn = 'arn:aws:lambda:eu-west-1:000000000000:function:worker';
+
+  it('builds ARNs with the local account id, and takes them apart', () => {
+    expect(formatArn({ service: 'lambda', region: 'eu-west-1', resource: 'function:worker' })).toBe(fnArn);
+    expect(parseArn('arn:aws:iam::123456789012:role/x')).toEqual({
+      service: 'iam',
+      region: '',
+      accountId: '123456789012',
+      resource: 'role/x',
+    });
+    expect(parseArn('worker')).toBeUndefined();
+  });
+
+  it('finds a function name in names and ARNs, with or without a qualifier', () => {
+    for (const reference of ['worker', 'worker:live', fnArn, `${fnArn}:7`, `${fnArn}:$LATEST`])
+      expect(functionNameOf(reference)).toBe('worker');
+    expect(unqualifiedFunctionArn(`${fnArn}:live`)).toBe(fnArn);
+    expect(unqualifiedFunctionArn(fnArn)).toBe(fnArn);
+    expect(unqualifiedFunctionArn('arn:aws:sqs:eu-west-1:000000000000:q')).toBe('arn:aws:sqs:eu-west-1:000000000000:q');
+  });
+});
+
+describe('findIgnored', () => {
+  const withExtras: CfnTemplate = {
+    Resources: {
+      ...template.Resources,
+      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { Threshold: 1 } },
+      Dashboard: { Type: 'AWS::CloudWatch::Dashboard' },
+      OtherRole: { Type: 'AWS::IAM::Role' },
+      Traced: {
+        Type: 'AWS::Lambda::Function',
+        Properties: { Handler: 'index.handler', Role: 'r', TracingConfig: { Mode: 'Active' }, Description: 'inert' },
+      },
+      Secured: {
+        Type: 'AWS::ApiGateway::Method',
+        Properties: { HttpMethod: 'GET', AuthorizationType: 'COGNITO_USER_POOLS', AuthorizerId: 'a' },
+      },
+      Open: { Type: 'AWS::ApiGateway::Method', Properties: { HttpMethod: 'GET', AuthorizationType: 'NONE' } },
+      Encrypted: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true, VisibilityTimeout: 30 } },
+      Skipped: { Type: 'AWS::Logs::LogGroup', Condition: 'IsProd' },
+    },
+  };
+  const ignored = findIgnored(withExtras, (logicalId) => logicalId !== 'Skipped');
+
+  it('names every resource type that is not emulated, with its resources', () => {
+    expect(ignored.resourceTypes).toEqual([
+      { type: 'AWS::IAM::Role', logicalIds: ['Role', 'OtherRole'] },
+      { type: 'AWS::CloudWatch::Alarm', logicalIds: ['Alarm'] },
+      { type: 'AWS::CloudWatch::Dashboard', logicalIds: ['Dashboard'] },
+    ]);
+  });
+
+  it('names every property of an emulated type that is not emulated, and values that are not', () => {
+    expect(ignored.properties).toEqual([
+      { type: 'AWS::Lambda::Function', property: 'Role', logicalIds: ['Traced'] },
+      { type: 'AWS::Lambda::Function', property: 'TracingConfig', logicalIds: ['Traced'] },
+      { type: 'AWS::ApiGateway::Method', property: 'AuthorizationType=COGNITO_USER_POOLS', logicalIds: ['Secured'] },
+      { type: 'AWS::ApiGateway::Method', property: 'AuthorizerId', logicalIds: ['Secured'] },
+      { type: 'AWS::SQS::Queue', property: 'SqsManagedSseEnabled', logicalIds: ['Encrypted'] },
+    ]);
+  });
+
+  it('reports them in one line per type', () => {
+    expect(describeIgnored(ignored)).toEqual([
+      'ignored   AWS::IAM::Role ×2 (not emulated)',
+      'ignored   AWS::CloudWatch::Alarm Alarm (not emulated)',
+      'ignored   AWS::CloudWatch::Dashboard Dashboard (not emulated)',
+      'ignored   AWS::Lambda::Function properties: Role, TracingConfig',
+      'ignored   AWS::ApiGateway::Method properties: AuthorizationType=COGNITO_USER_POOLS, AuthorizerId',
+      'ignored   AWS::SQS::Queue properties: SqsManagedSseEnabled',
+    ]);
   });
 });

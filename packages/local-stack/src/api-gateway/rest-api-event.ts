@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { LOCAL_ACCOUNT_ID } from '../arns';
 import type { RouteMatch } from './rest-api-routes';
 
 export interface IncomingRequest {
@@ -65,7 +66,7 @@ export function buildProxyEvent(
     pathParameters: match.pathParameters,
     stageVariables: null,
     requestContext: {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT_ID,
       apiId: route.apiId,
       authorizer: undefined,
       resourceId: route.resourceId,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { unqualifiedFunctionArn } from '../arns';
 import { gatewayErrorResponse, type GatewayErrorDetails, type GatewayErrorType } from './gateway-responses';
 import { LambdaTimeoutError, type LocalFunction } from '../lambda/lambda-function';
 import { buildProxyEvent, proxyResultToResponse, type HttpResponse } from './rest-api-event';
@@ -124,9 +125,7 @@ async function handle(
     options.log(`${method} ${route.resourcePath}: integration ${integration.description} is not emulated`);
     return fail('DEFAULT_5XX');
   }
-  const fn = options.functionsByArn.get(
-    integration.functionArn.replace(/^(arn:[^:]*:lambda:[^:]*:[^:]*:function:[^:]+).*$/, '$1'),
-  );
+  const fn = options.functionsByArn.get(unqualifiedFunctionArn(integration.functionArn));
   if (!fn) {
     options.log(`${method} ${route.resourcePath}: no local function for ${integration.functionArn}`);
     return fail('DEFAULT_5XX');

@@ -1,3 +1,4 @@
+import { formatArn } from '../arns';
 import { isRecord, type CfnTemplate } from './template';
 
 /** What Ref and Fn::GetAtt return for a resource the local stack created (or simulated). */
@@ -123,7 +124,12 @@ export class IntrinsicResolver {
       case 'AWS::StackName':
         return stackName;
       case 'AWS::StackId':
-        return `arn:aws:cloudformation:${region}:${accountId}:stack/${stackName}/00000000-0000-0000-0000-000000000000`;
+        return formatArn({
+          service: 'cloudformation',
+          region,
+          accountId,
+          resource: `stack/${stackName}/00000000-0000-0000-0000-000000000000`,
+        });
       case 'AWS::NoValue':
         return undefined;
       case 'AWS::NotificationARNs':
@@ -154,7 +160,12 @@ export class IntrinsicResolver {
     const [, service = 'unknown', kind = 'resource'] = type.split('::');
     const { stackName, region, accountId } = this.context;
     const isGlobal = service === 'IAM';
-    return `arn:aws:${service.toLowerCase()}:${isGlobal ? '' : region}:${accountId}:${kind.toLowerCase()}/${stackName}-${logicalId}`;
+    return formatArn({
+      service: service.toLowerCase(),
+      region: isGlobal ? '' : region,
+      accountId,
+      resource: `${kind.toLowerCase()}/${stackName}-${logicalId}`,
+    });
   }
 
   private sub(arg: unknown): string {

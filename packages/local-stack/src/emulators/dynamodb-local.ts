@@ -22,8 +22,14 @@ export interface RunningDynamoDbLocal {
   process: ManagedChild;
 }
 
+/** DYNAMODB_LOCAL_DIR, else node_modules/.cache/dynamodb-local here or in an enclosing folder that has it already (a monorepo's root). */
 export function dynamoDbLocalDir(): string {
-  return process.env.DYNAMODB_LOCAL_DIR ?? path.resolve('node_modules/.cache/dynamodb-local');
+  if (process.env.DYNAMODB_LOCAL_DIR) return process.env.DYNAMODB_LOCAL_DIR;
+  const cache = path.join('node_modules', '.cache', 'dynamodb-local');
+  for (let dir = process.cwd(); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, cache, 'DynamoDBLocal.jar'))) return path.join(dir, cache);
+  }
+  return path.resolve(cache);
 }
 
 /** Downloads and extracts DynamoDB Local on first use; later runs reuse the extracted folder. */

@@ -1,3 +1,4 @@
+import { DEFAULT_REGION } from '../arns';
 import type { EmulatorEndpoints } from './aws-clients';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { startFauxqs } from './fauxqs';
@@ -11,7 +12,7 @@ export interface RunningEmulators extends EmulatorEndpoints {
 
 /** Starts DynamoDB Local and fauxqs side by side, each on a free port. */
 export async function startEmulators(opts: { region?: string } = {}): Promise<RunningEmulators> {
-  const region = opts.region ?? 'us-east-1';
+  const region = opts.region ?? DEFAULT_REGION;
   const [dynamodb, sqs] = await Promise.allSettled([startDynamoDbLocal(region), startFauxqs()]);
   if (dynamodb.status === 'rejected' || sqs.status === 'rejected') {
     // Never leave the one that did start running.

@@ -1,3 +1,4 @@
+import { functionNameOf } from '../arns';
 import type { EmulatorEndpoints } from '../emulators/aws-clients';
 import { createDynamoDbStreamsClient, createSqsClient } from '../emulators/aws-clients';
 import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source';
@@ -34,11 +35,6 @@ interface EventSourceMappingProps {
   ScalingConfig?: { MaximumConcurrency?: number };
   StartingPosition?: string;
   MaximumRetryAttempts?: number;
-}
-
-/** FunctionName may be a name, an ARN, or either with a :qualifier. */
-function functionNameOf(reference: string): string {
-  return reference.startsWith('arn:') ? (reference.split(':')[6] ?? reference) : (reference.split(':')[0] ?? reference);
 }
 
 export interface EventSourceContext {

@@ -1,15 +1,13 @@
 import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { formatArn } from '../arns';
 import type { EmulatorEndpoints } from '../emulators/aws-clients';
 import { LOCAL_CREDENTIALS } from '../emulators/aws-clients';
 import type { SynthesizedStack } from '../cloudformation/cloud-assembly';
 import type { IntrinsicResolver } from '../cloudformation/intrinsics';
 import { LocalFunction } from './lambda-function';
 import { resourcesOfType } from '../cloudformation/template';
-
-/** Parent environment variables passed into every function, so users can tune a local run. */
-const PASSED_PREFIXES = ['JOBS_', 'POWERTOOLS_'];
 
 /** Registers every function's Ref (name) and Arn up front: other resources refer to them before functions exist. */
 export function registerFunctionNames(stack: SynthesizedStack, resolver: IntrinsicResolver): void {
@@ -19,17 +17,22 @@ export function registerFunctionNames(stack: SynthesizedStack, resolver: Intrins
     const name = explicitName !== undefined ? resolver.resolveString(explicitName) : `${stack.stackName}-${logicalId}`;
     resolver.register(logicalId, {
       ref: name,
-      attributes: { Arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` },
+      attributes: { Arn: formatArn({ service: 'lambda', region, accountId, resource: `function:${name}` }) },
     });
   }
 }
 
-/** Creates a LocalFunction for every AWS::Lambda::Function (workers start on first invocation). */
+/**
+ * Creates a LocalFunction for every AWS::Lambda::Function (workers start on first invocation).
+ * This process's environment variables whose names start with one of passedPrefixes are passed
+ * into every function, so users can tune a local run.
+ */
 export async function createLocalFunctions(
   stack: SynthesizedStack,
   resolver: IntrinsicResolver,
   endpoints: EmulatorEndpoints,
   log: (line: string) => void,
+  passedPrefixes: readonly string[] = [],
 ): Promise<Record<string, LocalFunction>> {
   const functions: Record<string, LocalFunction> = {};
   for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
@@ -59,7 +62,7 @@ export async function createLocalFunctions(
     for (const [key, value] of Object.entries(props.Environment?.Variables ?? {}))
       if (value !== undefined) environment[key] = String(value);
     for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined && PASSED_PREFIXES.some((prefix) => key.startsWith(prefix))) environment[key] = value;
+      if (value !== undefined && passedPrefixes.some((prefix) => key.startsWith(prefix))) environment[key] = value;
     }
     // AWS_EXECUTION_ENV stays unset on purpose: Powertools Tracer then stays disabled locally.
     Object.assign(environment, {

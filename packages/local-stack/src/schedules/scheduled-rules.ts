@@ -5,6 +5,7 @@
  * schedule can also be fired by hand (LocalStack.fireRule, POST /_local/rules/{rule}/fire).
  */
 import { randomUUID } from 'node:crypto';
+import { formatArn, unqualifiedFunctionArn } from '../arns';
 import type { IntrinsicResolver } from '../cloudformation/intrinsics';
 import type { LocalFunction } from '../lambda/lambda-function';
 import { nextRun, parseScheduleExpression, type Schedule } from './schedule-expression';
@@ -67,7 +68,7 @@ export function registerRuleNames(template: CfnTemplate, resolver: IntrinsicReso
     const busPart = bus === 'default' || bus.endsWith(':event-bus/default') ? '' : `${bus.split('/').pop()}/`;
     resolver.register(logicalId, {
       ref: name,
-      attributes: { Arn: `arn:aws:events:${region}:${accountId}:rule/${busPart}${name}` },
+      attributes: { Arn: formatArn({ service: 'events', region, accountId, resource: `rule/${busPart}${name}` }) },
     });
   }
 }
@@ -140,11 +141,6 @@ export function readRules(
     }
   }
   return rules;
-}
-
-/** A function ARN without its :alias or :version qualifier. */
-export function unqualifiedFunctionArn(arn: string): string {
-  return arn.replace(/^(arn:[^:]*:lambda:[^:]*:[^:]*:function:[^:]+).*$/, '$1');
 }
 
 /** Input is JSON text (CloudFormation takes it as a string; some templates pass an object). */
