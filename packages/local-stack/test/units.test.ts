@@ -1,5 +1,6 @@
 /** The template-reading pieces of the local stack, on hand-written templates (no emulators). */
 import { formatArn, functionNameOf, parseArn, unqualifiedFunctionArn } from '../src/arns';
+import { parseCommandLine } from '../src/cli';
 import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
 import { describeIgnored, findIgnored } from '../src/coverage';
 import { dependencyOrder } from '../src/cloudformation/provision';
@@ -209,5 +210,35 @@ describe('findIgnored', () => {
       'ignored   AWS::ApiGateway::Method properties: AuthorizationType=COGNITO_USER_POOLS, AuthorizerId',
       'ignored   AWS::SQS::Queue properties: SqsManagedSseEnabled',
     ]);
+  });
+});
+
+describe('parseCommandLine', () => {
+  it('reads the folder, switches and repeated options', () => {
+    const argv = ['app', '--port', '0', '--no-synth', '--api-key', 'a', '--api-key', 'b', '--context', 'k=v=w'];
+    expect(parseCommandLine([...argv, '--pass-env', 'MY_', '--stack', 'S'], {})).toEqual({
+      options: {
+        appDir: 'app',
+        port: 0,
+        synth: false,
+        schedules: true,
+        stackName: 'S',
+        apiKeys: ['a', 'b'],
+        context: { k: 'v=w' },
+        environmentPrefixes: ['MY_'],
+      },
+    });
+    expect(parseCommandLine([], { PORT: '4000' })).toMatchObject({ options: { appDir: process.cwd(), port: 4000 } });
+  });
+
+  it('answers --help with the usage, and mistakes with the usage and what was wrong', () => {
+    expect(parseCommandLine(['--help'], {})).toEqual({ usage: expect.stringContaining('Usage: local-stack') });
+    for (const [argv, error] of [
+      [['--port', 'x'], '--port must be a port number, got x'],
+      [['--context', 'novalue'], '--context needs KEY=VALUE, got novalue'],
+      [['a', 'b'], 'One folder at most, got a b'],
+      [['--bogus'], expect.stringContaining('--bogus')],
+    ] as const)
+      expect(parseCommandLine([...argv], {})).toEqual({ usage: expect.any(String), error });
   });
 });
