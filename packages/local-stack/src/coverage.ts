@@ -3,6 +3,7 @@
  * report can name everything in a template it ignores instead of ignoring it silently. The
  * README's coverage table lists the same types and properties (a test keeps them in step).
  */
+import { PASSED_ATTRIBUTES as QUEUE_ATTRIBUTES } from './cloudformation/provision-queue';
 import type { CfnTemplate } from './cloudformation/template';
 
 export interface ResourceTypeCoverage {
@@ -30,22 +31,7 @@ const TABLE = [
 export const RESOURCE_COVERAGE: Readonly<Record<string, ResourceTypeCoverage>> = {
   'AWS::DynamoDB::Table': { honoured: [...TABLE, 'ProvisionedThroughput'] },
   'AWS::DynamoDB::GlobalTable': { honoured: TABLE },
-  'AWS::SQS::Queue': {
-    honoured: [
-      'QueueName',
-      'VisibilityTimeout',
-      'DelaySeconds',
-      'MessageRetentionPeriod',
-      'MaximumMessageSize',
-      'ReceiveMessageWaitTimeSeconds',
-      'FifoQueue',
-      'ContentBasedDeduplication',
-      'DeduplicationScope',
-      'FifoThroughputLimit',
-      'RedrivePolicy',
-      'RedriveAllowPolicy',
-    ],
-  },
+  'AWS::SQS::Queue': { honoured: ['QueueName', ...QUEUE_ATTRIBUTES, 'RedrivePolicy', 'RedriveAllowPolicy'] },
   'AWS::Lambda::Function': {
     honoured: ['FunctionName', 'Handler', 'Runtime', 'Code', 'Timeout', 'MemorySize', 'Environment'],
   },

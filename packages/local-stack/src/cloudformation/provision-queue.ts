@@ -9,7 +9,7 @@ export interface LocalQueue {
 }
 
 /** Template properties that CreateQueue accepts as attributes (encryption settings are left out: the emulator has no KMS). */
-const PASSED_ATTRIBUTES = [
+export const PASSED_ATTRIBUTES = [
   'VisibilityTimeout',
   'DelaySeconds',
   'MessageRetentionPeriod',
