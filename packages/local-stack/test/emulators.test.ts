@@ -23,7 +23,7 @@ it('answers, then stops, leaving no process', async () => {
   }
   expect(mine.length).toBeGreaterThanOrEqual(3);
   await eventually(async () => mine.every((pid) => !isAlive(pid)), 10_000, 'emulator processes to exit');
-}, 60_000);
+}, 240_000); // DynamoDB Local may take minutes to answer on a loaded machine
 
 it('dies with its owner when the owner is killed with SIGKILL', async () => {
   // The owner is a separate Node process that starts the emulators and prints their process tree.
@@ -47,4 +47,4 @@ it('dies with its owner when the owner is killed with SIGKILL', async () => {
   } finally {
     for (const pid of pids.filter(isAlive)) process.kill(pid, 'SIGKILL'); // never leave them behind, even when failing
   }
-}, 60_000);
+}, 240_000); // DynamoDB Local may take minutes to answer on a loaded machine

@@ -21,26 +21,29 @@ let sqs: ReturnType<typeof createSqsClient>;
 /** Processes that were running before the stack started (e.g. jest's global local stack). */
 let earlierChildren: Set<number>;
 let startCalledAt: number;
+/** Kept so that afterAll stops the stack even when beforeAll timed out before it was ready. */
+let starting: Promise<LocalStack> | undefined;
 
 beforeAll(async () => {
   earlierChildren = new Set(descendantPids());
   startCalledAt = Date.now();
-  stack = await startLocalStack({
+  starting = startLocalStack({
     appDir,
     port: 0,
     apiKeys: [API_KEY],
     log: (line) => logLines.push(line),
     streamPollIntervalMs: 100,
   });
+  stack = await starting;
   db = DynamoDBDocumentClient.from(createDynamoDbClient(stack.emulators));
   sqs = createSqsClient(stack.emulators);
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => {
   db?.destroy();
   sqs?.destroy();
-  await stack?.stop();
-});
+  await (await starting?.catch(() => undefined))?.stop();
+}, 30_000);
 
 const get = (p: string, init?: RequestInit) => fetch(`${stack.url}${p}`, init);
 

@@ -24,10 +24,13 @@ describe('through the public entry point', () => {
   let stack: LocalStack;
   const log: string[] = [];
 
+  // Kept so that afterAll stops the stack even when beforeAll timed out before it was ready.
+  let starting: Promise<LocalStack> | undefined;
   beforeAll(async () => {
-    stack = await startLocalStack({ appDir, port: 0, log: (line) => log.push(line) });
-  }, 120_000);
-  afterAll(() => stack?.stop());
+    starting = startLocalStack({ appDir, port: 0, log: (line) => log.push(line) });
+    stack = await starting;
+  }, 240_000);
+  afterAll(async () => (await starting?.catch(() => undefined))?.stop(), 30_000);
 
   it('takes an order over HTTP, fulfils it from the queue and reads it back from the table', async () => {
     const placed = await placeOrder(stack.url, { item: 'tea', quantity: 2 });

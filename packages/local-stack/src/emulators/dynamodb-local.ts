@@ -15,7 +15,8 @@ const run = promisify(execFile);
 const EMULATOR_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
 const GUARD_SCRIPT = fileURLToPath(new URL('./guard.mjs', import.meta.url));
 const START_ATTEMPTS = 3;
-const READY_TIMEOUT_MS = 30_000;
+/** Ready in ~2 s when idle, but over a minute was measured on a loaded 2-core machine: restarting it then only makes things worse. */
+const READY_TIMEOUT_MS = 120_000;
 
 export interface RunningDynamoDbLocal {
   endpoint: string;
