@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { startLocalStack, type LocalStack } from '../../src/local-stack';
+import { startLocalStack, type LocalStack } from '@serverless-jobs/local-stack';
 
 const appDir = path.resolve('test/fixtures/custom-job-type-app');
 const API_KEY = 'custom-app-key';
