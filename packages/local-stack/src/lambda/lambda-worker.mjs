@@ -2,9 +2,10 @@
 /* global AbortController, DOMException */
 /**
  * One Lambda execution environment: runs inside its own worker thread, with the
- * function's own process.env and module state. Loads the handler on the first
- * invocation (a cold start) and runs invocations concurrently as they arrive.
- * Timeouts are enforced by the parent thread; this side only reports results.
+ * function's own process.env and module state. Loads the handler on the init message
+ * or the first invocation (the init phase of a cold start). The parent sends one
+ * invocation at a time, as Lambda does, enforces timeouts (a timed-out environment is
+ * terminated) and keeps idle environments warm; this side only reports results.
  */
 import dns from 'node:dns';
 import { existsSync } from 'node:fs';
