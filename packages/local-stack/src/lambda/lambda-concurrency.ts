@@ -8,6 +8,8 @@
  * function, and is throttled only when all of them are busy.
  */
 
+import { availableParallelism } from 'node:os';
+
 /** Lambda's default account concurrency is 1000; a laptop affords fewer environments (~50–90 MB each). */
 export const DEFAULT_ACCOUNT_CONCURRENCY = 100;
 /** The local per-function cap for functions without reserved concurrency (Lambda has none below the account's). */
@@ -70,3 +72,31 @@ export function unreservedConcurrency(accountLimit: number, reservations: number
   const reserved = reservations.reduce((sum, n) => sum + n, 0);
   return Math.max(1, accountLimit - reserved);
 }
+
+/**
+ * Cold starts waiting for the CPU. On Lambda every environment has its own CPU; locally they share
+ * the machine's, and a burst of parallel inits (each compiling a bundle) would all outlast their
+ * limits together. So at most `slots` inits run at once; the others wait their turn, and their
+ * init time starts when they get one.
+ */
+export class InitSlots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly slots: number) {}
+
+  async run<T>(init: () => Promise<T>): Promise<T> {
+    if (this.running >= this.slots) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await init();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+/** Shared by every function of the process: one init per CPU at a time. */
+export const MACHINE_INIT_SLOTS = new InitSlots(Math.max(1, availableParallelism()));

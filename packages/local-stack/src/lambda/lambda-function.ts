@@ -6,6 +6,8 @@ import {
   DEFAULT_ACCOUNT_CONCURRENCY,
   DEFAULT_ENVIRONMENT_IDLE_MS,
   DEFAULT_FUNCTION_CONCURRENCY,
+  MACHINE_INIT_SLOTS,
+  type InitSlots,
   type ReclaimableFunction,
 } from './lambda-concurrency';
 
@@ -38,6 +40,8 @@ export interface LocalFunctionConfig {
   maxEnvironments?: number;
   /** An environment idle this long is stopped; default DEFAULT_ENVIRONMENT_IDLE_MS. */
   idleTimeoutMs?: number;
+  /** How many init phases may run at once; default one per CPU of the machine, shared by every function. */
+  initSlots?: InitSlots;
 }
 
 /** The handler threw (or returned a rejected promise), or its runtime died. */
@@ -138,6 +142,7 @@ export class LocalFunction implements ReclaimableFunction {
   readonly metrics: LocalFunctionMetrics = { invocations: 0, throttles: 0, coldStarts: 0, peakConcurrency: 0 };
 
   private readonly account: AccountConcurrency;
+  private readonly initSlots: InitSlots;
   private readonly environments = new Set<Environment>();
   /** Idle environments, least recently used first. */
   private readonly idle: Environment[] = [];
@@ -160,6 +165,7 @@ export class LocalFunction implements ReclaimableFunction {
       config.reservedConcurrency ??
       Math.min(config.maxEnvironments ?? DEFAULT_FUNCTION_CONCURRENCY, this.account.unreservedLimit);
     this.idleTimeoutMs = config.idleTimeoutMs ?? DEFAULT_ENVIRONMENT_IDLE_MS;
+    this.initSlots = config.initSlots ?? MACHINE_INIT_SLOTS;
     // Not the local stack's own flags (e.g. a TypeScript loader, which costs ~200 MB per worker).
     this.execArgv = (config.environment.NODE_OPTIONS ?? '')
       .split(/\s+/)
@@ -223,7 +229,11 @@ export class LocalFunction implements ReclaimableFunction {
   /** The init phase of a new environment; one that fails or times out is discarded (the next invocation starts afresh). */
   private async runInit(environment: Environment): Promise<void> {
     try {
-      await this.run(environment, { type: 'init' }, INIT_LIMIT_MS + this.timeoutSeconds * 1000);
+      await this.initSlots.run(async () => {
+        // Stopped while it waited for a slot.
+        if (!this.environments.has(environment)) throw new Error(`${this.functionName} was stopped`);
+        await this.run(environment, { type: 'init' }, INIT_LIMIT_MS + this.timeoutSeconds * 1000);
+      });
       environment.initialized = true;
     } catch (error) {
       this.discard(environment);
