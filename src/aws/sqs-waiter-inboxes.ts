@@ -83,9 +83,10 @@ export interface InboxPoolOptions {
 }
 
 /**
- * The inboxes of one execution environment, created lazily and reused: an environment serving
- * one request at a time (Lambda) needs one; one serving many at once (the local stack) gets one
- * per concurrent wait. Inboxes of environments that went away are deleted by the janitor.
+ * The inboxes of one execution environment, created lazily and reused: an environment serves one
+ * request at a time (on Lambda and in the local stack), so it holds one; a pool still hands out
+ * one per concurrent wait, should a runtime ever run several at once. Inboxes of environments that
+ * went away are deleted by the janitor.
  */
 export class SqsInboxPool implements InboxPool {
   private readonly idle: SqsWaiterInbox[] = [];

@@ -33,7 +33,16 @@ export const RESOURCE_COVERAGE: Readonly<Record<string, ResourceTypeCoverage>> =
   'AWS::DynamoDB::GlobalTable': { honoured: TABLE },
   'AWS::SQS::Queue': { honoured: ['QueueName', ...QUEUE_ATTRIBUTES, 'RedrivePolicy', 'RedriveAllowPolicy'] },
   'AWS::Lambda::Function': {
-    honoured: ['FunctionName', 'Handler', 'Runtime', 'Code', 'Timeout', 'MemorySize', 'Environment'],
+    honoured: [
+      'FunctionName',
+      'Handler',
+      'Runtime',
+      'Code',
+      'Timeout',
+      'MemorySize',
+      'Environment',
+      'ReservedConcurrentExecutions',
+    ],
   },
   'AWS::Lambda::EventSourceMapping': {
     honoured: [

@@ -11,6 +11,11 @@ import { startEmulators, type RunningEmulators } from './emulators/emulators';
 import { startEventSourceMappings, type RunningEventSources } from './event-sources/event-source-mappings';
 import { IntrinsicResolver } from './cloudformation/intrinsics';
 import type { LocalFunction } from './lambda/lambda-function';
+import {
+  DEFAULT_ACCOUNT_CONCURRENCY,
+  DEFAULT_ENVIRONMENT_IDLE_MS,
+  DEFAULT_FUNCTION_CONCURRENCY,
+} from './lambda/lambda-concurrency';
 import { createLocalFunctions, registerFunctionNames } from './lambda/lambda-functions';
 import { provisionResources } from './cloudformation/provision';
 import { readRestApis, registerRestApiIds } from './api-gateway/rest-api-routes';
@@ -24,7 +29,19 @@ export { findIgnored, RESOURCE_COVERAGE, type IgnoredInTemplate, type ResourceTy
 export type { EmulatorEndpoints } from './emulators/aws-clients';
 export { LOCAL_CREDENTIALS } from './emulators/aws-clients';
 export { startEmulators, type RunningEmulators } from './emulators/emulators';
-export { LocalFunction, LambdaFunctionError, LambdaTimeoutError, type InvokeOptions } from './lambda/lambda-function';
+export {
+  LocalFunction,
+  LambdaFunctionError,
+  LambdaThrottledError,
+  LambdaTimeoutError,
+  type InvokeOptions,
+  type LocalFunctionMetrics,
+} from './lambda/lambda-function';
+export {
+  DEFAULT_ACCOUNT_CONCURRENCY,
+  DEFAULT_ENVIRONMENT_IDLE_MS,
+  DEFAULT_FUNCTION_CONCURRENCY,
+} from './lambda/lambda-concurrency';
 export { LOCAL_ADMIN_PREFIX } from './api-gateway/rest-api-server';
 export {
   RuleNotFireableError,
@@ -64,6 +81,21 @@ export interface LocalStackOptions {
   schedules?: boolean;
   /** This process's environment variables with these name prefixes are passed into every function; default none. */
   environmentPrefixes?: string[];
+  /**
+   * The local account concurrency: at most this many execution environments in all, less the
+   * functions' ReservedConcurrentExecutions; default DEFAULT_ACCOUNT_CONCURRENCY (100; Lambda's is 1000).
+   */
+  accountConcurrency?: number;
+  /** The most environments of one function without reserved concurrency; default DEFAULT_FUNCTION_CONCURRENCY (100). */
+  functionConcurrency?: number;
+  /** An execution environment idle this long is stopped; default DEFAULT_ENVIRONMENT_IDLE_MS (60 s). */
+  environmentIdleMs?: number;
+  /**
+   * Default false: a function's first invocation starts its first environment (a cold start, as on
+   * AWS). True: start one environment per function and run its init phase before the stack is
+   * ready (they still stop after environmentIdleMs); costs ~50–90 MB per function.
+   */
+  initFunctionsAtStart?: boolean;
 }
 
 export interface LocalStack {
@@ -89,7 +121,7 @@ export interface LocalStack {
    * first target's failure. Also served as POST /_local/rules/{logicalIdOrName}/fire.
    */
   fireRule(logicalIdOrName: string): Promise<unknown[]>;
-  /** Stops pollers, the HTTP server, function workers and the emulators it started. Idempotent. */
+  /** Stops pollers, the HTTP server, every execution environment and the emulators it started. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -134,16 +166,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     registerRuleNames(stack.template, resolver);
 
     const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
-    const functions = await createLocalFunctions(stack, resolver, endpoints, log, options.environmentPrefixes);
+    const functions = await createLocalFunctions(
+      stack,
+      resolver,
+      endpoints,
+      log,
+      {
+        accountConcurrency: options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
+        functionConcurrency: options.functionConcurrency ?? DEFAULT_FUNCTION_CONCURRENCY,
+        environmentIdleMs: options.environmentIdleMs ?? DEFAULT_ENVIRONMENT_IDLE_MS,
+      },
+      options.environmentPrefixes,
+    );
     cleanups.push(async () => {
       await Promise.all(Object.values(functions).map((fn) => fn.stop()));
     });
-    // Lambda's init phase for every function, side by side, so the first requests are not cold.
-    await Promise.all(
-      Object.values(functions).map((fn) =>
-        fn.init().catch((error: Error) => log(`⚠ ${fn.functionName}: init failed: ${error.message}`)),
-      ),
-    );
+    if (options.initFunctionsAtStart) {
+      // One environment per function through its init phase, side by side, so first requests are warm.
+      await Promise.all(
+        Object.values(functions).map((fn) =>
+          fn.init().catch((error: Error) => log(`⚠ ${fn.functionName}: init failed: ${error.message}`)),
+        ),
+      );
+    }
     const functionsByArn = new Map(Object.values(functions).map((fn) => [fn.functionArn, fn]));
 
     const eventSources: RunningEventSources = await startEventSourceMappings({

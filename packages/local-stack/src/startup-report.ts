@@ -41,7 +41,10 @@ export function startupReport(input: StartupReportInput): string[] {
     lines.push(`queue     ${queue.queueName} (visibility ${props.VisibilityTimeout ?? 30} s${redrive})`);
   }
   for (const fn of Object.values(input.functions)) {
-    lines.push(`function  ${fn.functionName} (${fn.handler}, timeout ${fn.timeoutSeconds} s, ${fn.memorySize} MB)`);
+    const reserved = fn.reservedConcurrency !== undefined ? `, reserved concurrency ${fn.reservedConcurrency}` : '';
+    lines.push(
+      `function  ${fn.functionName} (${fn.handler}, timeout ${fn.timeoutSeconds} s, ${fn.memorySize} MB${reserved})`,
+    );
   }
   for (const route of input.routes) {
     const integration = route.integration;

@@ -8,7 +8,15 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { createDynamoDbClient, createSqsClient } from '../src/emulators/aws-clients';
-import { LambdaTimeoutError, RuleNotFireableError, startLocalStack, UnknownRuleError, type LocalStack } from '../src';
+import {
+  LambdaThrottledError,
+  LambdaTimeoutError,
+  RuleNotFireableError,
+  startLocalStack,
+  UnknownRuleError,
+  type LocalStack,
+} from '../src';
+import type { StateProbeResult } from './fixtures/feature-app/handlers';
 import { byPrefix, descendantPids, eventually, isAlive } from './helpers';
 
 const appDir = fileURLToPath(new URL('./fixtures/feature-app', import.meta.url));
@@ -77,6 +85,9 @@ describe('provisioning from the template', () => {
         expect.stringMatching(/^table +ItemsTable\w+ \+ stream \(NEW_AND_OLD_IMAGES\)$/),
         expect.stringMatching(/^queue +WorkQueue\w+ \(visibility 2 s, DLQ WorkDlq\w+ after 2 receives\)$/),
         expect.stringMatching(/^function +LocalStackFixture-SlowFunction\w+ \(index\.slow, timeout 1 s, 256 MB\)$/),
+        expect.stringMatching(
+          /^function +LocalStackFixture-CappedProbeFunction\w+ \(index\.stateProbe, timeout 5 s, 256 MB, reserved concurrency 2\)$/,
+        ),
         expect.stringMatching(/^route +POST +\/items\/\{id\} → LocalStackFixture-ApiFunction\w+ 🔑$/),
         expect.stringMatching(
           /^mapping +WorkQueue\w+ → LocalStackFixture-SqsWorkerFunction\w+ \(batch 5, max concurrency 2, partial batch failures\)$/,
@@ -303,10 +314,119 @@ describe('function timeouts', () => {
   });
 });
 
+describe('execution environments', () => {
+  const stateProbe = () => byPrefix(stack.functions, 'StateProbeFunction');
+  const capped = () => byPrefix(stack.functions, 'CappedProbeFunction');
+
+  it('runs 10 concurrent invocations in 10 environments, each with its own module state and a cold start', async () => {
+    const fn = stateProbe();
+    const finished: StateProbeResult[] = [];
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        stack
+          .invoke(fn.logicalId, { id: `p${i}`, holdMs: 500 })
+          .then((result) => (finished.push(result as StateProbeResult), result as StateProbeResult)),
+      ),
+    );
+    // In one module instance, later invocations would overwrite currentProbe while the first wait.
+    for (const [i, result] of results.entries()) expect(result).toMatchObject({ id: `p${i}`, seen: `p${i}` });
+    expect(new Set(results.map((r) => r.environmentId)).size).toBe(10);
+    expect(results.map((r) => r.coldStart)).toEqual(Array(10).fill(true)); // Powertools' cold_start
+    expect(fn.environmentCount).toEqual({ busy: 0, idle: 10 });
+
+    // The next invocation reuses the most recently used environment, warm.
+    const warm = (await stack.invoke(fn.logicalId, { id: 'again', holdMs: 0 })) as StateProbeResult;
+    expect(warm).toMatchObject({ seen: 'again', coldStart: false, invocationsHere: 2 });
+    expect(warm.environmentId).toBe(finished.at(-1)!.environmentId);
+  });
+
+  it('discards the environment of an invocation that timed out', async () => {
+    const fn = stateProbe();
+    const before = fn.environmentCount.idle;
+    await expect(stack.invoke(fn.logicalId, { id: 'too-slow', holdMs: 5000 })).rejects.toBeInstanceOf(
+      LambdaTimeoutError,
+    );
+    expect(fn.environmentCount).toEqual({ busy: 0, idle: before - 1 });
+  });
+
+  it('answers 500 "Internal server error" past the reserved concurrency, as API Gateway does for a throttled Lambda', async () => {
+    const fn = capped();
+    const throttlesBefore = fn.metrics.throttles;
+    const responses = await Promise.all(Array.from({ length: 5 }, () => get('/capped?hold=1500')));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 500, 500, 500]);
+    for (const response of responses.filter((r) => r.status === 500)) {
+      expect(await response.json()).toEqual({ message: 'Internal server error' });
+      expect(response.headers.get('x-amzn-errortype')).toBe('InternalServerErrorException');
+    }
+    expect(fn.metrics.throttles - throttlesBefore).toBe(3);
+    expect(logLines.some((line) => /GET \/capped → CappedProbeFunction\w+ throttled/.test(line))).toBe(true);
+    await expect(stack.invoke(fn.logicalId, { id: 'direct', holdMs: 0 })).resolves.toMatchObject({ seen: 'direct' });
+    const holds = [
+      stack.invoke(fn.logicalId, { id: 'h1', holdMs: 800 }),
+      stack.invoke(fn.logicalId, { id: 'h2', holdMs: 800 }),
+    ];
+    await expect(stack.invoke(fn.logicalId, { id: 'h3' })).rejects.toBeInstanceOf(LambdaThrottledError);
+    await Promise.all(holds);
+  });
+
+  it('retries SQS batches throttled by the reserved concurrency until every message is processed once', async () => {
+    const fn = capped();
+    const queue = byPrefix(stack.queues, 'CappedQueue');
+    const throttlesBefore = fn.metrics.throttles;
+    const ids = Array.from({ length: 8 }, (_, i) => `capped-${i}`);
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.queueUrl,
+        Entries: ids.map((id, index) => ({ Id: String(index), MessageBody: id })),
+      }),
+    );
+    const processed = await eventually(
+      async () => {
+        const { Items = [] } = await db.send(
+          new QueryCommand({
+            TableName: 'fixture-observations',
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'state-probe' },
+            ConsistentRead: true,
+          }),
+        );
+        return Items.length >= ids.length ? Items : undefined;
+      },
+      30_000,
+      'every message to be processed',
+    );
+    expect(processed.map((item) => item.sk).sort()).toEqual([...ids].sort());
+    expect(processed.every((item) => item.seen === item.sk)).toBe(true);
+    // MaximumConcurrency 5 against ReservedConcurrentExecutions 2: throttles, never more than 2 at once.
+    expect(fn.metrics.throttles).toBeGreaterThan(throttlesBefore);
+    expect(fn.metrics.peakConcurrency).toBeLessThanOrEqual(2);
+    await eventually(
+      async () => {
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queue.queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        return (
+          Attributes?.ApproximateNumberOfMessages === '0' && Attributes.ApproximateNumberOfMessagesNotVisible === '0'
+        );
+      },
+      10_000,
+      'the queue to be empty',
+    );
+  }, 45_000);
+});
+
 describe('SQS event source mapping', () => {
   it('deletes only succeeded messages, retries the failed one into the DLQ, and never exceeds MaximumConcurrency', async () => {
     const work = byPrefix(stack.queues, 'WorkQueue');
     const dlq = byPrefix(stack.queues, 'WorkDlq');
+    // Two warm environments first: a cold start (init included) could outlast the 2 s visibility
+    // timeout, and the batch would come back, as it would on AWS.
+    const worker = byPrefix(stack.functions, 'SqsWorkerFunction');
+    await Promise.all([worker.invoke({ Records: [] }), worker.invoke({ Records: [] })]);
     const bodies = [...Array.from({ length: 14 }, (_, i) => `ok-${i}`), 'fail-1'];
     for (let i = 0; i < bodies.length; i += 10) {
       const entries = bodies.slice(i, i + 10).map((body, index) => ({ Id: String(index), MessageBody: body }));
@@ -353,7 +473,8 @@ describe('SQS event source mapping', () => {
         .map((b) => `${b}#1`)
         .sort(),
     ); // each exactly once
-    expect(Math.max(...items.map((item) => Number(item.maxInFlight)))).toBeLessThanOrEqual(2);
+    // Each invocation has its own environment, so the function's peak concurrency is the pollers'.
+    expect(byPrefix(stack.functions, 'SqsWorkerFunction').metrics.peakConcurrency).toBeLessThanOrEqual(2);
 
     const record = items.find((item) => item.sk === 'ok-0#1')!.record as SQSRecord;
     expect(record).toMatchObject({

@@ -22,6 +22,12 @@ export interface GatewayErrorDetails {
   message?: string;
   /** $context.error.validationErrorString, e.g. [object has missing required properties (["to"])]. */
   validationErrorString?: string;
+  /**
+   * The status API Gateway answers for this particular failure unless the template customises the
+   * response type: a throttled Lambda (TooManyRequestsException) is an INTEGRATION_FAILURE that
+   * answers 500, where a failed invocation answers 502.
+   */
+  statusCode?: number;
 }
 
 /**
@@ -37,7 +43,7 @@ export function gatewayErrorResponse(
   const builtIn = DEFAULTS[type];
   const message = details.message ?? builtIn.message;
   const custom = customized.get(type) ?? customized.get(builtIn.statusCode >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
-  const statusCode = custom?.statusCode ?? builtIn.statusCode;
+  const statusCode = custom?.statusCode ?? details.statusCode ?? builtIn.statusCode;
   const body = custom?.template
     ? renderTemplate(custom.template, {
         message,

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { unqualifiedFunctionArn } from '../arns';
 import { gatewayErrorResponse, type GatewayErrorDetails, type GatewayErrorType } from './gateway-responses';
-import { LambdaTimeoutError, type LocalFunction } from '../lambda/lambda-function';
+import { LambdaThrottledError, LambdaTimeoutError, type LocalFunction } from '../lambda/lambda-function';
 import { buildProxyEvent, proxyResultToResponse, type HttpResponse } from './rest-api-event';
 import { RequestValidation } from './request-validation';
 import { matchRoute, type RestApiDefinitions } from './rest-api-routes';
@@ -156,6 +156,11 @@ async function handle(
     }
     return send(res, response, requestId);
   } catch (error) {
+    if (error instanceof LambdaThrottledError) {
+      // API Gateway does not pass Lambda's 429 on: the client gets 500 "Internal server error".
+      options.log(`${method} ${route.resourcePath} → ${fn.logicalId} throttled: ${error.message}`);
+      return fail('INTEGRATION_FAILURE', { statusCode: 500 });
+    }
     const reason =
       error instanceof LambdaTimeoutError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
     options.log(`${method} ${route.resourcePath} → ${fn.logicalId} failed: ${reason}`);

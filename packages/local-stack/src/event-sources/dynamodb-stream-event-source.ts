@@ -10,7 +10,7 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { LocalFunction } from '../lambda/lambda-function';
+import { LambdaThrottledError, type LocalFunction } from '../lambda/lambda-function';
 import { parseBatchItemFailures } from './batch-item-failures';
 import { sleep } from './sleep';
 
@@ -23,7 +23,7 @@ export interface DynamoDbStreamEventSourceOptions {
   batchSize: number;
   startingPosition: 'LATEST' | 'TRIM_HORIZON';
   maximumBatchingWindowSeconds: number;
-  /** -1 = retry until the record expires (Lambda's default). */
+  /** -1 = retry until the record expires (Lambda's default). Throttled invocations do not count, as on Lambda. */
   maximumRetryAttempts: number;
   reportBatchItemFailures: boolean;
   /** How often an idle shard is polled; Lambda polls 4 times per second. */
@@ -190,6 +190,7 @@ export class DynamoDbStreamEventSource {
   /** Invokes with the first batch of pending records, retrying per the mapping's rules; removes what is done. */
   private async deliver(pending: StreamRecord[], signal: AbortSignal): Promise<void> {
     const { fn, batchSize, maximumRetryAttempts, reportBatchItemFailures, log } = this.options;
+    let throttles = 0;
     for (let attempt = 0; !signal.aborted; attempt++) {
       const batch = pending.slice(0, batchSize);
       let firstFailed = 0; // index of the first record to retry
@@ -207,8 +208,16 @@ export class DynamoDbStreamEventSource {
           else firstFailed = indexes.length ? Math.min(...indexes) : batch.length;
         }
       } catch (error) {
+        if (error instanceof LambdaThrottledError) {
+          // Lambda retries a throttled batch until its records expire, without using up retry attempts.
+          if (throttles === 0) log(`${fn.logicalId} throttled on ${batch.length} stream record(s): retrying`);
+          await sleep(Math.min(100 * 2 ** throttles++, 2000), signal);
+          attempt--;
+          continue;
+        }
         log(`${fn.logicalId} failed on ${batch.length} stream record(s): ${(error as Error).message}`);
       }
+      throttles = 0;
       pending.splice(0, firstFailed);
       if (firstFailed === batch.length) return;
       if (maximumRetryAttempts >= 0 && attempt >= maximumRetryAttempts) {

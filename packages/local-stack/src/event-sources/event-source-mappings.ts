@@ -68,8 +68,11 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
       }
       const reportBatchItemFailures = (props.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
       const batchingWindow = Number(props.MaximumBatchingWindowInSeconds ?? 0);
-      const queue = Object.values(context.queues).find((q) => q.queueArn === sourceArn);
-      if (queue) {
+      const [queueLogicalId, queue] = Object.entries(context.queues).find(([, q]) => q.queueArn === sourceArn) ?? [];
+      if (queue && queueLogicalId) {
+        const queueProps = resolver.resolve(template.Resources?.[queueLogicalId]?.Properties ?? {}) as {
+          VisibilityTimeout?: number;
+        };
         const batchSize = Number(props.BatchSize ?? 10);
         const maximumConcurrency = Number(props.ScalingConfig?.MaximumConcurrency ?? DEFAULT_SQS_CONCURRENCY);
         const source = new SqsEventSource({
@@ -80,6 +83,7 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
           batchSize,
           maximumBatchingWindowSeconds: batchingWindow,
           maximumConcurrency,
+          visibilityTimeoutSeconds: Number(queueProps.VisibilityTimeout ?? 30),
           reportBatchItemFailures,
           log,
         });

@@ -1,9 +1,11 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { LocalFunction } from '../lambda/lambda-function';
+import { LambdaThrottledError, type LocalFunction } from '../lambda/lambda-function';
 import type { LocalQueue } from '../cloudformation/provision-queue';
 import { parseBatchItemFailures } from './batch-item-failures';
 import { sleep } from './sleep';
+
+const THROTTLED = Symbol('throttled');
 
 export interface SqsEventSourceOptions {
   client: SQSClient;
@@ -14,6 +16,8 @@ export interface SqsEventSourceOptions {
   maximumBatchingWindowSeconds: number;
   /** Number of pollers, and so the most invocations in flight at once. */
   maximumConcurrency: number;
+  /** The queue's: a batch whose invocations are throttled is retried while the function could still finish within it. */
+  visibilityTimeoutSeconds: number;
   reportBatchItemFailures: boolean;
   log: (line: string) => void;
 }
@@ -22,6 +26,11 @@ export interface SqsEventSourceOptions {
  * Lambda's SQS event source mapping: N pollers, each receiving a batch, invoking the function
  * and deleting what succeeded. Failed messages are simply not deleted: they come back after
  * the queue's visibility timeout, and the queue's redrive policy moves them to its DLQ.
+ * A throttled invocation (the function's concurrency is below the pollers') is retried with
+ * backoff while the function could still finish before the batch becomes visible again; then
+ * the poller lets it go, and the messages come back after the visibility timeout (counting a
+ * receive), as on Lambda, whose docs ask for a visibility timeout of 6 × the function's timeout
+ * for these retries.
  */
 export class SqsEventSource {
   private readonly abort = new AbortController();
@@ -45,8 +54,8 @@ export class SqsEventSource {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       try {
-        const batch = await this.receiveBatch(signal);
-        if (batch.length > 0 && !signal.aborted) await this.process(batch);
+        const { batch, receivedAt } = await this.receiveBatch(signal);
+        if (batch.length > 0 && !signal.aborted) await this.process(batch, receivedAt);
       } catch (error) {
         if (signal.aborted) return;
         this.options.log(`SQS poller for ${this.options.queue.queueName}: ${(error as Error).message}`);
@@ -56,11 +65,13 @@ export class SqsEventSource {
   }
 
   /** Receives until BatchSize messages or the batching window has passed (one receive when there is no window). */
-  private async receiveBatch(signal: AbortSignal): Promise<Message[]> {
+  private async receiveBatch(signal: AbortSignal): Promise<{ batch: Message[]; receivedAt: number }> {
     const { client, queue, batchSize, maximumBatchingWindowSeconds } = this.options;
     const batch: Message[] = [];
     let windowEnds: number | undefined;
+    let receivedAt = Date.now();
     for (;;) {
+      const receiving = Date.now();
       const remainingWindowSeconds = windowEnds === undefined ? 20 : Math.ceil((windowEnds - Date.now()) / 1000);
       const { Messages = [] } = await client.send(
         new ReceiveMessageCommand({
@@ -73,19 +84,26 @@ export class SqsEventSource {
         }),
         { abortSignal: signal },
       );
+      if (batch.length === 0) receivedAt = receiving; // the first messages' visibility timeout runs from here
       batch.push(...Messages);
-      if (batch.length === 0) return batch; // keep long polling from the caller's loop
+      if (batch.length === 0) return { batch, receivedAt }; // keep long polling from the caller's loop
       windowEnds ??= Date.now() + maximumBatchingWindowSeconds * 1000;
-      if (batch.length >= batchSize || Date.now() >= windowEnds || signal.aborted) return batch;
+      if (batch.length >= batchSize || Date.now() >= windowEnds || signal.aborted) return { batch, receivedAt };
     }
   }
 
-  private async process(messages: Message[]): Promise<void> {
+  private async process(messages: Message[], receivedAt: number): Promise<void> {
     const { fn, queue, client, reportBatchItemFailures, log } = this.options;
     const records = messages.map((message) => this.toRecord(message));
     let toDelete: Message[] = [];
     try {
-      const result = await fn.invoke({ Records: records });
+      const result = await this.invokeThroughThrottles({ Records: records }, receivedAt);
+      if (result === THROTTLED) {
+        log(
+          `${fn.logicalId} throttled on a batch of ${messages.length} from ${queue.queueName}: it returns to the queue after its visibility timeout`,
+        );
+        return;
+      }
       if (!reportBatchItemFailures) toDelete = messages;
       else {
         const failedIds = parseBatchItemFailures(result);
@@ -106,6 +124,23 @@ export class SqsEventSource {
         .slice(i, i + 10)
         .map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle! }));
       await client.send(new DeleteMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: entries }));
+    }
+  }
+
+  /** Invokes, retrying throttles with backoff until the batch's visibility timeout leaves no room for a run. */
+  private async invokeThroughThrottles(event: { Records: SQSRecord[] }, receivedAt: number): Promise<unknown> {
+    const { fn, visibilityTimeoutSeconds } = this.options;
+    const signal = this.abort.signal;
+    const lastStart = receivedAt + (visibilityTimeoutSeconds - fn.timeoutSeconds) * 1000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn.invoke(event);
+      } catch (error) {
+        if (!(error instanceof LambdaThrottledError)) throw error;
+        const backoff = Math.min(100 * 2 ** attempt, 2000);
+        if (signal.aborted || Date.now() + backoff > lastStart) return THROTTLED;
+        await sleep(backoff, signal);
+      }
     }
   }
 

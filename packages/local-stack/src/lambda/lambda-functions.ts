@@ -6,7 +6,8 @@ import type { EmulatorEndpoints } from '../emulators/aws-clients';
 import { LOCAL_CREDENTIALS } from '../emulators/aws-clients';
 import type { SynthesizedStack } from '../cloudformation/cloud-assembly';
 import type { IntrinsicResolver } from '../cloudformation/intrinsics';
-import { LocalFunction } from './lambda-function';
+import { AccountConcurrency, unreservedConcurrency } from './lambda-concurrency';
+import { LocalFunction, type LocalFunctionConfig } from './lambda-function';
 import { resourcesOfType } from '../cloudformation/template';
 
 /** Registers every function's Ref (name) and Arn up front: other resources refer to them before functions exist. */
@@ -22,8 +23,18 @@ export function registerFunctionNames(stack: SynthesizedStack, resolver: Intrins
   }
 }
 
+/** The local concurrency limits (see lambda-concurrency.ts). */
+export interface ConcurrencyOptions {
+  /** The local account concurrency; reservations are taken out of it. */
+  accountConcurrency: number;
+  /** The cap on environments of a function without ReservedConcurrentExecutions. */
+  functionConcurrency: number;
+  /** An idle environment is stopped after this long. */
+  environmentIdleMs: number;
+}
+
 /**
- * Creates a LocalFunction for every AWS::Lambda::Function (workers start on first invocation).
+ * Creates a LocalFunction for every AWS::Lambda::Function (environments start on demand).
  * This process's environment variables whose names start with one of passedPrefixes are passed
  * into every function, so users can tune a local run.
  */
@@ -32,9 +43,10 @@ export async function createLocalFunctions(
   resolver: IntrinsicResolver,
   endpoints: EmulatorEndpoints,
   log: (line: string) => void,
+  concurrency: ConcurrencyOptions,
   passedPrefixes: readonly string[] = [],
 ): Promise<Record<string, LocalFunction>> {
-  const functions: Record<string, LocalFunction> = {};
+  const configs: LocalFunctionConfig[] = [];
   for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
     if (resource.Condition && !resolver.isConditionTrue(resource.Condition)) continue;
     const props = resolver.resolve(resource.Properties ?? {}) as {
@@ -42,6 +54,7 @@ export async function createLocalFunctions(
       Runtime?: string;
       Timeout?: number;
       MemorySize?: number;
+      ReservedConcurrentExecutions?: number;
       Code?: { S3Key?: string; ZipFile?: string; ImageUri?: string };
       Environment?: { Variables?: Record<string, unknown> };
     };
@@ -77,8 +90,10 @@ export async function createLocalFunctions(
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_LOG_GROUP_NAME: logGroupName,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     });
-    functions[logicalId] = new LocalFunction({
+    const reserved = props.ReservedConcurrentExecutions;
+    configs.push({
       logicalId,
       functionName: name,
       functionArn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
@@ -87,9 +102,19 @@ export async function createLocalFunctions(
       timeoutSeconds: Number(props.Timeout ?? 3),
       memorySize,
       environment,
+      ...(reserved !== undefined ? { reservedConcurrency: Number(reserved) } : {}),
+      maxEnvironments: concurrency.functionConcurrency,
+      idleTimeoutMs: concurrency.environmentIdleMs,
     });
   }
-  return functions;
+  const reservations = configs.flatMap((config) => config.reservedConcurrency ?? []);
+  const unreserved = unreservedConcurrency(concurrency.accountConcurrency, reservations);
+  if (reservations.reduce((sum, n) => sum + n, 0) >= concurrency.accountConcurrency)
+    log(
+      `⚠ reserved concurrency (${reservations.join(' + ')}) leaves nothing of the local account concurrency ${concurrency.accountConcurrency}; the other functions share ${unreserved}`,
+    );
+  const account = new AccountConcurrency(unreserved);
+  return Object.fromEntries(configs.map((config) => [config.logicalId, new LocalFunction({ ...config, account })]));
 }
 
 /** The folder holding the function's code: its asset folder in cdk.out, or a folder in cdk.out for inline code. */

@@ -2,11 +2,13 @@
 /* global AbortController, DOMException */
 /**
  * One Lambda execution environment: runs inside its own worker thread, with the
- * function's own process.env and module state. Loads the handler on the first
- * invocation (a cold start) and runs invocations concurrently as they arrive.
- * Timeouts are enforced by the parent thread; this side only reports results.
+ * function's own process.env and module state. Loads the handler on the init message
+ * or the first invocation (the init phase of a cold start). The parent sends one
+ * invocation at a time, as Lambda does, enforces timeouts (a timed-out environment is
+ * terminated) and keeps idle environments warm; this side only reports results.
  */
 import dns from 'node:dns';
+import { enableCompileCache } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +37,10 @@ dnsModule.lookup = function lookup(/** @type {string} */ hostname, /** @type {un
   }
   return originalLookup.call(dns, hostname, ...rest);
 };
+
+// Every environment of a function loads the same bundle: V8's code cache on disk (keyed by the
+// file's contents) spares later cold starts most of the compilation.
+enableCompileCache();
 
 /** @type {Promise<Function> | undefined} */
 let handlerPromise;

@@ -7,9 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { formatArn, unqualifiedFunctionArn } from '../arns';
 import type { IntrinsicResolver } from '../cloudformation/intrinsics';
-import type { LocalFunction } from '../lambda/lambda-function';
+import { LambdaThrottledError, type LocalFunction } from '../lambda/lambda-function';
 import { nextRun, parseScheduleExpression, type Schedule } from './schedule-expression';
 import { isRecord, resourcesOfType, type CfnTemplate } from '../cloudformation/template';
+
+/** Lambda keeps retrying a throttled asynchronous event for up to 6 hours; locally, backoff up to a minute between tries. */
+const MAX_THROTTLE_BACKOFF_MS = 60_000;
+const MAX_EVENT_AGE_MS = 6 * 3600_000;
 
 /** setTimeout's largest delay; longer waits are taken in several steps. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
@@ -286,10 +290,26 @@ export class RuleScheduler {
   private runScheduled(rule: LocalRule, at: number): void {
     const event = scheduledEvent(rule, new Date(at), this.options.region, this.options.accountId);
     for (const target of rule.targets) {
-      target.fn.invoke(payloadFor(target, event)).catch((error: Error) => {
+      this.invokeAsynchronously(target.fn, payloadFor(target, event)).catch((error: Error) => {
         if (!this.stopped)
           this.options.log(`rule ${rule.ruleName} → ${target.fn.functionName} failed: ${error.name}: ${error.message}`);
       });
+    }
+  }
+
+  /** EventBridge invokes asynchronously: Lambda's event queue retries throttled events with backoff. */
+  private async invokeAsynchronously(fn: LocalFunction, payload: unknown): Promise<unknown> {
+    const givenUpAt = Date.now() + MAX_EVENT_AGE_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn.invoke(payload);
+      } catch (error) {
+        if (!(error instanceof LambdaThrottledError) || this.stopped || Date.now() > givenUpAt) throw error;
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(1000 * 2 ** attempt, MAX_THROTTLE_BACKOFF_MS)).unref(),
+        );
+        if (this.stopped) throw error;
+      }
     }
   }
 }
