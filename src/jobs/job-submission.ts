@@ -91,3 +91,6 @@ export function parseSubmission(type: JobType, input: unknown, now: Date): Submi
   if (due !== undefined && due.getTime() > now.getTime()) submission.runAt = due;
   return submission;
 }
+
+/** `delay` and `runAt`, which every submission may carry next to its payload. */
+export const submissionTimingSchema = z.strictObject(timing);
