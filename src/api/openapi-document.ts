@@ -242,8 +242,8 @@ const jobAnswer = (description: string, extraHeaders: JsonObject = {}) => ({
   headers: { ...etag, ...extraHeaders },
   content: json(ref('Job')),
 });
-const fromGateway = (access: Access): ProblemSlug[] =>
-  access === 'public' ? ['internal'] : access === 'write' ? ['api-key', 'throttled', 'internal'] : ['internal'];
+/** What API Gateway answers before any function runs: the key check and the usage plan's throttle. */
+const fromGateway = (keyed: boolean): ProblemSlug[] => (keyed ? ['api-key', 'throttled', 'internal'] : ['internal']);
 
 /** Every route: the same set the stack's API has (the test compares them). */
 function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Partial<Record<HttpMethod, Operation>>> {
@@ -529,12 +529,10 @@ export function openApiDocument(
     schemas[`${pascalCase(type.name)}Payload`] = asComponent(type.payloadSchema);
     schemas[`${pascalCase(type.name)}Submission`] = submissionSchema(type, timing);
   }
+  const keyed = (access: Access) => access === 'write' || (access === 'read' && options.readsNeedApiKey);
+  // An open read may still send the key (it is then counted against the usage plan).
   const security = (access: Access) =>
-    access === 'write' || (access === 'read' && options.readsNeedApiKey)
-      ? [{ apiKey: [] }]
-      : access === 'read'
-        ? [{}, { apiKey: [] }]
-        : [];
+    keyed(access) ? [{ apiKey: [] }] : access === 'read' ? [{}, { apiKey: [] }] : [];
   const paths: OpenApiDocument['paths'] = {};
   for (const [path, methods] of Object.entries(operations(jobTypes))) {
     const documented: Partial<Record<HttpMethod, JsonObject>> = {};
@@ -542,7 +540,7 @@ export function openApiDocument(
       documented[method] = {
         ...operation,
         security: security(access),
-        responses: { ...operation.responses, ...problemResponses([...problems, ...fromGateway(access)]) },
+        responses: { ...operation.responses, ...problemResponses([...problems, ...fromGateway(keyed(access))]) },
       };
     }
     paths[path] = documented;
