@@ -153,11 +153,11 @@ test('one submit form per job type of GET /job-types, its controls from the payl
   const forms = await page.locator('form.submit-form').evaluateAll((elements) =>
     elements.map((form) => ({
       type: form.getAttribute('data-job-type'),
-      controls: [...form.querySelectorAll<HTMLInputElement>('[name]')].map((control) => ({
-        name: control.name,
+      controls: [...form.querySelectorAll('[name]')].map((control) => ({
+        name: control.getAttribute('name'),
         tag: control.tagName.toLowerCase(),
-        type: control.type,
-        required: control.required,
+        type: control.getAttribute('type') ?? control.tagName.toLowerCase(),
+        required: control.hasAttribute('required'),
       })),
     })),
   );

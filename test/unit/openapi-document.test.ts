@@ -82,7 +82,9 @@ describe('GET /openapi.json document', () => {
 
   test("each type's submission is its registry payload schema plus delay and runAt", () => {
     for (const type of registry.describe()) {
-      const name = type.name.replace(/(^|-)([a-z])/g, (_, _dash, letter: string) => letter.toUpperCase());
+      const name = type.name.replace(/(^|-)([a-z])/g, (_match: string, _dash: string, letter: string) =>
+        letter.toUpperCase(),
+      );
       const { $schema: _schema, ...payload } = type.payloadSchema;
       expect(document.components.schemas[`${name}Payload`]).toEqual(payload);
       const submission = document.components.schemas[`${name}Submission`] as {
