@@ -3,7 +3,7 @@ import { JOB_STATUSES } from '../jobs/job';
 
 /**
  * The public API's bodies as zod schemas, for the OpenAPI document (src/api/openapi-document.ts).
- * Payloads are not here: each job type declares its own. test/unit/openapi-document.test.ts checks
+ * Payloads are not here: each job type declares its own. test/cdk/openapi-document.test.ts checks
  * that what these schemas describe is what the typed client (src/client) declares.
  */
 

@@ -27,7 +27,7 @@ import { MAX_PAGE_SIZE } from '../jobs/job-list-query';
 /**
  * The OpenAPI 3.1 document of the jobs API, generated: the bodies from the zod schemas of
  * src/api/api-schemas.ts and the use cases, each job type's submission from its own payload
- * schema (the registry's, as `GET /job-types` shows it). test/unit/openapi-document.test.ts
+ * schema (the registry's, as `GET /job-types` shows it). test/cdk/openapi-document.test.ts
  * validates it and checks its routes are exactly the synthesized template's.
  */
 
