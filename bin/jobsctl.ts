@@ -29,7 +29,7 @@ import {
   type Job,
   type JobStatus,
   type JobStatusSnapshot,
-  type JobTypeDescription,
+  type JobTypeInfo,
   type ListJobsFilter,
   type SubmitOptions,
 } from '../src/client';
@@ -370,13 +370,13 @@ async function waitAndReport(ctx: Context, jobId: string, timeoutMs: number): Pr
 // Commands
 
 /** The API's job types, read once per run. */
-let jobTypesRead: Promise<JobTypeDescription[]> | undefined;
-function jobTypes(ctx: Context): Promise<JobTypeDescription[]> {
+let jobTypesRead: Promise<JobTypeInfo[]> | undefined;
+function jobTypes(ctx: Context): Promise<JobTypeInfo[]> {
   jobTypesRead ??= ctx.client.jobTypes({ signal: ctx.signal }).then((list) => list.jobTypes);
   return jobTypesRead;
 }
 
-async function jobTypeNamed(ctx: Context, name: string, command: string): Promise<JobTypeDescription> {
+async function jobTypeNamed(ctx: Context, name: string, command: string): Promise<JobTypeInfo> {
   const types = await jobTypes(ctx);
   const type = types.find((candidate) => candidate.name === name);
   if (!type) {
@@ -385,7 +385,7 @@ async function jobTypeNamed(ctx: Context, name: string, command: string): Promis
   return type;
 }
 
-function flagsOf(type: JobTypeDescription): PayloadFlags {
+function flagsOf(type: JobTypeInfo): PayloadFlags {
   return payloadFlags(type.payloadSchema, RESERVED_FLAGS);
 }
 

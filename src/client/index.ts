@@ -6,7 +6,6 @@ export type { Job, JobError, JobHistoryEntry, JobStatus, JobType } from './job';
 export type { JobStatusChange, JobStatusSnapshot } from './job-status';
 export type { JobPage, JobSummary, ListJobsFilter } from './job-list';
 export type { CleanupPayload, EmailPayload, JobPayloads, PayloadOf, SmsPayload, SubmitOptions } from './payloads';
-export type { JobTypeDescription, JobTypeSettings, JobTypesList, JsonSchema } from './job-types';
 export type { QueueStats, QueuesSummary, RedriveResult } from './queues';
 export type { InvalidField, Problem } from './problem';
 export { JobsApiError } from './jobs-api-error';

@@ -29,30 +29,26 @@ export interface JsonSchema {
 
 export type JsonSchemaTypeName = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null';
 
-/** How a job type is processed (the registry's declaration, with its defaults filled in). */
-export interface JobTypeSettings {
-  maxAttempts: number;
-  backoff: { baseMs: number; capMs: number };
-  batchSize: number;
-  maxBatchingWindowSeconds: number;
-  maxConcurrency: number;
-  timeoutSeconds: number;
-  memorySize: number;
-}
-
-/** One entry of `GET /job-types`: what a job type accepts and how it runs. */
-export interface JobTypeDescription {
+/** One job type as `GET /job-types` describes it. */
+export interface JobTypeInfo {
   name: string;
-  /** The payload's JSON Schema, generated from the type's zod schema. */
+  /** JSON Schema (draft 2020-12) of the payload `POST /jobs/{name}` accepts. */
   payloadSchema: JsonSchema;
-  /** Payload fields masked in every answer, listing and log line. */
+  /** Shown as `***` in every answer. */
   sensitiveFields: string[];
-  /** Payload fields that name who receives something (an address, a number). */
+  /** Shown partly (`r***@example.com`, `+91******9999`). */
   recipientFields: string[];
-  config: JobTypeSettings;
+  config: {
+    maxAttempts: number;
+    backoff: { baseMs: number; capMs: number };
+    batchSize: number;
+    maxBatchingWindowSeconds: number;
+    maxConcurrency: number;
+    timeoutSeconds: number;
+    memorySize: number;
+  };
 }
 
-/** `GET /job-types`. */
-export interface JobTypesList {
-  jobTypes: JobTypeDescription[];
+export interface JobTypesSummary {
+  jobTypes: JobTypeInfo[];
 }

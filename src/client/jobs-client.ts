@@ -2,7 +2,6 @@ import { deadlineSignal } from './abort';
 import { isTerminalStatus, type Job, type JobType } from './job';
 import type { JobPage, ListJobsFilter } from './job-list';
 import type { JobStatusChange, JobStatusSnapshot } from './job-status';
-import type { JobTypesList } from './job-types';
 import { JobVanishedError } from './job-vanished-error';
 import { JobsApiError } from './jobs-api-error';
 import { JobsConnectionError } from './jobs-connection-error';
@@ -151,11 +150,6 @@ export class JobsClient {
   /** `GET /queues`: per type, messages visible, in flight and delayed, and dead letters. */
   queues(options: RequestOptions = {}): Promise<QueuesSummary> {
     return this.request<QueuesSummary>({ method: 'GET', path: 'queues', signal: options.signal, idempotent: true });
-  }
-
-  /** `GET /job-types`: every job type the API accepts, with its payload's JSON Schema and its settings. */
-  jobTypes(options: RequestOptions = {}): Promise<JobTypesList> {
-    return this.request<JobTypesList>({ method: 'GET', path: 'job-types', signal: options.signal, idempotent: true });
   }
 
   /** `DELETE /jobs/{id}`: cancels a queued, delayed or retrying job (409 once it runs or has finished). */

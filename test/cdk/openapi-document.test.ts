@@ -8,7 +8,7 @@ import { openApiDocument, PROBLEM_TYPE_BASE } from '../../src/api/openapi-docume
 import type { Job, JobHistoryEntry } from '../../src/client/job';
 import type { JobPage } from '../../src/client/job-list';
 import type { JobStatusChange, JobStatusSnapshot } from '../../src/client/job-status';
-import type { JobTypesList } from '../../src/client/job-types';
+import type { JobTypesSummary } from '../../src/client/job-types';
 import type { Problem } from '../../src/client/problem';
 import type { QueuesSummary, RedriveResult } from '../../src/client/queues';
 import { jobTypes } from '../../src/job-types';
@@ -25,7 +25,7 @@ const documentedAsDeclared: [
   Fits<z.output<typeof schemas.queuesSummarySchema>, QueuesSummary>,
   Fits<z.output<typeof schemas.redriveResultSchema>, RedriveResult>,
   Fits<z.output<typeof schemas.problemSchema>, Problem>,
-  Fits<z.output<typeof schemas.jobTypesListSchema>, JobTypesList>,
+  Fits<z.output<typeof schemas.jobTypesListSchema>, JobTypesSummary>,
 ] = [true, true, true, true, true, true, true, true, true];
 
 const registry = new JobTypeRegistry(jobTypes);

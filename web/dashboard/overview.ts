@@ -1,5 +1,5 @@
 import { JOB_STATUSES, type JobStatus } from '../../src/client/job';
-import type { JobTypesList } from '../../src/client/job-types';
+import type { JobTypesSummary } from '../../src/client/job-types';
 import { get, write, type JobPage, type JobSummary, type QueueDepth, type RedriveResult, type Stats } from './api';
 import { announce, formatRelative, h, replaceChildren, shortId, sleep, statusBadge, timeElement } from './dom';
 import { submitForms } from './submit-forms';
@@ -145,7 +145,7 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
   /** The type filter and the submit forms follow `GET /job-types`. */
   async function loadJobTypes(): Promise<void> {
     try {
-      const { jobTypes } = await get<JobTypesList>('/job-types', stop.signal);
+      const { jobTypes } = await get<JobTypesSummary>('/job-types', stop.signal);
       typeOptionsFor(jobTypes.map((type) => type.name));
       replaceChildren(
         formGrid,

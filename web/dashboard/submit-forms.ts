@@ -1,4 +1,4 @@
-import type { JobTypeDescription, JsonSchema } from '../../src/client/job-types';
+import type { JobTypeInfo, JsonSchema } from '../../src/client/job-types';
 import { ApiError, write, type JobDetail } from './api';
 import { announce, h, replaceChildren, type Child } from './dom';
 
@@ -146,7 +146,7 @@ function hintFor(schema: JsonSchema, required: boolean, sensitive: boolean, isJs
   return notes.join(' · ');
 }
 
-function formFor(type: JobTypeDescription, navigate: (hash: string) => void): HTMLFormElement {
+function formFor(type: JobTypeInfo, navigate: (hash: string) => void): HTMLFormElement {
   const schema = type.payloadSchema;
   const required = new Set(schema.required ?? []);
   const sensitive = new Set(type.sensitiveFields);
@@ -245,6 +245,6 @@ function formFor(type: JobTypeDescription, navigate: (hash: string) => void): HT
 }
 
 /** The submit forms of every job type the API declares. */
-export function submitForms(types: readonly JobTypeDescription[], navigate: (hash: string) => void): HTMLElement[] {
+export function submitForms(types: readonly JobTypeInfo[], navigate: (hash: string) => void): HTMLElement[] {
   return types.map((type) => formFor(type, navigate));
 }
