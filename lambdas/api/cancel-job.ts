@@ -2,14 +2,15 @@ import middy from '@middy/core';
 import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
-import { maskJob } from '../../src/jobs/mask-job';
 import { cancelJob, type CancelJobDeps } from '../../src/jobs/use-cases/cancel-job';
 import { requireEnv } from '../commons/environment';
+import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jobIdOf } from '../http/find-job';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
+const jobTypes = declaredJobTypes();
 const deps: CancelJobDeps = {
   repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   log: jobLog,
@@ -19,7 +20,7 @@ const deps: CancelJobDeps = {
 /** `DELETE /jobs/{id}`: cancels a job that has not started; 409 once it runs or has finished. */
 async function cancel(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const job = await cancelJob(deps, jobIdOf(event));
-  return jsonResponse(200, maskJob(job), { ETag: `"${job.version}"` });
+  return jsonResponse(200, jobTypes.maskJob(job), { ETag: `"${job.version}"` });
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
-import { maskJob } from '../../src/jobs/mask-job';
+import { maskJob, NO_MASKING } from '../../src/jobs/mask-job';
 import { createExternalJob, type ExternalJobDeps } from '../../src/jobs/use-cases/external-jobs';
 import { requireEnv } from '../commons/environment';
 import { jobLog, observability } from '../commons/powertools';
@@ -20,7 +20,7 @@ const deps: ExternalJobDeps = {
 async function create(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const body = event.body ? parseJsonBody(event) : {};
   const job = await createExternalJob(deps, body);
-  return jsonResponse(201, maskJob(job), { Location: `/jobs/${job.id}`, ETag: `"${job.version}"` });
+  return jsonResponse(201, maskJob(job, NO_MASKING), { Location: `/jobs/${job.id}`, ETag: `"${job.version}"` });
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()

@@ -3,11 +3,12 @@ import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { requireEnv } from '../commons/environment';
+import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const listing = new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'));
+const listing = new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'), declaredJobTypes().names);
 
 /**
  * `GET /stats`: retained jobs per status and type. It reads the status index, so its cost grows

@@ -3,21 +3,22 @@ import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { parseJobListQuery } from '../../src/jobs/job-list-query';
-import { maskJob } from '../../src/jobs/mask-job';
 import { requireEnv } from '../commons/environment';
+import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const listing = new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'));
+const jobTypes = declaredJobTypes();
+const listing = new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'), jobTypes.names);
 
 /** `GET /jobs?status=&type=&limit=&cursor=`: newest first, sensitive fields masked, history left out. */
 async function listJobs(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const { filter, limit, cursor } = parseJobListQuery(event.queryStringParameters ?? {});
+  const { filter, limit, cursor } = parseJobListQuery(event.queryStringParameters ?? {}, jobTypes.names);
   const page = await listing.list(filter, limit, cursor);
   return jsonResponse(200, {
     jobs: page.jobs.map((job) => {
-      const { history: _history, ...summary } = maskJob(job);
+      const { history: _history, ...summary } = jobTypes.maskJob(job);
       return summary;
     }),
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),

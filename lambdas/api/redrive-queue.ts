@@ -4,18 +4,19 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
-import { isJobType, JOB_TYPES } from '../../src/jobs/job';
 import { redriveDeadLetters, type RedriveDeps } from '../../src/jobs/use-cases/redrive-dead-letters';
 import { readDeadLetterQueueUrls, readQueueUrls, requireEnv } from '../commons/environment';
+import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { HttpProblemError } from '../http/problem';
 import { problemDetails } from '../http/problem-details';
 
-const deadLetterQueueUrls = readDeadLetterQueueUrls();
+const jobTypes = declaredJobTypes();
+const deadLetterQueueUrls = readDeadLetterQueueUrls(jobTypes.names);
 const deps: RedriveDeps = {
   repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
-  queue: new SqsJobQueue(sqs, readQueueUrls()),
+  queue: new SqsJobQueue(sqs, readQueueUrls(jobTypes.names)),
   log: jobLog,
   clock: () => new Date(),
 };
@@ -23,12 +24,13 @@ const deps: RedriveDeps = {
 /** `POST /queues/{type}/redrive`: moves the type's dead letters back to its queue with fresh attempts. */
 async function redrive(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const type = event.pathParameters?.type ?? '';
-  if (!isJobType(type)) {
+  const deadLetterQueueUrl = deadLetterQueueUrls[type];
+  if (!jobTypes.has(type) || !deadLetterQueueUrl) {
     throw new HttpProblemError(404, 'unknown-job-type', 'Unknown job type', `There is no job type "${type}"`, {
-      errors: [{ field: 'type', message: `must be one of ${JOB_TYPES.join(', ')}` }],
+      errors: [{ field: 'type', message: `must be one of ${jobTypes.names.join(', ')}` }],
     });
   }
-  const result = await redriveDeadLetters(deps, type, new SqsDeadLetterQueue(sqs, deadLetterQueueUrls[type]));
+  const result = await redriveDeadLetters(deps, type, new SqsDeadLetterQueue(sqs, deadLetterQueueUrl));
   return jsonResponse(200, { type, ...result });
 }
 

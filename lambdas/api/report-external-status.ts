@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
-import { maskJob } from '../../src/jobs/mask-job';
+import { maskJob, NO_MASKING } from '../../src/jobs/mask-job';
 import { reportExternalStatus, type ExternalJobDeps } from '../../src/jobs/use-cases/external-jobs';
 import { requireEnv } from '../commons/environment';
 import { jobLog, observability } from '../commons/powertools';
@@ -39,7 +39,7 @@ function expectedVersion(event: APIGatewayProxyEvent): number | undefined {
 /** `PUT /jobs/{id}` `{status}`: an external system reports its job's status; `If-Match` guards against stale reports. */
 async function report(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const job = await reportExternalStatus(deps, jobIdOf(event), parseJsonBody(event), expectedVersion(event));
-  return jsonResponse(200, maskJob(job), { ETag: `"${job.version}"` });
+  return jsonResponse(200, maskJob(job, NO_MASKING), { ETag: `"${job.version}"` });
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()

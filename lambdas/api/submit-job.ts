@@ -9,20 +9,20 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
-import { isJobType, JOB_TYPES } from '../../src/jobs/job';
-import { maskJob } from '../../src/jobs/mask-job';
 import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
-import { readJobTypeConfigs, readQueueUrls, requireEnv } from '../commons/environment';
+import { readQueueUrls, requireEnv } from '../commons/environment';
+import { deployedJobTypes } from '../commons/job-types';
 import { jobLog, jobMetrics, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { parseJsonBody } from '../http/json-request-body';
 import { HttpProblemError } from '../http/problem';
 import { problemDetails } from '../http/problem-details';
 
+const jobTypes = deployedJobTypes();
 const deps: SubmitJobDeps = {
   repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
-  queue: new SqsJobQueue(sqs, readQueueUrls()),
-  configs: readJobTypeConfigs(),
+  queue: new SqsJobQueue(sqs, readQueueUrls(jobTypes.names)),
+  jobTypes,
   log: jobLog,
   metrics: jobMetrics,
   clock: () => new Date(),
@@ -54,20 +54,20 @@ const idempotency = makeHandlerIdempotent({
   }),
 });
 
-/** The type is the last segment of `/jobs/email`; an unknown `POST /jobs/{id}` lands here too, to be refused with a 404. */
+/** The type is the last segment of `/jobs/<type>`; an unknown `POST /jobs/{id}` lands here too, to be refused with a 404. */
 function jobTypeOf(event: APIGatewayProxyEvent): string {
   return event.pathParameters?.id ?? event.resource.split('/').pop() ?? '';
 }
 
 async function submit(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const type = jobTypeOf(event);
-  if (!isJobType(type)) {
+  if (!jobTypes.has(type)) {
     throw new HttpProblemError(404, 'unknown-job-type', 'Unknown job type', `There is no job type "${type}"`, {
-      errors: [{ field: 'type', message: `must be one of ${JOB_TYPES.join(', ')}` }],
+      errors: [{ field: 'type', message: `must be one of ${jobTypes.names.join(', ')}` }],
     });
   }
   const job = await submitJob(deps, type, parseJsonBody(event));
-  return jsonResponse(202, maskJob(job), { Location: `/jobs/${job.id}` });
+  return jsonResponse(202, jobTypes.maskJob(job), { Location: `/jobs/${job.id}` });
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()

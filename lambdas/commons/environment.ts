@@ -1,5 +1,4 @@
-import { JOB_TYPES, type JobType } from '../../src/jobs/job';
-import { assertValidJobTypeConfig, type JobTypeConfigs } from '../../src/jobs/job-type-config';
+import type { JobTypeConfigs } from '../../src/jobs/job-type-config';
 
 /** Reads a variable the stack must set; a missing one is a deployment bug, so fail the cold start loudly. */
 export function requireEnv(name: string): string {
@@ -8,20 +7,21 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-/** The per-type configuration the CDK stack serialised into JOB_TYPE_CONFIGS. */
+/** The per-type configuration the CDK stack serialised into JOB_TYPE_CONFIGS (validated by the registry). */
 export function readJobTypeConfigs(): JobTypeConfigs {
-  const configs = JSON.parse(requireEnv('JOB_TYPE_CONFIGS')) as JobTypeConfigs;
-  for (const type of JOB_TYPES) assertValidJobTypeConfig(type, configs[type]);
-  return configs;
+  return JSON.parse(requireEnv('JOB_TYPE_CONFIGS')) as JobTypeConfigs;
 }
 
-/** One URL per job type from `EMAIL_<SUFFIX>`, `SMS_<SUFFIX>`, … as the stack sets them. */
-function readUrlPerType(suffix: 'QUEUE_URL' | 'DLQ_URL'): Record<JobType, string> {
-  return Object.fromEntries(JOB_TYPES.map((type) => [type, requireEnv(`${type.toUpperCase()}_${suffix}`)])) as Record<
-    JobType,
-    string
-  >;
+/** The variable holding a job type's queue URL (`suffix` QUEUE_URL) or DLQ URL (`DLQ_URL`): `EMAIL_QUEUE_URL`, … */
+export function queueUrlVariable(type: string, suffix: 'QUEUE_URL' | 'DLQ_URL'): string {
+  return `${type.toUpperCase().replace(/-/g, '_')}_${suffix}`;
 }
 
-export const readQueueUrls = (): Record<JobType, string> => readUrlPerType('QUEUE_URL');
-export const readDeadLetterQueueUrls = (): Record<JobType, string> => readUrlPerType('DLQ_URL');
+/** One URL per job type, as the stack sets them. */
+function readUrlPerType(types: readonly string[], suffix: 'QUEUE_URL' | 'DLQ_URL'): Record<string, string> {
+  return Object.fromEntries(types.map((type) => [type, requireEnv(queueUrlVariable(type, suffix))]));
+}
+
+export const readQueueUrls = (types: readonly string[]): Record<string, string> => readUrlPerType(types, 'QUEUE_URL');
+export const readDeadLetterQueueUrls = (types: readonly string[]): Record<string, string> =>
+  readUrlPerType(types, 'DLQ_URL');

@@ -2,15 +2,12 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { changeMessageVisibility } from '../../src/aws/sqs-job-queue';
-import { isJobType } from '../../src/jobs/job';
 import { handleJobMessage, parseJobMessage } from '../../src/jobs/use-cases/handle-job-message';
 import { createConsumerDependencies } from '../commons/consumer-dependencies';
 import { requireEnv } from '../commons/environment';
 import { logger, observability } from '../commons/powertools';
 
-const jobType = requireEnv('JOB_TYPE');
-if (!isJobType(jobType)) throw new Error(`JOB_TYPE ${jobType} is not a job type`);
-const { deps, sqs, queueUrl } = createConsumerDependencies(jobType);
+const { deps, sqs, queueUrl } = createConsumerDependencies(requireEnv('JOB_TYPE'));
 const processor = new BatchProcessor(EventType.SQS);
 
 /** Reported to Lambda as a batch item failure: the message comes back after the visibility we set. */
@@ -18,11 +15,19 @@ class RetryLaterError extends Error {
   override readonly name = 'RetryLaterError';
 }
 
-async function handleRecord(record: SQSRecord): Promise<void> {
+/**
+ * Processors are told to stop this long before the function's timeout, so that the attempt is
+ * recorded (and retried) instead of the worker being killed with the job still leased.
+ */
+export function abortMarginMs(remainingMs: number): number {
+  return Math.max(1_000, Math.round(remainingMs * 0.1));
+}
+
+async function handleRecord(record: SQSRecord, signal: AbortSignal): Promise<void> {
   const message = parseJobMessage(record.body);
   logger.appendKeys({ jobId: message.jobId, type: message.type });
   try {
-    const outcome = await handleJobMessage(deps, message);
+    const outcome = await handleJobMessage(deps, message, signal);
     if (outcome.kind === 'retry-later') {
       await changeMessageVisibility(sqs, queueUrl, record.receiptHandle, outcome.visibilitySeconds);
       throw new RetryLaterError(`${outcome.reason}: back in ${outcome.visibilitySeconds} s`);
@@ -35,6 +40,11 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 /** One consumer per job type: each record is one job delivery; failures are reported per record. */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
   .use(observability())
-  .handler(async (event, context) =>
-    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
-  );
+  .handler(async (event, context) => {
+    const remainingMs = context.getRemainingTimeInMillis();
+    const signal = AbortSignal.timeout(Math.max(0, remainingMs - abortMarginMs(remainingMs)));
+    return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, signal), processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  });

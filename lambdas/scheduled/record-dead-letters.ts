@@ -2,12 +2,12 @@ import middy from '@middy/core';
 import { documentClient, sqs } from '../commons/clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
-import { JOB_TYPES } from '../../src/jobs/job';
 import { recordDeadLetters, type RecordDeadLettersDeps } from '../../src/jobs/use-cases/record-dead-letters';
 import { readDeadLetterQueueUrls, requireEnv } from '../commons/environment';
+import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, jobMetrics, logger, observability } from '../commons/powertools';
 
-const deadLetterQueueUrls = readDeadLetterQueueUrls();
+const deadLetterQueueUrls = readDeadLetterQueueUrls(declaredJobTypes().names);
 const deps: RecordDeadLettersDeps = {
   repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   log: jobLog,
@@ -21,8 +21,8 @@ const deps: RecordDeadLettersDeps = {
  */
 async function recordAll(): Promise<Record<string, { seen: number; recorded: number }>> {
   const results: Record<string, { seen: number; recorded: number }> = {};
-  for (const type of JOB_TYPES) {
-    results[type] = await recordDeadLetters(deps, new SqsDeadLetterQueue(sqs, deadLetterQueueUrls[type]));
+  for (const [type, url] of Object.entries(deadLetterQueueUrls)) {
+    results[type] = await recordDeadLetters(deps, new SqsDeadLetterQueue(sqs, url));
   }
   logger.info('Dead letters recorded', { results });
   return results;

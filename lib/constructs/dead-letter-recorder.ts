@@ -5,13 +5,12 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { JOB_TYPES, type JobType } from '../../src/jobs/job';
 import { JobFunction } from './job-function';
 import { queueUrlEnvironment } from './queue-url-environment';
 
 export interface DeadLetterRecorderProps {
   table: Table;
-  deadLetterQueues: Record<JobType, Queue>;
+  deadLetterQueues: Readonly<Record<string, Queue>>;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
@@ -38,7 +37,7 @@ export class DeadLetterRecorder extends Construct {
       },
     });
     props.table.grantReadWriteData(this.function);
-    for (const type of JOB_TYPES) props.deadLetterQueues[type].grantConsumeMessages(this.function);
+    for (const queue of Object.values(props.deadLetterQueues)) queue.grantConsumeMessages(this.function);
     new Rule(this, 'EveryMinute', {
       description: 'Record dead-lettered jobs',
       schedule: Schedule.rate(Duration.minutes(1)),

@@ -9,6 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** This repository's registry, bundled unless a JobsPlatform names another. */
+export const DEFAULT_JOB_TYPES_MODULE = path.join(projectRoot, 'src/job-types/index.ts');
+
+/** Construct context key under which a JobsPlatform records its registry module for every function below it. */
+export const JOB_TYPES_MODULE_CONTEXT = 'serverless-jobs:jobTypesModule';
+
 export interface JobFunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
   /** Handler file relative to the project root, e.g. `lambdas/api/get-job.ts`. */
   entry: string;
@@ -19,11 +25,15 @@ export interface JobFunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
 /**
  * Every function of the stack: Node.js 24 on arm64, bundled locally by esbuild as ESM with the
  * AWS SDK inside (the version we test against, not whatever the runtime ships), source maps on.
+ * `#job-types` (the registry) is bundled from the module the enclosing JobsPlatform names, so a
+ * user's job type files, wherever they live, reach every function.
  */
 export class JobFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: JobFunctionProps) {
     const { entry, logRetention, removalPolicy, environment, bundling, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy });
+    const jobTypesModule =
+      (scope.node.tryGetContext(JOB_TYPES_MODULE_CONTEXT) as string | undefined) ?? DEFAULT_JOB_TYPES_MODULE;
     super(scope, id, {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -51,6 +61,7 @@ export class JobFunction extends NodejsFunction {
         banner:
           "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);",
         ...bundling,
+        esbuildArgs: { [`--alias:#job-types`]: jobTypesModule, ...bundling?.esbuildArgs },
       },
     });
   }

@@ -4,12 +4,11 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { JobType } from '../../src/jobs/job';
 import type { JobTypeConfig } from '../../src/jobs/job-type-config';
 import { JobFunction } from './job-function';
 
 export interface JobWorkerProps {
-  type: JobType;
+  type: string;
   config: JobTypeConfig;
   /** Serialised per-type configuration every function reads at cold start. */
   configsJson: string;
@@ -30,6 +29,7 @@ export class JobWorker extends Construct {
       entry: 'lambdas/consumers/job-consumer.ts',
       description: `Processes ${props.type} jobs`,
       timeout: Duration.seconds(config.timeoutSeconds),
+      memorySize: config.memorySize,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: {

@@ -15,7 +15,6 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { JOB_TYPES, type JobType } from '../../src/jobs/job';
 import { createDashboardFunction } from './dashboard-function';
 import { JobFunction } from './job-function';
 import type { LongPoll } from './long-poll';
@@ -29,8 +28,9 @@ export interface JobsApiProps {
   throttle: { rateLimit: number; burstLimit: number };
   table: Table;
   idempotencyTable: Table;
-  queues: Record<JobType, Queue>;
-  deadLetterQueues: Record<JobType, Queue>;
+  /** Each job type's queue and DLQ, by type name: one submit route per type. */
+  queues: Readonly<Record<string, Queue>>;
+  deadLetterQueues: Readonly<Record<string, Queue>>;
   configsJson: string;
   longPoll: LongPoll;
   /** The longest a long poll may hold a request; below API Gateway's 29 s integration timeout. */
@@ -51,6 +51,8 @@ export class JobsApi extends Construct {
     const tableEnv = { JOBS_TABLE_NAME: props.table.tableName };
     const queueEnv = queueUrlEnvironment(props.queues, 'QUEUE_URL');
     const deadLetterQueueEnv = queueUrlEnvironment(props.deadLetterQueues, 'DLQ_URL');
+    const queues = Object.values(props.queues);
+    const deadLetterQueues = Object.values(props.deadLetterQueues);
 
     const submitJob = new JobFunction(this, 'SubmitJob', {
       ...common,
@@ -65,7 +67,7 @@ export class JobsApi extends Construct {
     });
     props.table.grantWriteData(submitJob);
     props.idempotencyTable.grantReadWriteData(submitJob);
-    for (const type of JOB_TYPES) props.queues[type].grantSendMessages(submitJob);
+    for (const queue of queues) queue.grantSendMessages(submitJob);
 
     const getJob = new JobFunction(this, 'GetJob', {
       ...common,
@@ -104,6 +106,20 @@ export class JobsApi extends Construct {
       environment: tableEnv,
     });
     props.table.grantReadWriteData(cancelJob);
+    const retryJob = new JobFunction(this, 'RetryJob', {
+      ...common,
+      entry: 'lambdas/api/retry-job.ts',
+      description: 'Sends a failed job round again with fresh attempts',
+      environment: { ...tableEnv, ...queueEnv, JOB_TYPE_CONFIGS: props.configsJson },
+    });
+    props.table.grantReadWriteData(retryJob);
+    for (const queue of queues) queue.grantSendMessages(retryJob);
+    const listJobTypes = new JobFunction(this, 'ListJobTypes', {
+      ...common,
+      entry: 'lambdas/api/list-job-types.ts',
+      description: 'Describes the job types: payload JSON Schema, masked fields, configuration',
+      environment: { JOB_TYPE_CONFIGS: props.configsJson },
+    });
     const redriveQueue = new JobFunction(this, 'RedriveQueue', {
       ...common,
       entry: 'lambdas/api/redrive-queue.ts',
@@ -112,10 +128,8 @@ export class JobsApi extends Construct {
       environment: { ...tableEnv, ...queueEnv, ...deadLetterQueueEnv },
     });
     props.table.grantReadWriteData(redriveQueue);
-    for (const type of JOB_TYPES) {
-      props.queues[type].grantSendMessages(redriveQueue);
-      props.deadLetterQueues[type].grantConsumeMessages(redriveQueue);
-    }
+    for (const queue of queues) queue.grantSendMessages(redriveQueue);
+    for (const queue of deadLetterQueues) queue.grantConsumeMessages(redriveQueue);
     const listJobs = new JobFunction(this, 'ListJobs', {
       ...common,
       entry: 'lambdas/api/list-jobs.ts',
@@ -139,7 +153,7 @@ export class JobsApi extends Construct {
     listQueues.addToRolePolicy(
       new PolicyStatement({
         actions: ['sqs:GetQueueAttributes'],
-        resources: JOB_TYPES.flatMap((type) => [props.queues[type].queueArn, props.deadLetterQueues[type].queueArn]),
+        resources: [...queues, ...deadLetterQueues].map((queue) => queue.queueArn),
       }),
     );
     const health = new JobFunction(this, 'Health', {
@@ -211,7 +225,7 @@ export class JobsApi extends Construct {
     jobs.addMethod('GET', new LambdaIntegration(listJobs), read);
     root.addResource('stats').addMethod('GET', new LambdaIntegration(getStats), read);
     const submit = new LambdaIntegration(submitJob);
-    for (const type of JOB_TYPES) jobs.addResource(type).addMethod('POST', submit, jsonObjectBody);
+    for (const type of Object.keys(props.queues)) jobs.addResource(type).addMethod('POST', submit, jsonObjectBody);
     const job = jobs.addResource('{id}');
     job.addMethod('GET', new LambdaIntegration(getJob), read);
     // POST /jobs/<unknown type> reaches the submit function, which refuses it with a clear 404.
@@ -219,6 +233,8 @@ export class JobsApi extends Construct {
     job.addMethod('DELETE', new LambdaIntegration(cancelJob), write);
     job.addMethod('PUT', new LambdaIntegration(reportExternalStatus), jsonObjectBody);
     job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus), read);
+    job.addResource('retry').addMethod('POST', new LambdaIntegration(retryJob), write);
+    root.addResource('job-types').addMethod('GET', new LambdaIntegration(listJobTypes), read);
     const queuesResource = root.addResource('queues');
     queuesResource.addMethod('GET', new LambdaIntegration(listQueues), read);
     queuesResource

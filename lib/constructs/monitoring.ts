@@ -13,7 +13,6 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { JOB_TYPES, type JobType } from '../../src/jobs/job';
 import { JobFunction } from './job-function';
 
 /** Where alarms go: an SNS topic, with an e-mail subscription when an address is given. */
@@ -29,8 +28,9 @@ export class AlarmTopic extends Construct {
 
 export interface MonitoringProps {
   alarmTopic: Topic;
-  queues: Record<JobType, Queue>;
-  deadLetterQueues: Record<JobType, Queue>;
+  /** By job type name. */
+  queues: Readonly<Record<string, Queue>>;
+  deadLetterQueues: Readonly<Record<string, Queue>>;
   /** Namespace and service of the Powertools metrics. */
   metricsNamespace: string;
   serviceName: string;
@@ -39,7 +39,7 @@ export interface MonitoringProps {
 /**
  * Errors and throttles alarms for every function of the stack, and one CloudWatch dashboard:
  * queue and DLQ depths, job outcomes and durations by type, long-poll wake latency.
- * Create it last: it watches every JobFunction already in the stack.
+ * Create it last, as a child of the platform: it watches every JobFunction the platform already holds.
  */
 export class Monitoring extends Construct {
   readonly dashboard: Dashboard;
@@ -47,11 +47,17 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const notify = new SnsAction(props.alarmTopic);
-    const functions = Stack.of(this)
-      .node.findAll()
-      .filter((c): c is JobFunction => c instanceof JobFunction);
+    const platform = this.node.scope ?? this;
+    const functions = platform.node.findAll().filter((c): c is JobFunction => c instanceof JobFunction);
+    // Names relative to the stack, without the ids that logical ids leave out (`Default`).
+    const nameOf = (fn: JobFunction, drop = 0) =>
+      fn.node.scopes
+        .slice(2, drop ? -drop : undefined)
+        .filter((c) => c.node.id !== 'Default')
+        .map((c) => c.node.id)
+        .join('/') || fn.node.id;
     for (const fn of functions) {
-      const name = fn.node.path.split('/').slice(1).join('/');
+      const name = nameOf(fn);
       for (const [kind, metric] of [
         ['Errors', fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })],
         ['Throttles', fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' })],
@@ -67,7 +73,8 @@ export class Monitoring extends Construct {
       }
     }
 
-    const jobMetric = (metricName: string, type: JobType, statistic = 'Sum') =>
+    const types = Object.keys(props.queues);
+    const jobMetric = (metricName: string, type: string, statistic = 'Sum') =>
       new Metric({
         namespace: props.metricsNamespace,
         metricName,
@@ -76,7 +83,9 @@ export class Monitoring extends Construct {
         period: Duration.minutes(1),
         label: `${type}`,
       });
-    const perType = (make: (type: JobType) => IMetric) => JOB_TYPES.map(make);
+    const perType = (make: (type: string) => IMetric) => types.map(make);
+    const queue = (type: string) => props.queues[type] as Queue;
+    const deadLetterQueue = (type: string) => props.deadLetterQueues[type] as Queue;
     const wake = (statistic: string) =>
       new Metric({
         namespace: props.metricsNamespace,
@@ -91,18 +100,18 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Queue depth (visible)',
-        left: perType((t) => props.queues[t].metricApproximateNumberOfMessagesVisible({ label: t })),
+        left: perType((t) => queue(t).metricApproximateNumberOfMessagesVisible({ label: t })),
       }),
       new GraphWidget({
         title: 'In flight / delayed',
-        left: perType((t) => props.queues[t].metricApproximateNumberOfMessagesNotVisible({ label: `${t} in flight` })),
+        left: perType((t) => queue(t).metricApproximateNumberOfMessagesNotVisible({ label: `${t} in flight` })),
         right: perType((t) =>
-          props.queues[t].metric('ApproximateNumberOfMessagesDelayed', { label: `${t} delayed`, statistic: 'Maximum' }),
+          queue(t).metric('ApproximateNumberOfMessagesDelayed', { label: `${t} delayed`, statistic: 'Maximum' }),
         ),
       }),
       new GraphWidget({
         title: 'Dead-letter queues',
-        left: perType((t) => props.deadLetterQueues[t].metricApproximateNumberOfMessagesVisible({ label: t })),
+        left: perType((t) => deadLetterQueue(t).metricApproximateNumberOfMessagesVisible({ label: t })),
       }),
     );
     this.dashboard.addWidgets(
@@ -115,9 +124,7 @@ export class Monitoring extends Construct {
       new GraphWidget({ title: 'Long-poll wake latency (ms)', left: ['p50', 'p95', 'p99'].map(wake) }),
       new GraphWidget({
         title: 'Function errors',
-        left: functions.map((fn) =>
-          fn.metricErrors({ label: fn.node.path.split('/').slice(1, -1).join('/') || fn.node.id, statistic: 'Sum' }),
-        ),
+        left: functions.map((fn) => fn.metricErrors({ label: nameOf(fn, 1), statistic: 'Sum' })),
       }),
     );
   }

@@ -1,10 +1,12 @@
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { JOB_TYPES, type JobType } from '../../src/jobs/job';
+import { queueUrlVariable } from '../../lambdas/commons/environment';
 
-/** `EMAIL_<suffix>`, `SMS_<suffix>`, …: the variables lambdas/commons/environment.ts reads. */
+/** `EMAIL_<suffix>`, `SMS_<suffix>`, …: one variable per job type, as lambdas/commons/environment.ts reads them. */
 export function queueUrlEnvironment(
-  queues: Record<JobType, Queue>,
+  queues: Readonly<Record<string, Queue>>,
   suffix: 'QUEUE_URL' | 'DLQ_URL',
 ): Record<string, string> {
-  return Object.fromEntries(JOB_TYPES.map((type) => [`${type.toUpperCase()}_${suffix}`, queues[type].queueUrl]));
+  return Object.fromEntries(
+    Object.entries(queues).map(([type, queue]) => [queueUrlVariable(type, suffix), queue.queueUrl]),
+  );
 }

@@ -1,7 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../jobs/errors/validation-error';
-import { JOB_STATUSES, type AnyJobType, type Job, type JobStatus } from '../jobs/job';
-import { LISTED_TYPES } from '../jobs/job-list-query';
+import { EXTERNAL_JOB_TYPE, JOB_STATUSES, type AnyJobType, type Job, type JobStatus } from '../jobs/job';
 import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
 import { mapOverload } from './aws-error-mapping';
 
@@ -49,6 +48,8 @@ export class DynamoDbJobListing implements JobListing {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The registry's job type names: a listing without a filter reads each type's partition (and `external`'s). */
+    private readonly jobTypes: readonly string[],
   ) {}
 
   async list(filter: JobFilter, limit: number, cursor?: string): Promise<JobPage> {
@@ -119,7 +120,7 @@ export class DynamoDbJobListing implements JobListing {
         },
       ];
     }
-    const types = filter.type ? [filter.type] : LISTED_TYPES;
+    const types = filter.type ? [filter.type] : [...this.jobTypes, EXTERNAL_JOB_TYPE];
     return types.map((type) => ({
       name: `type:${type}`,
       index: JOBS_BY_TYPE_INDEX,

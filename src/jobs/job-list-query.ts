@@ -1,10 +1,9 @@
 import { ValidationError, type InvalidField } from './errors/validation-error';
-import { EXTERNAL_JOB_TYPE, JOB_STATUSES, JOB_TYPES, type AnyJobType, type JobStatus } from './job';
+import { EXTERNAL_JOB_TYPE, JOB_STATUSES, type AnyJobType, type JobStatus } from './job';
 import type { JobFilter } from './ports/job-listing';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-export const LISTED_TYPES: readonly AnyJobType[] = [...JOB_TYPES, EXTERNAL_JOB_TYPE];
 
 export interface JobListQuery {
   filter: JobFilter;
@@ -12,8 +11,12 @@ export interface JobListQuery {
   cursor?: string;
 }
 
-/** `GET /jobs?status=&type=&limit=&cursor=`: every bad parameter is named. */
-export function parseJobListQuery(query: Record<string, string | undefined>): JobListQuery {
+/** `GET /jobs?status=&type=&limit=&cursor=`: every bad parameter is named. `jobTypes` are the registry's names. */
+export function parseJobListQuery(
+  query: Record<string, string | undefined>,
+  jobTypes: readonly string[],
+): JobListQuery {
+  const listedTypes: readonly AnyJobType[] = [...jobTypes, EXTERNAL_JOB_TYPE];
   const fields: InvalidField[] = [];
   const filter: JobFilter = {};
   if (query.status !== undefined) {
@@ -21,8 +24,8 @@ export function parseJobListQuery(query: Record<string, string | undefined>): Jo
     else fields.push({ field: 'status', message: `must be one of ${JOB_STATUSES.join(', ')}` });
   }
   if (query.type !== undefined) {
-    if ((LISTED_TYPES as readonly string[]).includes(query.type)) filter.type = query.type as AnyJobType;
-    else fields.push({ field: 'type', message: `must be one of ${LISTED_TYPES.join(', ')}` });
+    if ((listedTypes as readonly string[]).includes(query.type)) filter.type = query.type as AnyJobType;
+    else fields.push({ field: 'type', message: `must be one of ${listedTypes.join(', ')}` });
   }
   let limit = DEFAULT_PAGE_SIZE;
   if (query.limit !== undefined) {

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { ValidationError } from './errors/validation-error';
-import type { JobPayload, JobType } from './job';
+import type { JobPayload } from './job';
 
 /** Longest delay a job may ask for: SQS holds at most 15 minutes, longer delays are re-delayed. */
 export const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
-
-const E164 = /^\+[1-9]\d{1,14}$/;
 
 const timing = {
   delay: z
@@ -18,32 +16,6 @@ const timing = {
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2030-01-01T09:00:00Z' })
     .optional(),
 };
-
-const payloadSchemas = {
-  email: z.strictObject({
-    to: z.email('must be an email address'),
-    subject: z.string('must be a string').trim().min(1, 'must not be empty').max(998, 'must be ≤ 998 characters'),
-    body: z.string('must be a string').min(1, 'must not be empty'),
-  }),
-  sms: z.strictObject({
-    phone: z.string('must be a string').regex(E164, 'must be an E.164 number such as +14155550123'),
-    message: z.string('must be a string').min(1, 'must not be empty').max(1600, 'must be ≤ 1600 characters'),
-  }),
-  cleanup: z.strictObject({
-    task: z.enum(['delete_temp', 'remove_old_logs', 'expire_sessions'], {
-      error: 'must be one of delete_temp, remove_old_logs, expire_sessions',
-    }),
-    /** Failure simulation: fail transiently on the first N attempts. */
-    simulateFailures: z.number().int('must be a whole number').min(0).max(100).optional(),
-    /** Failure simulation: the processor takes this long. */
-    durationMs: z
-      .number()
-      .int('must be a whole number')
-      .min(0)
-      .max(15 * 60 * 1000)
-      .optional(),
-  }),
-} satisfies Record<JobType, z.ZodObject>;
 
 export interface Submission {
   payload: JobPayload;
@@ -62,14 +34,14 @@ function toInvalidFields(error: z.ZodError): ValidationError {
   );
 }
 
-/** Validates a submission body for `type` and works out when the job is due. */
-export function parseSubmission(type: JobType, input: unknown, now: Date): Submission {
+/** Validates a submission body against a job type's payload schema and works out when the job is due. */
+export function parseSubmission(payloadSchema: z.ZodObject, input: unknown, now: Date): Submission {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }]);
   }
   const { delay, runAt, ...payloadInput } = input as Record<string, unknown>;
   const timingResult = z.strictObject(timing).safeParse({ delay, runAt });
-  const payloadResult = payloadSchemas[type].safeParse(payloadInput);
+  const payloadResult = payloadSchema.safeParse(payloadInput);
   const fields = [
     ...(timingResult.success ? [] : toInvalidFields(timingResult.error).fields),
     ...(payloadResult.success ? [] : toInvalidFields(payloadResult.error).fields),
@@ -87,7 +59,7 @@ export function parseSubmission(type: JobType, input: unknown, now: Date): Submi
     due = new Date(now.getTime() + timingResult.data.delay);
   }
   if (fields.length > 0 || !payloadResult.success) throw new ValidationError(fields);
-  const submission: Submission = { payload: payloadResult.data };
+  const submission: Submission = { payload: payloadResult.data as JobPayload };
   if (due !== undefined && due.getTime() > now.getTime()) submission.runAt = due;
   return submission;
 }

@@ -1,5 +1,3 @@
-import type { JobType } from './job';
-
 /** Everything that differs between job types, in one typed place read by the CDK stack. */
 export interface JobTypeConfig {
   /** Processing attempts before the job ends `failed`. */
@@ -14,7 +12,14 @@ export interface JobTypeConfig {
   maxConcurrency: number;
   /** Consumer Lambda timeout; the queue's visibility timeout is six times this. */
   timeoutSeconds: number;
+  /** Consumer Lambda memory (MB, 128–10240); CPU grows with it. */
+  memorySize: number;
 }
+
+/** A partial configuration laid over another: a job type's own, or a deployment's per-type override. */
+export type JobTypeConfigOverride = Partial<Omit<JobTypeConfig, 'backoff'>> & {
+  readonly backoff?: Partial<JobTypeConfig['backoff']>;
+};
 
 /** AWS rejects a visibility timeout beyond 12 hours, so no backoff may exceed it. */
 export const MAX_BACKOFF_MS = 12 * 60 * 60 * 1000;
@@ -28,34 +33,8 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
  */
 export const DLQ_RECEIVE_MARGIN = 3;
 
-export type JobTypeConfigs = Record<JobType, JobTypeConfig>;
-
-export const defaultJobTypeConfigs: JobTypeConfigs = {
-  email: {
-    maxAttempts: 5,
-    backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 },
-    batchSize: 10,
-    maxBatchingWindowSeconds: 0,
-    maxConcurrency: 5,
-    timeoutSeconds: 30,
-  },
-  sms: {
-    maxAttempts: 5,
-    backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 },
-    batchSize: 10,
-    maxBatchingWindowSeconds: 0,
-    maxConcurrency: 5,
-    timeoutSeconds: 30,
-  },
-  cleanup: {
-    maxAttempts: 3,
-    backoff: { baseMs: 5_000, capMs: 60 * 60 * 1000 },
-    batchSize: 1,
-    maxBatchingWindowSeconds: 0,
-    maxConcurrency: 2,
-    timeoutSeconds: 60,
-  },
-};
+/** The resolved configuration of every job type of a deployment, by type name. */
+export type JobTypeConfigs = Readonly<Record<string, JobTypeConfig>>;
 
 export function visibilityTimeoutSeconds(config: JobTypeConfig): number {
   return config.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
@@ -66,7 +45,7 @@ export function maxReceiveCount(config: JobTypeConfig): number {
 }
 
 /** Throws when a configuration would break an AWS limit or a lifecycle guarantee. */
-export function assertValidJobTypeConfig(type: JobType, config: JobTypeConfig): void {
+export function assertValidJobTypeConfig(type: string, config: JobTypeConfig): void {
   const problems: string[] = [];
   const integers = [
     'maxAttempts',
@@ -74,6 +53,7 @@ export function assertValidJobTypeConfig(type: JobType, config: JobTypeConfig): 
     'maxBatchingWindowSeconds',
     'maxConcurrency',
     'timeoutSeconds',
+    'memorySize',
   ] as const;
   for (const field of integers) {
     if (!Number.isInteger(config[field])) problems.push(`${field} must be a whole number`);
@@ -93,6 +73,7 @@ export function assertValidJobTypeConfig(type: JobType, config: JobTypeConfig): 
     problems.push('batchSize > 10 needs maxBatchingWindowSeconds ≥ 1');
   if (config.maxConcurrency < 2 || config.maxConcurrency > 1000) problems.push('maxConcurrency must be 2–1000');
   if (config.timeoutSeconds < 1 || config.timeoutSeconds > 900) problems.push('timeoutSeconds must be 1–900');
+  if (config.memorySize < 128 || config.memorySize > 10_240) problems.push('memorySize must be 128–10240');
   if (visibilityTimeoutSeconds(config) > 43_200) problems.push('6 × timeoutSeconds must be ≤ 12 h');
   if (problems.length > 0) throw new Error(`Invalid configuration for ${type} jobs: ${problems.join('; ')}`);
 }

@@ -2,21 +2,20 @@ import { DependencyUnavailableError } from '../errors/dependency-unavailable-err
 import { JobConflictError } from '../errors/job-conflict-error';
 import { PermanentJobError } from '../errors/permanent-job-error';
 import { backoffDelayMs } from '../backoff';
-import { isJobType, isTerminal, type Job, type JobError } from '../job';
+import { isTerminal, type Job, type JobError } from '../job';
 import { transition } from '../job-state-machine';
-import type { JobTypeConfigs } from '../job-type-config';
+import type { JobTypeRegistry } from '../job-type-registry';
 import { sqsDelaySeconds } from '../new-job';
 import type { JobLog } from '../ports/job-log';
 import type { JobMetrics } from '../ports/job-metrics';
 import type { JobMessage, JobQueue } from '../ports/job-queue';
 import type { JobsRepository } from '../ports/jobs-repository';
-import type { JobProcessors } from '../processors/job-processor';
 
 export interface HandleJobMessageDeps {
   repository: JobsRepository;
   queue: JobQueue;
-  processors: JobProcessors;
-  configs: JobTypeConfigs;
+  /** The deployment's job types: processors, backoff, masking. */
+  jobTypes: JobTypeRegistry;
   log: JobLog;
   clock: () => Date;
   /** How long a claim lasts: the queue's visibility timeout, after which the message is redelivered. */
@@ -47,8 +46,8 @@ export function parseJobMessage(body: string): JobMessage {
     throw new UnreadableMessageError('Message body is not JSON');
   }
   const { jobId, type } = (parsed ?? {}) as Partial<Record<keyof JobMessage, unknown>>;
-  if (typeof jobId !== 'string' || jobId === '' || typeof type !== 'string' || !isJobType(type)) {
-    throw new UnreadableMessageError('Message body lacks a jobId and a known type');
+  if (typeof jobId !== 'string' || jobId === '' || typeof type !== 'string' || type === '') {
+    throw new UnreadableMessageError('Message body lacks a jobId and a type');
   }
   return { jobId, type };
 }
@@ -61,7 +60,12 @@ const secondsUntil = (iso: string, now: Date): number =>
  * record the outcome, all with writes conditional on the version read. A duplicate delivery,
  * a crashed worker's redelivery, a cancelled or finished job are all ordinary cases here.
  */
-export async function handleJobMessage(deps: HandleJobMessageDeps, message: JobMessage): Promise<MessageOutcome> {
+export async function handleJobMessage(
+  deps: HandleJobMessageDeps,
+  message: JobMessage,
+  /** Aborts the processor shortly before the function's own timeout. */
+  signal: AbortSignal = new AbortController().signal,
+): Promise<MessageOutcome> {
   let job = await deps.repository.get(message.jobId);
   for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
     if (!job) {
@@ -69,7 +73,7 @@ export async function handleJobMessage(deps: HandleJobMessageDeps, message: JobM
       return { kind: 'acknowledge', reason: 'unknown job' };
     }
     try {
-      return await advance(deps, job);
+      return await advance(deps, job, signal);
     } catch (error) {
       if (!(error instanceof JobConflictError)) throw error;
       job = error.current ?? (await deps.repository.get(message.jobId));
@@ -78,14 +82,14 @@ export async function handleJobMessage(deps: HandleJobMessageDeps, message: JobM
   throw new DependencyUnavailableError('DynamoDB (contention)', 1);
 }
 
-async function advance(deps: HandleJobMessageDeps, job: Job): Promise<MessageOutcome> {
+async function advance(deps: HandleJobMessageDeps, job: Job, signal: AbortSignal): Promise<MessageOutcome> {
   const now = deps.clock();
   const context = { jobId: job.id, type: job.type, attempt: job.attempts };
   if (isTerminal(job.status)) {
     return { kind: 'acknowledge', reason: `job already ${job.status}` };
   }
-  if (!isJobType(job.type)) {
-    return { kind: 'acknowledge', reason: 'external jobs are not run by workers' };
+  if (!deps.jobTypes.has(job.type)) {
+    return { kind: 'acknowledge', reason: 'not a job type workers run (external)' };
   }
   if (job.status === 'delayed' && job.runAt && new Date(job.runAt) > now) {
     const delaySeconds = sqsDelaySeconds(job.runAt, now);
@@ -124,15 +128,15 @@ async function advance(deps: HandleJobMessageDeps, job: Job): Promise<MessageOut
     ...context,
     attempt,
   });
-  return run(deps, claimed, job.type);
+  return run(deps, claimed, signal);
 }
 
-async function run(deps: HandleJobMessageDeps, claimed: Job, type: keyof JobProcessors): Promise<MessageOutcome> {
-  const context = { jobId: claimed.id, type, attempt: claimed.attempts };
+async function run(deps: HandleJobMessageDeps, claimed: Job, signal: AbortSignal): Promise<MessageOutcome> {
+  const context = { jobId: claimed.id, type: claimed.type, attempt: claimed.attempts };
   const startedAt = Date.now();
   let result: Record<string, unknown>;
   try {
-    result = await deps.processors[type](claimed.payload, claimed.attempts);
+    result = await deps.jobTypes.get(claimed.type).run(claimed, { log: deps.log, signal });
   } catch (error) {
     return recordFailure(deps, claimed, error);
   }
@@ -151,7 +155,9 @@ async function run(deps: HandleJobMessageDeps, claimed: Job, type: keyof JobProc
 }
 
 async function recordFailure(deps: HandleJobMessageDeps, claimed: Job, error: unknown): Promise<MessageOutcome> {
-  const message = error instanceof Error ? error.message : String(error);
+  const jobType = deps.jobTypes.get(claimed.type);
+  // Providers' messages may quote the recipient or the content: stored and logged masked.
+  const message = jobType.maskMessage(claimed, error instanceof Error ? error.message : String(error));
   const context = { jobId: claimed.id, type: claimed.type, attempt: claimed.attempts, error: message };
   try {
     if (error instanceof PermanentJobError) {
@@ -163,7 +169,7 @@ async function recordFailure(deps: HandleJobMessageDeps, claimed: Job, error: un
       return { kind: 'acknowledge', reason: 'attempts exhausted' };
     }
     const now = deps.clock();
-    const backoff = deps.configs[claimed.type as keyof JobTypeConfigs].backoff;
+    const backoff = jobType.config.backoff;
     const delayMs = backoffDelayMs(claimed.attempts, backoff, deps.random);
     const nextAttemptAt = new Date(now.getTime() + delayMs).toISOString();
     await deps.repository.save(

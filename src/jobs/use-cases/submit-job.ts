@@ -2,7 +2,7 @@ import { DependencyUnavailableError } from '../errors/dependency-unavailable-err
 import type { Job, JobType } from '../job';
 import { transition } from '../job-state-machine';
 import { parseSubmission } from '../job-submission';
-import type { JobTypeConfigs } from '../job-type-config';
+import type { JobTypeRegistry } from '../job-type-registry';
 import { newJob, sqsDelaySeconds } from '../new-job';
 import type { JobLog } from '../ports/job-log';
 import type { JobMetrics } from '../ports/job-metrics';
@@ -12,7 +12,7 @@ import type { JobsRepository } from '../ports/jobs-repository';
 export interface SubmitJobDeps {
   repository: JobsRepository;
   queue: JobQueue;
-  configs: JobTypeConfigs;
+  jobTypes: JobTypeRegistry;
   log: JobLog;
   clock: () => Date;
   newId: () => string;
@@ -29,12 +29,13 @@ const ENQUEUE_RETRY_AFTER_SECONDS = 5;
  */
 export async function submitJob(deps: SubmitJobDeps, type: JobType, body: unknown): Promise<Job> {
   const now = deps.clock();
-  const submission = parseSubmission(type, body, now);
+  const jobType = deps.jobTypes.get(type);
+  const submission = parseSubmission(jobType.definition.payload, body, now);
   const job = newJob({
     id: deps.newId(),
     type,
     payload: submission.payload,
-    maxAttempts: deps.configs[type].maxAttempts,
+    maxAttempts: jobType.config.maxAttempts,
     now,
     ...(submission.runAt ? { runAt: submission.runAt } : {}),
   });

@@ -1,0 +1,177 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { AnyJobTypeDefinition } from '../src/jobs/define-job-type';
+import type { JobTypeConfigOverride, JobTypeConfigs } from '../src/jobs/job-type-config';
+import { JobTypeRegistry, resolveJobTypeConfigs, type RegisteredSchedule } from '../src/jobs/job-type-registry';
+import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS } from '../src/jobs/status-query';
+import { jobTypes as builtInJobTypes } from '../src/job-types';
+import { DeadLetterRecorder } from './constructs/dead-letter-recorder';
+import { DEFAULT_JOB_TYPES_MODULE, JOB_TYPES_MODULE_CONTEXT } from './constructs/job-function';
+import { JobQueue } from './constructs/job-queue';
+import { JobWorker } from './constructs/job-worker';
+import { JobsApi } from './constructs/jobs-api';
+import { JobsTable } from './constructs/jobs-table';
+import { LongPoll } from './constructs/long-poll';
+import { AlarmTopic, Monitoring } from './constructs/monitoring';
+import { ScheduledJobs } from './constructs/scheduled-jobs';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+
+export interface JobsPlatformProps {
+  /**
+   * The job types to run: the list your registry module exports (`export const jobTypes = [...]`).
+   * Default: this package's email, sms and cleanup.
+   */
+  readonly jobTypes?: readonly AnyJobTypeDefinition[];
+  /**
+   * Absolute path of the module that exports `jobTypes` (the same list as above). Every function
+   * bundles it, so the workers run your processors. Required with `jobTypes`; default this package's.
+   */
+  readonly jobTypesModule?: string;
+  /** Per-type overrides of maxAttempts, backoff, batching, concurrency, timeout and memory. Default none. */
+  readonly jobTypeOverrides?: Readonly<Record<string, JobTypeConfigOverride>>;
+  /** Scheduled submissions. Default: the schedules the job types declare (cleanup: daily at 00:00 UTC). */
+  readonly schedules?: readonly RegisteredSchedule[];
+  /** API Gateway stage. Default `prod`. */
+  readonly stageName?: string;
+  /** What happens to the table and queues when the stack is deleted. Default RETAIN. */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Default one month. */
+  readonly logRetention?: RetentionDays;
+  /** The longest a long poll holds a request (ms). Default 25000; must stay below API Gateway's 29 s. */
+  readonly maxLongPollTimeoutMs?: number;
+  /** Require the API key on reads too; writes always need it. Default false (job ids are unguessable). */
+  readonly requireApiKeyForReads?: boolean;
+  /** Usage-plan throttling for API callers. Default 50 requests/s, bursts of 100. */
+  readonly apiThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Alarms (DLQ depth, message age, function errors and throttles) are e-mailed here when set. Default none. */
+  readonly alarmEmail?: string;
+  /** Alarm when a queue's oldest message waits longer than this. Default 1 hour. */
+  readonly maxMessageAge?: Duration;
+  /** Namespace of the Powertools metrics and the CloudWatch dashboard. Default `ServerlessJobs`. */
+  readonly metricsNamespace?: string;
+}
+
+const upperCamel = (name: string) =>
+  name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+
+/**
+ * The whole job platform as one construct to add to any CDK stack: API, jobs table, one queue +
+ * DLQ + worker per job type of the registry, dead-letter recording, long polling, schedules,
+ * alarms and a dashboard.
+ *
+ * ```ts
+ * import { jobTypes } from './job-types';
+ * new JobsPlatform(stack, 'Jobs', {
+ *   jobTypes,
+ *   jobTypesModule: path.join(import.meta.dirname, 'job-types/index.ts'),
+ *   alarmEmail: 'ops@example.com',
+ * });
+ * ```
+ */
+export class JobsPlatform extends Construct {
+  /** The registry as this deployment configures it. */
+  readonly jobTypes: JobTypeRegistry;
+  readonly api: JobsApi;
+  readonly queues: Readonly<Record<string, Queue>>;
+  readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+
+  constructor(scope: Construct, id: string, props: JobsPlatformProps = {}) {
+    super(scope, id);
+    if (props.jobTypes && !props.jobTypesModule) {
+      throw new Error(
+        'JobsPlatform: jobTypesModule (the path of the module exporting jobTypes) is required with jobTypes',
+      );
+    }
+    // Read by every JobFunction below: they bundle this module as `#job-types`.
+    this.node.setContext(JOB_TYPES_MODULE_CONTEXT, props.jobTypesModule ?? DEFAULT_JOB_TYPES_MODULE);
+    const definitions = props.jobTypes ?? builtInJobTypes;
+    const configs: JobTypeConfigs = resolveJobTypeConfigs(definitions, props.jobTypeOverrides);
+    this.jobTypes = new JobTypeRegistry(definitions, configs);
+    const configsJson = JSON.stringify(configs);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const metricsNamespace = props.metricsNamespace ?? 'ServerlessJobs';
+
+    const { topic: alarmTopic } = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail });
+    const { table, idempotencyTable } = new JobsTable(this, 'Jobs', { removalPolicy });
+    const queues: Record<string, Queue> = {};
+    const deadLetterQueues: Record<string, Queue> = {};
+    for (const type of this.jobTypes.names) {
+      const config = this.jobTypes.get(type).config;
+      const jobQueue = new JobQueue(this, `${upperCamel(type)}Jobs`, {
+        config,
+        removalPolicy,
+        alarmTopic,
+        maxMessageAge: props.maxMessageAge ?? Duration.hours(1),
+      });
+      queues[type] = jobQueue.queue;
+      deadLetterQueues[type] = jobQueue.deadLetterQueue;
+      new JobWorker(this, `${upperCamel(type)}Worker`, {
+        type,
+        config,
+        configsJson,
+        queue: jobQueue.queue,
+        table,
+        logRetention,
+        removalPolicy,
+      });
+      new CfnOutput(this, `${upperCamel(type)}QueueUrl`, { value: jobQueue.queue.queueUrl });
+      new CfnOutput(this, `${upperCamel(type)}DeadLetterQueueUrl`, { value: jobQueue.deadLetterQueue.queueUrl });
+    }
+    this.queues = queues;
+    this.deadLetterQueues = deadLetterQueues;
+    new DeadLetterRecorder(this, 'DeadLetterRecorder', { table, deadLetterQueues, logRetention, removalPolicy });
+    const longPoll = new LongPoll(this, 'LongPoll', { jobsTable: table, logRetention, removalPolicy });
+    const maxLongPollTimeoutMs = props.maxLongPollTimeoutMs ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS;
+    if (maxLongPollTimeoutMs < 1_000 || maxLongPollTimeoutMs > 26_000) {
+      throw new Error(
+        'maxLongPollTimeoutMs must be 1000–26000: the status function answers within 28 s, API Gateway gives up at 29 s',
+      );
+    }
+    this.api = new JobsApi(this, 'Api', {
+      table,
+      idempotencyTable,
+      queues,
+      deadLetterQueues,
+      longPoll,
+      maxLongPollTimeoutMs,
+      requireApiKeyForReads: props.requireApiKeyForReads ?? false,
+      throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
+      configsJson,
+      stageName: props.stageName ?? 'prod',
+      logRetention,
+      removalPolicy,
+    });
+
+    const schedules = props.schedules ?? this.jobTypes.schedules();
+    if (schedules.length > 0) {
+      new ScheduledJobs(this, 'Schedules', { schedules, table, queues, configsJson, logRetention, removalPolicy });
+    }
+    // Last: it puts alarms on every function created above.
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      alarmTopic,
+      queues,
+      deadLetterQueues,
+      metricsNamespace,
+      serviceName: 'serverless-jobs',
+    });
+
+    acknowledgeNagFindings(Stack.of(this), { jobsTable: table, inboxQueuePrefix: longPoll.inboxQueuePrefix });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${Stack.of(this).region}#dashboards:name=${monitoring.dashboard.dashboardName}`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+    new CfnOutput(this, 'ApiKeyId', {
+      value: this.api.apiKey.keyId,
+      description: 'aws apigateway get-api-key --include-value --api-key <id> prints the key',
+    });
+    new CfnOutput(this, 'JobsTableName', { value: table.tableName });
+  }
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { defineJobType } from '../jobs/define-job-type';
+import type { EmailSender } from '../jobs/providers/email-sender';
+import { SimulatedEmailSender } from '../jobs/providers/simulated-email-sender';
+
+/** Sends one email through the EmailSender (SES when configured, the simulator by default). */
+export const email = defineJobType({
+  name: 'email',
+  payload: z.strictObject({
+    to: z.email('must be an email address'),
+    subject: z
+      .string('must be a string')
+      .trim()
+      .min(1, 'must not be empty')
+      .max(998, 'must be ≤ 998 characters')
+      // A line break would start a new header: header injection.
+      .regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+    body: z.string('must be a string').min(1, 'must not be empty'),
+  }),
+  sensitiveFields: ['body'],
+  recipientFields: ['to'],
+  config: { maxAttempts: 5, backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 }, maxConcurrency: 5, timeoutSeconds: 30 },
+  providers: (): { sender: EmailSender } => ({ sender: new SimulatedEmailSender() }),
+  process: async ({ to, subject, body }, { attempt, providers }) => {
+    const { messageId } = await providers.sender.send({ to, subject, body }, attempt);
+    return { messageId, deliveredTo: to };
+  },
+});

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { defineJobType } from '../jobs/define-job-type';
+import { SimulatedSmsSender } from '../jobs/providers/simulated-sms-sender';
+import type { SmsSender } from '../jobs/providers/sms-sender';
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+/** Sends one text message through the SmsSender (SNS when configured, the simulator by default). */
+export const sms = defineJobType({
+  name: 'sms',
+  payload: z.strictObject({
+    phone: z.string('must be a string').regex(E164, 'must be an E.164 number such as +14155550123'),
+    message: z.string('must be a string').min(1, 'must not be empty').max(1600, 'must be ≤ 1600 characters'),
+  }),
+  sensitiveFields: ['message'],
+  recipientFields: ['phone'],
+  config: { maxAttempts: 5, backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 }, maxConcurrency: 5, timeoutSeconds: 30 },
+  providers: (): { sender: SmsSender } => ({ sender: new SimulatedSmsSender() }),
+  process: async ({ phone, message }, { attempt, providers }) => {
+    const { messageId } = await providers.sender.send({ phone, message }, attempt);
+    return { messageId, deliveredTo: phone };
+  },
+});
