@@ -55,8 +55,11 @@ class UsageError extends Error {
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 type Values = Record<string, string | boolean | undefined>;
 
+/** The CLI talks to any deployment: whatever types it declares, each takes a JSON object. */
+type AnyPayloads = Record<string, Record<string, unknown>>;
+
 interface Context {
-  client: JobsClient;
+  client: JobsClient<AnyPayloads>;
   json: boolean;
   out: NodeJS.WriteStream;
   err: NodeJS.WriteStream;
@@ -683,7 +686,7 @@ async function main(
   const url = str(values, 'url') ?? (io.env.JOBS_API_URL || DEFAULT_URL);
   const apiKey = str(values, 'api-key') ?? (io.env.JOBS_API_KEY || DEFAULT_API_KEY);
   try {
-    const client = new JobsClient({ baseUrl: url, apiKey });
+    const client = new JobsClient<AnyPayloads>({ baseUrl: url, apiKey });
     const ctx: Context = { client, json, out: io.out, err: io.err, signal: io.signal };
     let extraHelp = '';
     if (command.extraOptions) {
