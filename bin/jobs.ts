@@ -8,18 +8,16 @@
 import { parseArgs } from 'node:util';
 import {
   JOB_STATUSES,
-  JOB_TYPES,
   JobsApiError,
   JobsClient,
   JobsConnectionError,
   JobVanishedError,
   WaitTimeoutError,
-  isJobType,
   type Job,
   type JobStatus,
   type JobStatusSnapshot,
-  type JobType,
   type CleanupPayload,
+  type JobPayloads,
   type ListJobsFilter,
   type SubmitOptions,
 } from '../src/client';
@@ -75,11 +73,13 @@ const WAIT_OPTIONS: Record<string, OptionSpec> = { wait: { type: 'boolean', shor
 
 const CLEANUP_TASKS: readonly CleanupPayload['task'][] = ['delete_temp', 'remove_old_logs', 'expire_sessions'];
 
-const SUBMIT_FIELDS: Record<JobType, { required: string[]; optional: string[] }> = {
+const SUBMIT_FIELDS: Record<keyof JobPayloads, { required: string[]; optional: string[] }> = {
   email: { required: ['to', 'subject', 'body'], optional: [] },
   sms: { required: ['phone', 'message'], optional: [] },
   cleanup: { required: ['task'], optional: ['simulate-failures', 'duration-ms'] },
 };
+const JOB_TYPES = Object.keys(SUBMIT_FIELDS);
+const isJobType = (value: string): value is keyof JobPayloads => value in SUBMIT_FIELDS;
 
 const commands: Record<string, Command> = {
   submit: {

@@ -1,4 +1,5 @@
-import { JOB_STATUSES, JOB_TYPES, type JobStatus } from '../../src/client/job';
+import { JOB_STATUSES, type JobStatus } from '../../src/client/job';
+import type { JobTypesSummary } from '../../src/client/job-types';
 import {
   ApiError,
   get,
@@ -25,7 +26,6 @@ import {
 /** Lists and counts refresh no more often than this. */
 export const REFRESH_INTERVAL_MS = 5_000;
 const PAGE_SIZE = 20;
-const LISTED_TYPES = [...JOB_TYPES, 'external'] as const;
 /** Shown even when zero; the external statuses only when some job has them. */
 const MAIN_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((status) => status !== 'pending' && status !== 'done');
 
@@ -67,8 +67,15 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
     'select',
     { id: 'filter-type', onchange: () => void applyFilters() },
     h('option', { value: '' }, 'All types'),
-    LISTED_TYPES.map((type) => h('option', { value: type }, type)),
+    h('option', { value: 'external' }, 'external'),
   );
+  // The deployment's job types, from its registry.
+  void get<JobTypesSummary>('/job-types', stop.signal)
+    .then(({ jobTypes }) => {
+      const external = typeFilter.lastElementChild;
+      for (const { name } of jobTypes) typeFilter.insertBefore(h('option', { value: name }, name), external);
+    })
+    .catch(() => undefined);
 
   replaceChildren(
     main,
