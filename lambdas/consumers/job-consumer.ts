@@ -24,7 +24,7 @@ export function abortMarginMs(remainingMs: number): number {
 }
 
 async function handleRecord(record: SQSRecord, signal: AbortSignal): Promise<void> {
-  const message = parseJobMessage(record.body);
+  const message = parseJobMessage(record.body, deps.jobTypes.names);
   logger.appendKeys({ jobId: message.jobId, type: message.type });
   try {
     const outcome = await handleJobMessage(deps, message, signal);

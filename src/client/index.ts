@@ -1,11 +1,21 @@
 /** The typed client for the jobs API: `new JobsClient()` reads JOBS_API_URL and JOBS_API_KEY. */
 export { JobsClient } from './jobs-client';
 export type { FetchFunction, JobsClientOptions, RequestOptions, WaitForOptions } from './jobs-client';
-export { JOB_STATUSES, JOB_TYPES, TERMINAL_STATUSES, isJobType, isTerminalStatus } from './job';
+export { JOB_STATUSES, TERMINAL_STATUSES, isTerminalStatus } from './job';
 export type { Job, JobError, JobHistoryEntry, JobStatus, JobType } from './job';
 export type { JobStatusChange, JobStatusSnapshot } from './job-status';
 export type { JobPage, JobSummary, ListJobsFilter } from './job-list';
-export type { CleanupPayload, EmailPayload, JobPayloads, PayloadOf, SmsPayload, SubmitOptions } from './payloads';
+export type {
+  CleanupPayload,
+  EmailPayload,
+  JobPayloads,
+  PayloadMap,
+  PayloadOf,
+  PayloadsOf,
+  SmsPayload,
+  SubmitOptions,
+} from './payloads';
+export type { JobTypeInfo, JobTypesSummary, JsonSchema } from './job-types';
 export type { QueueStats, QueuesSummary, RedriveResult } from './queues';
 export type { InvalidField, Problem } from './problem';
 export { JobsApiError } from './jobs-api-error';

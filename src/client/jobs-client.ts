@@ -1,11 +1,12 @@
 import { deadlineSignal } from './abort';
-import { isTerminalStatus, type Job, type JobType } from './job';
+import { isTerminalStatus, type Job } from './job';
+import type { JobTypesSummary } from './job-types';
 import type { JobPage, ListJobsFilter } from './job-list';
 import type { JobStatusChange, JobStatusSnapshot } from './job-status';
 import { JobVanishedError } from './job-vanished-error';
 import { JobsApiError } from './jobs-api-error';
 import { JobsConnectionError } from './jobs-connection-error';
-import type { PayloadOf, SubmitOptions } from './payloads';
+import type { JobPayloads, PayloadMap, SubmitOptions } from './payloads';
 import { toProblem } from './problem';
 import type { QueuesSummary, RedriveResult } from './queues';
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep, type RetryPolicy } from './retry-policy';
@@ -74,15 +75,18 @@ function newIdempotencyKey(): string {
 }
 
 /**
- * A typed client for the jobs API over `fetch`: submit, inspect, list, cancel and wait for jobs,
- * redrive dead letters. Every non-2xx answer becomes a {@link JobsApiError} carrying the problem;
- * 429s, 5xx and network errors are retried with exponential backoff and full jitter.
+ * A typed client for the jobs API over `fetch`: submit, inspect, list, cancel, retry and wait for
+ * jobs, redrive dead letters. Every non-2xx answer becomes a {@link JobsApiError} carrying the
+ * problem; 429s, 5xx and network errors are retried with exponential backoff and full jitter.
+ *
+ * `Payloads` maps each job type's name to what it accepts: this package's types by default, or
+ * `PayloadsOf<typeof jobTypes>` for your own registry.
  */
-export class JobsClient {
+export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
   readonly baseUrl: string;
   private readonly apiKey: string | undefined;
   private readonly fetchFn: FetchFunction | undefined;
-  private readonly retry: RetryPolicy;
+  private readonly retryPolicy: RetryPolicy;
   private readonly requestTimeoutMs: number;
 
   constructor(options: JobsClientOptions = {}) {
@@ -91,12 +95,16 @@ export class JobsClient {
     this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
     this.apiKey = options.apiKey ?? fromEnv('JOBS_API_KEY');
     this.fetchFn = options.fetch;
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   /** `POST /jobs/{type}`: the accepted job (`queued`, or `delayed` with its `runAt`). */
-  async submit<T extends JobType>(type: T, payload: PayloadOf<T>, options: SubmitOptions = {}): Promise<Job> {
+  async submit<T extends keyof Payloads & string>(
+    type: T,
+    payload: Payloads[T],
+    options: SubmitOptions = {},
+  ): Promise<Job> {
     if (options.delay !== undefined && options.runAt !== undefined) {
       throw new TypeError('submit: give delay or runAt, not both');
     }
@@ -163,8 +171,32 @@ export class JobsClient {
     });
   }
 
+  /**
+   * `POST /jobs/{id}/retry`: sends a failed job (dead-lettered or not) round again with fresh
+   * attempts; 409 in any other status.
+   */
+  retry(id: string, options: RequestOptions = {}): Promise<Job> {
+    // Not idempotent: a retry after a lost answer would report a 409 for a retry that worked.
+    return this.request<Job>({
+      method: 'POST',
+      path: `jobs/${encodeURIComponent(id)}/retry`,
+      signal: options.signal,
+      idempotent: false,
+    });
+  }
+
+  /** `GET /job-types`: each type's name, payload JSON Schema, masked fields and configuration. */
+  jobTypes(options: RequestOptions = {}): Promise<JobTypesSummary> {
+    return this.request<JobTypesSummary>({
+      method: 'GET',
+      path: 'job-types',
+      signal: options.signal,
+      idempotent: true,
+    });
+  }
+
   /** `POST /queues/{type}/redrive`: moves the type's dead letters back to its queue. */
-  redrive(type: JobType, options: RequestOptions = {}): Promise<RedriveResult> {
+  redrive(type: keyof Payloads & string, options: RequestOptions = {}): Promise<RedriveResult> {
     return this.request<RedriveResult>({
       method: 'POST',
       path: `queues/${encodeURIComponent(type)}/redrive`,
@@ -280,9 +312,9 @@ export class JobsClient {
       } finally {
         attempt.dispose();
       }
-      if (retry >= this.retry.retries) throw failure;
+      if (retry >= this.retryPolicy.retries) throw failure;
       // A caller's deadline (waitFor's timeout) aborts the signal, and with it this sleep.
-      await sleep(backoffDelay(this.retry, retry, retryAfterMs), request.signal);
+      await sleep(backoffDelay(this.retryPolicy, retry, retryAfterMs), request.signal);
     }
   }
 }

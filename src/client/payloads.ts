@@ -1,34 +1,24 @@
-import type { JobType } from './job';
+// Type-only imports: the payload types are derived from the job types' zod schemas at compile
+// time, and nothing of zod or the server reaches the client at run time.
+import type { PayloadsOf } from '../jobs/define-job-type';
+import type { jobTypes } from '../job-types/index';
 
-export interface EmailPayload {
-  to: string;
-  subject: string;
-  body: string;
-}
+export type { PayloadsOf };
 
-export interface SmsPayload {
-  /** E.164, e.g. `+14155550123` */
-  phone: string;
-  /** 1–1600 characters */
-  message: string;
-}
+/**
+ * What each job type of this package's registry accepts, by name. With your own registry use
+ * `PayloadsOf<typeof jobTypes>` as the client's type parameter: `new JobsClient<PayloadsOf<typeof jobTypes>>()`.
+ */
+export type JobPayloads = PayloadsOf<typeof jobTypes>;
 
-export interface CleanupPayload {
-  task: 'delete_temp' | 'remove_old_logs' | 'expire_sessions';
-  /** Simulation only: fail transiently on the first N attempts. */
-  simulateFailures?: number;
-  /** Simulation only: take this long. */
-  durationMs?: number;
-}
+export type EmailPayload = JobPayloads['email'];
+export type SmsPayload = JobPayloads['sms'];
+export type CleanupPayload = JobPayloads['cleanup'];
 
-/** What each job type accepts. */
-export interface JobPayloads {
-  email: EmailPayload;
-  sms: SmsPayload;
-  cleanup: CleanupPayload;
-}
+/** Job type name → submission payload. */
+export type PayloadMap = object;
 
-export type PayloadOf<T extends JobType> = JobPayloads[T];
+export type PayloadOf<T extends keyof JobPayloads> = JobPayloads[T];
 
 export interface SubmitOptions {
   /** Start after this many milliseconds (at most 7 days). Not with `runAt`. */

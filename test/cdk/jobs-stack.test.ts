@@ -1,7 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { JOB_TYPES } from '../../src/jobs/job';
-import { defaultJobTypeConfigs, maxReceiveCount } from '../../src/jobs/job-type-config';
+import { cleanup } from '../../src/job-types/cleanup';
+import { jobTypes } from '../../src/job-types';
+import { maxReceiveCount } from '../../src/jobs/job-type-config';
 import { JobsStack } from '../../lib/jobs-stack';
 
 type Resource = { Properties: Record<string, unknown> };
@@ -18,6 +19,11 @@ const logicalIdOf = (ref: unknown): string => {
   const value = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
   return value.Ref ?? value['Fn::GetAtt']?.[0] ?? '';
 };
+const configOf = (type: string) => {
+  const definition = jobTypes.find((candidate) => candidate.name === type);
+  if (!definition) throw new Error(`no job type ${type}`);
+  return definition.config;
+};
 const sqsMappings = () =>
   resources('AWS::Lambda::EventSourceMapping').filter(
     ([, m]) => (m.Properties.EventSourceArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][1] === 'Arn',
@@ -27,24 +33,23 @@ describe('JobsStack', () => {
   test('every job queue redrives to its own dead-letter queue above maxAttempts', () => {
     const queues = resources('AWS::SQS::Queue');
     const sources = queues.filter(([, q]) => q.Properties.RedrivePolicy);
-    expect(sources).toHaveLength(JOB_TYPES.length);
+    expect(sources).toHaveLength(jobTypes.length);
     const dlqs = new Set(
       sources.map(([, q]) =>
         logicalIdOf((q.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn),
       ),
     );
-    expect(dlqs.size).toBe(JOB_TYPES.length);
-    expect(queues).toHaveLength(JOB_TYPES.length * 2);
+    expect(dlqs.size).toBe(jobTypes.length);
+    expect(queues).toHaveLength(jobTypes.length * 2);
     const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
     const queueById = Object.fromEntries(queues);
     for (const [, mapping] of sqsMappings()) {
       const fn = functions[logicalIdOf(mapping.Properties.FunctionName)];
-      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: keyof typeof defaultJobTypeConfigs } })
-        .Variables.JOB_TYPE;
+      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: string } }).Variables.JOB_TYPE;
       const policy = queueById[logicalIdOf(mapping.Properties.EventSourceArn)]?.Properties.RedrivePolicy as {
         maxReceiveCount: number;
       };
-      expect(policy.maxReceiveCount).toBeGreaterThan(defaultJobTypeConfigs[type].maxAttempts);
+      expect(policy.maxReceiveCount).toBeGreaterThan(configOf(type).maxAttempts);
     }
   });
 
@@ -59,16 +64,15 @@ describe('JobsStack', () => {
 
   test('each consumer reports batch item failures with the batch size and concurrency of its type', () => {
     const mappings = sqsMappings();
-    expect(mappings).toHaveLength(JOB_TYPES.length);
+    expect(mappings).toHaveLength(jobTypes.length);
     const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
     for (const [, mapping] of mappings) {
       expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       const fn = functions[logicalIdOf(mapping.Properties.FunctionName)];
-      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: keyof typeof defaultJobTypeConfigs } })
-        .Variables.JOB_TYPE;
-      expect(mapping.Properties.BatchSize).toBe(defaultJobTypeConfigs[type].batchSize);
+      const type = (fn?.Properties.Environment as { Variables: { JOB_TYPE: string } }).Variables.JOB_TYPE;
+      expect(mapping.Properties.BatchSize).toBe(configOf(type).batchSize);
       expect(mapping.Properties.ScalingConfig).toEqual({
-        MaximumConcurrency: defaultJobTypeConfigs[type].maxConcurrency,
+        MaximumConcurrency: configOf(type).maxConcurrency,
       });
     }
   });
@@ -85,7 +89,7 @@ describe('JobsStack', () => {
 
   test('every function runs nodejs24.x on arm64', () => {
     const functions = resources('AWS::Lambda::Function');
-    expect(functions.length).toBeGreaterThanOrEqual(JOB_TYPES.length + 4);
+    expect(functions.length).toBeGreaterThanOrEqual(jobTypes.length + 4);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -94,16 +98,19 @@ describe('JobsStack', () => {
 
   test('per-type configuration given as stack props reaches the queue, mapping and function', () => {
     const custom = synth({
-      jobTypes: { cleanup: { timeoutSeconds: 5, maxAttempts: 2, batchSize: 3, maxConcurrency: 4 } },
+      jobTypeOverrides: {
+        cleanup: { timeoutSeconds: 5, maxAttempts: 2, batchSize: 3, maxConcurrency: 4, memorySize: 1024 },
+      },
     });
     custom.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 5,
+      MemorySize: 1024,
       Environment: { Variables: Match.objectLike({ JOB_TYPE: 'cleanup' }) },
     });
     custom.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 30,
       RedrivePolicy: Match.objectLike({
-        maxReceiveCount: maxReceiveCount({ ...defaultJobTypeConfigs.cleanup, maxAttempts: 2 }),
+        maxReceiveCount: maxReceiveCount({ ...cleanup.config, maxAttempts: 2 }),
       }),
     });
     custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -113,13 +120,17 @@ describe('JobsStack', () => {
   });
 
   test('a configuration that breaks an AWS limit is refused at synth time', () => {
-    expect(() => synth({ jobTypes: { email: { maxConcurrency: 1 } } })).toThrow(/maxConcurrency/);
-    expect(() => synth({ jobTypes: { sms: { backoff: { baseMs: 1000, capMs: 13 * 3600 * 1000 } } } })).toThrow(/12 h/);
+    expect(() => synth({ jobTypeOverrides: { email: { maxConcurrency: 1 } } })).toThrow(/maxConcurrency/);
+    expect(() => synth({ jobTypeOverrides: { sms: { backoff: { baseMs: 1000, capMs: 13 * 3600 * 1000 } } } })).toThrow(
+      /12 h/,
+    );
   });
 
   test('the REST API routes submissions, reads and health to Lambda proxy integrations', () => {
     const paths = resources('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart);
-    expect(paths).toEqual(expect.arrayContaining(['health', 'jobs', 'email', 'sms', 'cleanup', '{id}', 'status']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['health', 'jobs', 'email', 'sms', 'cleanup', '{id}', 'status', 'retry', 'job-types']),
+    );
     for (const [, method] of resources('AWS::ApiGateway::Method')) {
       expect((method.Properties.Integration as { Type: string }).Type).toBe('AWS_PROXY');
     }

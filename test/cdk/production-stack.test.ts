@@ -160,13 +160,40 @@ describe('observability', () => {
   });
 });
 
-describe('scheduled cleanup', () => {
-  test('a rule enqueues the configured cleanup task daily at 00:00 UTC', () => {
-    const custom = synth({ dailyCleanupTask: 'expire_sessions' });
-    custom.hasResourceProperties('AWS::Events::Rule', {
+describe('schedules', () => {
+  test('by default, the cleanup type’s own schedule enqueues delete_temp daily at 00:00 UTC, one job per day', () => {
+    synth().hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 0 * * ? *)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Input: JSON.stringify({ task: 'expire_sessions' }) })],
+      Targets: [
+        Match.objectLike({
+          Input: JSON.stringify({
+            type: 'cleanup',
+            schedule: 'daily-cleanup',
+            period: 'day',
+            payload: { task: 'delete_temp' },
+          }),
+        }),
+      ],
     });
+  });
+
+  test('a deployment may replace the schedules: another task, hourly, one job per minute', () => {
+    const custom = synth({
+      schedules: [
+        { type: 'cleanup', name: 'hourly-sessions', cron: { minute: '15' }, payload: { task: 'expire_sessions' } },
+      ],
+    });
+    expect(JSON.stringify(custom.findResources('AWS::Events::Rule'))).not.toContain('cron(0 0 * * ? *)');
+    custom.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(15 * * * ? *)',
+      Targets: [Match.objectLike({ Input: Match.stringLikeRegexp('"task":"expire_sessions"') })],
+    });
+  });
+
+  test('a schedule of a type that is not registered is refused at synth time', () => {
+    expect(() =>
+      synth({ schedules: [{ type: 'fax', name: 'nightly-fax', cron: { minute: '0', hour: '1' }, payload: {} }] }),
+    ).toThrow(/fax/);
   });
 });

@@ -9,7 +9,6 @@ import {
   WaitTimeoutError,
   type FetchFunction,
   type JobStatusSnapshot,
-  type JobType,
 } from '../../src/client';
 import { api } from '../support/api';
 import { localStackTableName } from '../support/aws-resources';
@@ -272,7 +271,7 @@ describe('cancel, redrive, list, queues', () => {
       discarded: expect.any(Number),
       skipped: expect.any(Number),
     });
-    const error = (await client.redrive('fax' as JobType).catch((e: unknown) => e)) as JobsApiError;
+    const error = (await client.redrive('fax' as 'sms').catch((e: unknown) => e)) as JobsApiError;
     expect(error).toBeInstanceOf(JobsApiError);
     expect(error.status).toBe(404);
     expect(error.errors[0]?.field).toBe('type');

@@ -41,15 +41,15 @@ describe('submit → queue → consumer → DynamoDB → status', () => {
     expect(job.body.result).toBeDefined();
   });
 
-  test('reading a job masks the email body and the SMS message', async () => {
+  test('reading a job hides the email body and the SMS message, and shows recipients partly', async () => {
     const email = await api<JobBody>('/jobs/email', { method: 'POST', json: submissions.email });
     const sms = await api<JobBody>('/jobs/sms', { method: 'POST', json: submissions.sms });
     expect(email.body.payload.body).toBe('***');
     expect(sms.body.payload.message).toBe('***');
     const read = await api<JobBody>(`/jobs/${email.body.id}`);
-    expect(read.body.payload).toEqual({ to: submissions.email.to, subject: 'Welcome', body: '***' });
+    expect(read.body.payload).toEqual({ to: 's***@simulator.amazonses.com', subject: 'Welcome', body: '***' });
     const readSms = await api<JobBody>(`/jobs/${sms.body.id}`);
-    expect(readSms.body.payload).toEqual({ phone: submissions.sms.phone, message: '***' });
+    expect(readSms.body.payload).toEqual({ phone: '+14*****0123', message: '***' });
   });
 
   test('a delayed job is accepted as delayed with its runAt and completes after the delay', async () => {

@@ -9,11 +9,10 @@ import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
-import { defaultJobTypeConfigs } from '../../src/jobs/job-type-config';
 import { recordDeadLetters } from '../../src/jobs/use-cases/record-dead-letters';
 import { redriveDeadLetters } from '../../src/jobs/use-cases/redrive-dead-letters';
 import { createJobsTable, createTestQueue } from '../support/aws-resources';
-import { aJob, silentLog } from '../support/jobs';
+import { aJob, builtInJobTypes, silentLog } from '../support/jobs';
 
 const sqs = createSqsClient();
 let repository: DynamoDbJobsRepository;
@@ -77,7 +76,7 @@ beforeAll(async () => {
     JOB_TYPE: 'email',
     JOB_QUEUE_URL: source.queueUrl,
     JOBS_TABLE_NAME: tableName,
-    JOB_TYPE_CONFIGS: JSON.stringify(defaultJobTypeConfigs),
+    JOB_TYPE_CONFIGS: JSON.stringify(builtInJobTypes().configs),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   ({ handler } = await import('../../lambdas/consumers/job-consumer'));

@@ -2,9 +2,8 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
-import { defaultJobTypeConfigs } from '../../src/jobs/job-type-config';
 import { createJobsTable, createTestQueue } from '../support/aws-resources';
-import { aJob } from '../support/jobs';
+import { aJob, builtInJobTypes } from '../support/jobs';
 
 const sqs = createSqsClient();
 
@@ -58,7 +57,7 @@ describe('the consumer handler on a real SQS batch', () => {
       JOB_TYPE: 'email',
       JOB_QUEUE_URL: queueUrl,
       JOBS_TABLE_NAME: tableName,
-      JOB_TYPE_CONFIGS: JSON.stringify(defaultJobTypeConfigs),
+      JOB_TYPE_CONFIGS: JSON.stringify(builtInJobTypes().configs),
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
     ({ handler } = await import('../../lambdas/consumers/job-consumer'));

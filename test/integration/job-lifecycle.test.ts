@@ -29,12 +29,11 @@ describe('leases: a worker that dies or times out', () => {
   test('an invocation that exceeds its timeout → the job completes exactly once after the lease expires', async () => {
     const job = await stored('email');
     let releaseHungWorker: () => void = () => {};
-    const realEmail = h.deps.processors.email;
     let calls = 0;
-    h.deps.processors.email = async (payload, attempt) => {
+    h.overrides.email = async (payload, context, real) => {
       calls++;
       if (calls === 1) await new Promise<void>((resolve) => (releaseHungWorker = resolve));
-      return realEmail(payload, attempt);
+      return real(payload, context);
     };
     try {
       const hung = deliver(job);
@@ -59,7 +58,7 @@ describe('leases: a worker that dies or times out', () => {
       expect(statusesIn(final).filter((s) => s === 'completed')).toHaveLength(1);
       expect(statusesIn(final)).toEqual(['queued', 'processing', 'processing', 'completed']);
     } finally {
-      h.deps.processors.email = realEmail;
+      h.overrides.email = undefined;
     }
   });
 

@@ -5,10 +5,9 @@ import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
-import { defaultJobTypeConfigs } from '../../src/jobs/job-type-config';
 import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
 import { createJobsTable, createTestQueue, injectFault } from '../support/aws-resources';
-import { silentLog } from '../support/jobs';
+import { builtInJobTypes, silentLog } from '../support/jobs';
 
 let repository: DynamoDbJobsRepository;
 let queueUrl: string;
@@ -22,7 +21,7 @@ function depsWith(sqs: SQSClient, ids: string[]): SubmitJobDeps {
   return {
     repository,
     queue: new SqsJobQueue(sqs, { email: queueUrl, sms: queueUrl, cleanup: queueUrl }),
-    configs: defaultJobTypeConfigs,
+    jobTypes: builtInJobTypes(),
     log: silentLog,
     clock: () => new Date(),
     newId: () => {

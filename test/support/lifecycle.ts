@@ -2,15 +2,9 @@ import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import type { Job } from '../../src/jobs/job';
-import { defaultJobTypeConfigs } from '../../src/jobs/job-type-config';
-import { createProcessors } from '../../src/jobs/processors/create-processors';
-import type { JobProcessors } from '../../src/jobs/processors/job-processor';
-import { SimulatedCleaner } from '../../src/jobs/providers/simulated-cleaner';
-import { SimulatedEmailSender } from '../../src/jobs/providers/simulated-email-sender';
-import { SimulatedSmsSender } from '../../src/jobs/providers/simulated-sms-sender';
 import type { HandleJobMessageDeps } from '../../src/jobs/use-cases/handle-job-message';
 import { createJobsTable, createTestQueue } from './aws-resources';
-import { silentLog } from './jobs';
+import { instrumentedJobTypes, silentLog } from './jobs';
 
 /** A clock tests move by hand, so leases, backoffs and delays are exercised without waiting. */
 export class ManualClock {
@@ -31,25 +25,16 @@ export async function lifecycleHarness(leaseSeconds = 60) {
   const sqs = createSqsClient();
   const { queueUrl, queueArn } = await createTestQueue(sqs);
   const runs = new Map<string, number>();
-  const real = createProcessors({
-    emailSender: new SimulatedEmailSender(),
-    smsSender: new SimulatedSmsSender(),
-    cleaner: new SimulatedCleaner(),
-  });
   // DynamoDB returns map attributes in any order, so payloads are compared with sorted keys.
   const keyOf = (payload: Record<string, unknown>) => JSON.stringify(payload, Object.keys(payload).sort());
-  const counted =
-    (type: keyof JobProcessors): JobProcessors[typeof type] =>
-    async (payload, attempt) => {
-      const key = keyOf(payload);
-      runs.set(key, (runs.get(key) ?? 0) + 1);
-      return real[type](payload, attempt);
-    };
+  const { registry, overrides } = instrumentedJobTypes((_type, payload) => {
+    const key = keyOf(payload);
+    runs.set(key, (runs.get(key) ?? 0) + 1);
+  });
   const deps: HandleJobMessageDeps = {
     repository,
     queue: new SqsJobQueue(sqs, { email: queueUrl, sms: queueUrl, cleanup: queueUrl }),
-    processors: { email: counted('email'), sms: counted('sms'), cleanup: counted('cleanup') },
-    configs: defaultJobTypeConfigs,
+    jobTypes: registry,
     log: silentLog,
     clock: clock.now,
     leaseSeconds,
@@ -62,6 +47,8 @@ export async function lifecycleHarness(leaseSeconds = 60) {
     queueUrl,
     queueArn,
     deps,
+    /** A test's own processor per type, for as long as it is set. */
+    overrides,
     /** How many times the processor ran for this job's payload. */
     runsOf: (job: Job) => runs.get(keyOf(job.payload)) ?? 0,
   };

@@ -2,7 +2,7 @@ import { parseJobMessage, UnreadableMessageError } from '../../src/jobs/use-case
 
 function rejectionOf(body: string): unknown {
   try {
-    parseJobMessage(body);
+    parseJobMessage(body, ['email', 'sms', 'cleanup']);
   } catch (error) {
     return error;
   }
@@ -11,11 +11,14 @@ function rejectionOf(body: string): unknown {
 
 describe('parseJobMessage', () => {
   it.each(['email', 'sms', 'cleanup'])('reads a %s job message', (type) => {
-    expect(parseJobMessage(JSON.stringify({ jobId: 'job-1', type }))).toEqual({ jobId: 'job-1', type });
+    expect(parseJobMessage(JSON.stringify({ jobId: 'job-1', type }), ['email', 'sms', 'cleanup'])).toEqual({
+      jobId: 'job-1',
+      type,
+    });
   });
 
   it('ignores extra fields in the message', () => {
-    expect(parseJobMessage(JSON.stringify({ jobId: 'job-1', type: 'sms', trace: 'x' }))).toEqual({
+    expect(parseJobMessage(JSON.stringify({ jobId: 'job-1', type: 'sms', trace: 'x' }), ['sms'])).toEqual({
       jobId: 'job-1',
       type: 'sms',
     });

@@ -1,7 +1,6 @@
-import { JOB_TYPES } from '../../src/jobs/job';
+import { jobTypes } from '../../src/job-types';
 import {
   assertValidJobTypeConfig,
-  defaultJobTypeConfigs,
   DLQ_RECEIVE_MARGIN,
   MAX_BACKOFF_MS,
   maxReceiveCount,
@@ -16,23 +15,22 @@ const VALID: JobTypeConfig = {
   maxBatchingWindowSeconds: 0,
   maxConcurrency: 5,
   timeoutSeconds: 30,
+  memorySize: 512,
 };
 
 const withChanges = (changes: Partial<JobTypeConfig>): JobTypeConfig => ({ ...VALID, ...changes });
 
-describe('default configurations', () => {
-  it.each(JOB_TYPES)('the default %s configuration is valid', (type) => {
-    expect(() => assertValidJobTypeConfig(type, defaultJobTypeConfigs[type])).not.toThrow();
+describe('the built-in job types’ configurations', () => {
+  it.each(jobTypes.map((type) => [type.name, type.config] as const))('%s’s is valid', (name, config) => {
+    expect(() => assertValidJobTypeConfig(name, config)).not.toThrow();
   });
 
-  it('every job type has a configuration', () => {
-    expect(Object.keys(defaultJobTypeConfigs).sort()).toEqual([...JOB_TYPES].sort());
-  });
-
-  it.each(JOB_TYPES)('%s messages reach the DLQ only after more receives than attempts', (type) => {
-    const config = defaultJobTypeConfigs[type];
-    expect(maxReceiveCount(config)).toBeGreaterThan(config.maxAttempts);
-  });
+  it.each(jobTypes.map((type) => [type.name, type.config] as const))(
+    '%s messages reach the DLQ only after more receives than attempts',
+    (_name, config) => {
+      expect(maxReceiveCount(config)).toBeGreaterThan(config.maxAttempts);
+    },
+  );
 });
 
 describe('derived queue settings', () => {
@@ -68,6 +66,8 @@ describe('assertValidJobTypeConfig', () => {
     ['maxConcurrency must be 2–1000', { maxConcurrency: 1001 }],
     ['timeoutSeconds must be 1–900', { timeoutSeconds: 0 }],
     ['timeoutSeconds must be 1–900', { timeoutSeconds: 901 }],
+    ['memorySize must be 128–10240', { memorySize: 127 }],
+    ['memorySize must be 128–10240', { memorySize: 10_241 }],
   ])('rejects a configuration where %s (%p)', (problem, changes) => {
     expect(() => assertValidJobTypeConfig('sms', withChanges(changes))).toThrow(problem);
     expect(() => assertValidJobTypeConfig('sms', withChanges(changes))).toThrow('Invalid configuration for sms jobs');
@@ -83,6 +83,8 @@ describe('assertValidJobTypeConfig', () => {
     { maxConcurrency: 1000 },
     { timeoutSeconds: 1 },
     { timeoutSeconds: 900 },
+    { memorySize: 128 },
+    { memorySize: 10_240 },
   ])('accepts the boundary setting %p', (changes) => {
     expect(() => assertValidJobTypeConfig('sms', withChanges(changes))).not.toThrow();
   });
@@ -99,7 +101,7 @@ describe('assertValidJobTypeConfig', () => {
 });
 
 describe('settings AWS would only reject at deploy time', () => {
-  const base = defaultJobTypeConfigs.email;
+  const base = VALID;
   it.each([
     ['a batching window over 300 s', { ...base, maxBatchingWindowSeconds: 301 }, /maxBatchingWindowSeconds/],
     ['a negative batching window', { ...base, maxBatchingWindowSeconds: -1 }, /maxBatchingWindowSeconds/],

@@ -1,4 +1,4 @@
-import { isJobType, isTerminal, JOB_STATUSES, JOB_TYPES, TERMINAL_STATUSES } from '../../src/jobs/job';
+import { isTerminal, JOB_STATUSES, TERMINAL_STATUSES } from '../../src/jobs/job';
 
 describe('job statuses', () => {
   it.each(['completed', 'failed', 'cancelled', 'done'] as const)('%s is a finished status', (status) => {
@@ -11,16 +11,5 @@ describe('job statuses', () => {
 
   it('every terminal status is a known status', () => {
     for (const status of TERMINAL_STATUSES) expect(JOB_STATUSES).toContain(status);
-  });
-});
-
-describe('job types', () => {
-  it('workers run email, sms and cleanup jobs', () => {
-    expect([...JOB_TYPES]).toEqual(['email', 'sms', 'cleanup']);
-    for (const type of JOB_TYPES) expect(isJobType(type)).toBe(true);
-  });
-
-  it.each(['external', 'fax', '', 'Email'])('%p is not a worker job type', (value) => {
-    expect(isJobType(value)).toBe(false);
   });
 });

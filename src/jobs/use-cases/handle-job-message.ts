@@ -38,7 +38,8 @@ export class UnreadableMessageError extends Error {
   override readonly name = 'UnreadableMessageError';
 }
 
-export function parseJobMessage(body: string): JobMessage {
+/** Reads a job message; `jobTypes` are the names the worker may run (the registry's). */
+export function parseJobMessage(body: string, jobTypes: readonly string[]): JobMessage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -46,8 +47,8 @@ export function parseJobMessage(body: string): JobMessage {
     throw new UnreadableMessageError('Message body is not JSON');
   }
   const { jobId, type } = (parsed ?? {}) as Partial<Record<keyof JobMessage, unknown>>;
-  if (typeof jobId !== 'string' || jobId === '' || typeof type !== 'string' || type === '') {
-    throw new UnreadableMessageError('Message body lacks a jobId and a type');
+  if (typeof jobId !== 'string' || jobId === '' || typeof type !== 'string' || !jobTypes.includes(type)) {
+    throw new UnreadableMessageError('Message body lacks a jobId and a known type');
   }
   return { jobId, type };
 }
