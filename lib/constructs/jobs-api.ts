@@ -161,6 +161,12 @@ export class JobsApi extends Construct {
       entry: 'lambdas/api/health.ts',
       description: 'Liveness of the API',
     });
+    const openApi = new JobFunction(this, 'OpenApiDocument', {
+      ...common,
+      entry: 'lambdas/api/get-openapi-document.ts',
+      description: 'Serves the OpenAPI 3.1 document of this API',
+      environment: { READS_NEED_API_KEY: String(props.requireApiKeyForReads) },
+    });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
@@ -212,6 +218,8 @@ export class JobsApi extends Construct {
 
     const root = this.restApi.root;
     root.addResource('health').addMethod('GET', new LambdaIntegration(health));
+    // Public like /health: describes the API, reveals no job.
+    root.addResource('openapi.json').addMethod('GET', new LambdaIntegration(openApi), { apiKeyRequired: false });
     const jobs = root.addResource('jobs');
     jobs.addMethod('POST', new LambdaIntegration(createExternalJob), write);
     jobs.addMethod('GET', new LambdaIntegration(listJobs), read);

@@ -15,7 +15,7 @@ export type {
   SmsPayload,
   SubmitOptions,
 } from './payloads';
-export type { JobTypeInfo, JobTypesSummary } from './job-types';
+export type { JobTypeInfo, JobTypesSummary, JsonSchema } from './job-types';
 export type { QueueStats, QueuesSummary, RedriveResult } from './queues';
 export type { InvalidField, Problem } from './problem';
 export { JobsApiError } from './jobs-api-error';

@@ -63,3 +63,6 @@ export function parseSubmission(payloadSchema: z.ZodObject, input: unknown, now:
   if (due !== undefined && due.getTime() > now.getTime()) submission.runAt = due;
   return submission;
 }
+
+/** `delay` and `runAt`, which every submission may carry next to its payload. */
+export const submissionTimingSchema = z.strictObject(timing);

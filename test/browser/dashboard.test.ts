@@ -71,8 +71,11 @@ test('submit a job from the dashboard and follow it to completed, live', async (
   // A marker that a reload would wipe out.
   await page.evaluate('window.__sameDocument = true');
   const subject = `Dashboard test ${Date.now()}`;
-  await page.getByLabel('To', { exact: true }).fill('success@simulator.amazonses.com');
-  await page.getByLabel('Subject', { exact: true }).fill(subject);
+  // The forms are built from GET /job-types: the email form has the email schema's fields.
+  const emailForm = page.getByRole('form', { name: 'email', exact: true });
+  await emailForm.getByLabel('To', { exact: true }).fill('success@simulator.amazonses.com');
+  await emailForm.getByLabel('Subject', { exact: true }).fill(subject);
+  await emailForm.getByLabel('Body', { exact: true }).fill('Sent from the dashboard test');
   await page.getByRole('button', { name: 'Submit email job' }).click();
 
   // The key is asked for once, in a dialog, then the job is submitted and its page opens.
@@ -107,7 +110,11 @@ test('submit a job from the dashboard and follow it to completed, live', async (
   await page.getByRole('button', { name: /^completed: [1-9]\d* jobs/ }).waitFor();
 
   // A delayed job can be cancelled from its page; the key is not asked for again.
-  await page.getByLabel(/^Delay \(seconds\)/).fill('600');
+  // The list re-rendered its forms: empty again (the schema gives no defaults).
+  await emailForm.getByLabel('To', { exact: true }).fill('success@simulator.amazonses.com');
+  await emailForm.getByLabel('Subject', { exact: true }).fill(`${subject} (delayed)`);
+  await emailForm.getByLabel('Body', { exact: true }).fill('Cancelled before it runs');
+  await emailForm.getByLabel(/^Delay \(seconds\)/).fill('600');
   await page.getByRole('button', { name: 'Submit email job' }).click();
   await page.waitForURL((url) => url.hash.startsWith('#/jobs/') && !url.hash.endsWith(encodeURIComponent(jobId)));
   expect(await dialog.isVisible()).toBe(false);
@@ -133,6 +140,70 @@ test('submit a job from the dashboard and follow it to completed, live', async (
   expect(await horizontalOverflow()).toBeLessThanOrEqual(0);
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-job-360.png'), fullPage: true });
 
+  expect(consoleErrors).toEqual([]);
+}, 60_000);
+
+test('one submit form per job type of GET /job-types, its controls from the payload schema', async () => {
+  const { jobTypes } = (await (await fetch(apiUrl('/job-types'))).json()) as {
+    jobTypes: {
+      name: string;
+      payloadSchema: { properties: Record<string, { type?: string; enum?: unknown[] }>; required?: string[] };
+      sensitiveFields: string[];
+    }[];
+  };
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(apiUrl('/dashboard'));
+  await page.getByRole('button', { name: `Submit ${jobTypes[0]?.name} job` }).waitFor();
+  const forms = await page.locator('form.submit-form').evaluateAll((elements) =>
+    elements.map((form) => ({
+      type: form.getAttribute('data-job-type'),
+      controls: [...form.querySelectorAll('[name]')].map((control) => ({
+        name: control.getAttribute('name'),
+        tag: control.tagName.toLowerCase(),
+        type: control.getAttribute('type') ?? control.tagName.toLowerCase(),
+        required: control.hasAttribute('required'),
+      })),
+    })),
+  );
+  expect(forms.map((form) => form.type)).toEqual(jobTypes.map((type) => type.name));
+  for (const type of jobTypes) {
+    const controls = forms.find((form) => form.type === type.name)?.controls ?? [];
+    expect(controls.map((control) => control.name)).toEqual(Object.keys(type.payloadSchema.properties));
+    for (const control of controls) {
+      const property = type.payloadSchema.properties[control.name];
+      expect(control.required).toBe((type.payloadSchema.required ?? []).includes(control.name));
+      if (property?.enum) expect(control.tag).toBe('select');
+      else if (property?.type === 'integer' || property?.type === 'number') expect(control.type).toBe('number');
+      else if (type.sensitiveFields.includes(control.name)) expect(['textarea', 'password']).toContain(control.type);
+    }
+  }
+  // The email body is sensitive: a textarea, not a one-line input.
+  expect(forms.find((form) => form.type === 'email')?.controls.find((c) => c.name === 'body')?.tag).toBe('textarea');
+  expect(consoleErrors).toEqual([]);
+}, 60_000);
+
+test('retry a failed job from its page', async () => {
+  const submitted = await fetch(apiUrl('/jobs/email'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': process.env.JOBS_API_KEY ?? '' },
+    body: JSON.stringify({ to: 'bounce@simulator.amazonses.com', subject: 'Bounces', body: 'Fails at once' }),
+  });
+  const { id } = (await submitted.json()) as { id: string };
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(apiUrl(`/dashboard#/jobs/${encodeURIComponent(id)}`));
+  // Only the hash may have changed: reload, so that the tab has forgotten the key, as a new visit would.
+  await page.reload();
+  await page.locator('.job-actions .badge', { hasText: 'failed' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Retry job' }).click();
+  const dialog = page.getByRole('dialog', { name: 'API key' });
+  await dialog.getByLabel('API key', { exact: true }).fill(process.env.JOBS_API_KEY ?? '');
+  await dialog.getByRole('button', { name: 'Use this key' }).click();
+  // Followed live: queued again, then (the address bounces) failed a second time, both in the timeline.
+  await page.locator('.timeline .timeline-entry.status-failed').nth(1).waitFor({ timeout: 30_000 });
+  const timeline = await page.locator('.timeline .timeline-entry .badge').allTextContents();
+  expect(timeline.lastIndexOf('queued')).toBeGreaterThan(timeline.indexOf('failed'));
+  await page.locator('.job-actions .badge', { hasText: 'failed' }).waitFor();
+  await expect(page.locator('.summary').textContent()).resolves.toContain('1 of');
   expect(consoleErrors).toEqual([]);
 }, 60_000);
 

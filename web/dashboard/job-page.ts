@@ -6,7 +6,7 @@ import { announce, formatAbsolute, h, replaceChildren, sleep, statusBadge, timeE
 const LONG_POLL_TIMEOUT_MS = 20_000;
 const RETRY_DELAY_MS = 2_000;
 const CANCELLABLE: ReadonlySet<JobStatus> = new Set(['queued', 'delayed', 'retrying']);
-/** A failed job can still be redriven, so it is followed; these never change again. */
+/** A failed job can still be retried or redriven, so it is followed; these never change again. */
 const FINAL: ReadonlySet<JobStatus> = new Set(['completed', 'cancelled', 'done']);
 
 /** One job, followed live through chained long polls (`since` = the last version seen). Returns its cleanup. */
@@ -33,10 +33,7 @@ export function renderJobPage(main: HTMLElement, id: string): () => void {
     current = job;
     if (previous && previous.status !== job.status) announce(`Job is now ${job.status}`);
     const hadFocus = main.querySelector<HTMLElement>('.job-body :focus')?.dataset.focusKey;
-    replaceChildren(
-      body,
-      jobDetails(job, () => void cancel()),
-    );
+    replaceChildren(body, jobDetails(job, { cancel: () => void cancel(), retry: () => void retry() }));
     if (hadFocus) body.querySelector<HTMLElement>(`[data-focus-key="${hadFocus}"]`)?.focus();
   }
 
@@ -57,6 +54,30 @@ export function renderJobPage(main: HTMLElement, id: string): () => void {
           error instanceof ApiError && error.status === 409
             ? `Cannot cancel: ${error.message}`
             : `Cancel failed: ${(error as Error).message}`;
+      }
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  async function retry(): Promise<void> {
+    const button = body.querySelector<HTMLButtonElement>('[data-focus-key="retry"]');
+    if (button) button.disabled = true;
+    const message = body.querySelector<HTMLElement>('.action-message');
+    try {
+      const job = await write<JobDetail>('POST', `/jobs/${encodeURIComponent(id)}/retry`);
+      if (job && !stop.signal.aborted) {
+        // The long poll, waiting since the failed version, sees the change and follows the new attempts.
+        render({ ...job, history: job.history ?? current?.history ?? [] });
+        announce('Job queued again');
+      }
+    } catch (error) {
+      if (message) {
+        message.hidden = false;
+        message.textContent =
+          error instanceof ApiError && error.status === 409
+            ? `Cannot retry: ${error.message}`
+            : `Retry failed: ${(error as Error).message}`;
       }
     } finally {
       if (button) button.disabled = false;
@@ -100,7 +121,7 @@ export function renderJobPage(main: HTMLElement, id: string): () => void {
   return () => stop.abort();
 }
 
-function jobDetails(job: JobDetail, onCancel: () => void): HTMLElement[] {
+function jobDetails(job: JobDetail, actions: { cancel: () => void; retry: () => void }): HTMLElement[] {
   const row = (term: string, value: Node | string) => [h('dt', {}, term), h('dd', {}, value)];
   const json = (value: unknown) => h('pre', { class: 'code', tabindex: 0 }, JSON.stringify(value, null, 2));
   const outcome = job.error
@@ -130,7 +151,14 @@ function jobDetails(job: JobDetail, onCancel: () => void): HTMLElement[] {
       { class: 'job-actions' },
       statusBadge(job.status),
       CANCELLABLE.has(job.status)
-        ? h('button', { type: 'button', class: 'danger', 'data-focus-key': 'cancel', onclick: onCancel }, 'Cancel job')
+        ? h(
+            'button',
+            { type: 'button', class: 'danger', 'data-focus-key': 'cancel', onclick: actions.cancel },
+            'Cancel job',
+          )
+        : null,
+      job.status === 'failed'
+        ? h('button', { type: 'button', 'data-focus-key': 'retry', onclick: actions.retry }, 'Retry job')
         : null,
       h('p', { class: 'message error action-message', role: 'alert', hidden: true }),
     ),

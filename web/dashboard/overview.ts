@@ -1,31 +1,14 @@
 import { JOB_STATUSES, type JobStatus } from '../../src/client/job';
 import type { JobTypesSummary } from '../../src/client/job-types';
-import {
-  ApiError,
-  get,
-  write,
-  type JobDetail,
-  type JobPage,
-  type JobSummary,
-  type QueueDepth,
-  type RedriveResult,
-  type Stats,
-} from './api';
-import {
-  announce,
-  formatRelative,
-  h,
-  replaceChildren,
-  shortId,
-  sleep,
-  statusBadge,
-  timeElement,
-  type Child,
-} from './dom';
+import { get, write, type JobPage, type JobSummary, type QueueDepth, type RedriveResult, type Stats } from './api';
+import { announce, formatRelative, h, replaceChildren, shortId, sleep, statusBadge, timeElement } from './dom';
+import { submitForms } from './submit-forms';
 
 /** Lists and counts refresh no more often than this. */
 export const REFRESH_INTERVAL_MS = 5_000;
 const PAGE_SIZE = 20;
+/** Jobs created through `POST /jobs`, next to the declared types. */
+const EXTERNAL_TYPE = 'external';
 /** Shown even when zero; the external statuses only when some job has them. */
 const MAIN_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((status) => status !== 'pending' && status !== 'done');
 
@@ -67,15 +50,9 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
     'select',
     { id: 'filter-type', onchange: () => void applyFilters() },
     h('option', { value: '' }, 'All types'),
-    h('option', { value: 'external' }, 'external'),
+    h('option', { value: EXTERNAL_TYPE }, EXTERNAL_TYPE),
   );
-  // The deployment's job types, from its registry.
-  void get<JobTypesSummary>('/job-types', stop.signal)
-    .then(({ jobTypes }) => {
-      const external = typeFilter.lastElementChild;
-      for (const { name } of jobTypes) typeFilter.insertBefore(h('option', { value: name }, name), external);
-    })
-    .catch(() => undefined);
+  const formGrid = h('div', { class: 'form-grid' }, h('p', { class: 'muted' }, 'Loading job types…'));
 
   replaceChildren(
     main,
@@ -154,19 +131,42 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
     h(
       'section',
       { 'aria-labelledby': 'submit-title' },
-      h('h2', { id: 'submit-title' }, 'Submit a test job'),
-      h(
-        'p',
-        { class: 'muted small' },
-        'Simulated providers: email to bounce@simulator.amazonses.com fails permanently, fail-2@example.com fails twice then succeeds; SMS to +15005550009 fails permanently.',
-      ),
-      h('div', { class: 'form-grid' }, submitForms(navigate)),
+      h('h2', { id: 'submit-title' }, 'Submit a job'),
+      h('p', { class: 'muted small' }, "One form per job type the API declares, built from its payload's schema."),
+      formGrid,
     ),
   );
 
   function showError(error: unknown): void {
     errorBox.hidden = false;
     errorBox.textContent = `Could not refresh: ${(error as Error).message}`;
+  }
+
+  /** The type filter and the submit forms follow `GET /job-types`. */
+  async function loadJobTypes(): Promise<void> {
+    try {
+      const { jobTypes } = await get<JobTypesSummary>('/job-types', stop.signal);
+      typeOptionsFor(jobTypes.map((type) => type.name));
+      replaceChildren(
+        formGrid,
+        jobTypes.length ? submitForms(jobTypes, navigate) : h('p', { class: 'muted' }, 'No job types are declared.'),
+      );
+    } catch (error) {
+      if (stop.signal.aborted) return;
+      replaceChildren(
+        formGrid,
+        h('p', { class: 'message error', role: 'alert' }, `Could not load the job types: ${(error as Error).message}`),
+      );
+    }
+  }
+
+  function typeOptionsFor(names: string[]): void {
+    const selected = typeFilter.value;
+    replaceChildren(
+      typeFilter,
+      h('option', { value: '' }, 'All types'),
+      [...names, EXTERNAL_TYPE].map((type) => h('option', { value: type, selected: type === selected }, type)),
+    );
   }
 
   async function loadJobs(signal?: AbortSignal): Promise<void> {
@@ -322,6 +322,7 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
       await sleep(Math.max(0, started + REFRESH_INTERVAL_MS - Date.now()), stop.signal);
     }
   }
+  void loadJobTypes();
   void refreshLoop();
   return () => stop.abort();
 }
@@ -345,119 +346,4 @@ function jobRow(job: JobSummary): HTMLTableRowElement {
 
 function emptyRow(columns: number, text: string): HTMLTableRowElement {
   return h('tr', {}, h('td', { colspan: columns, class: 'muted' }, text));
-}
-
-interface FieldSpec {
-  name: string;
-  label: string;
-  input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
-  hint?: string;
-}
-
-/** One small form per job type; a submitted job opens its page. */
-function submitForms(navigate: (hash: string) => void): HTMLElement[] {
-  const input = (attributes: Record<string, string | boolean>) => h('input', attributes);
-  const specs: { type: string; title: string; fields: FieldSpec[]; toBody(values: FormData): unknown }[] = [
-    {
-      type: 'email',
-      title: 'Email',
-      fields: [
-        {
-          name: 'to',
-          label: 'To',
-          input: input({ type: 'email', value: 'success@simulator.amazonses.com', required: true }),
-        },
-        { name: 'subject', label: 'Subject', input: input({ type: 'text', value: 'Hello from the dashboard' }) },
-        { name: 'body', label: 'Body', input: h('textarea', { rows: 2 }, 'Sent as a test job.') },
-        {
-          name: 'delay',
-          label: 'Delay (seconds)',
-          input: input({ type: 'number', min: '0', max: '604800', step: '1', inputmode: 'numeric' }),
-          hint: 'optional',
-        },
-      ],
-      toBody: (values) => ({
-        to: values.get('to'),
-        subject: values.get('subject'),
-        body: values.get('body'),
-        ...(values.get('delay') ? { delay: Number(values.get('delay')) * 1000 } : {}),
-      }),
-    },
-    {
-      type: 'sms',
-      title: 'SMS',
-      fields: [
-        { name: 'phone', label: 'Phone', input: input({ type: 'tel', value: '+15005550006', required: true }) },
-        { name: 'message', label: 'Message', input: h('textarea', { rows: 2 }, 'A test message.') },
-      ],
-      toBody: (values) => ({ phone: values.get('phone'), message: values.get('message') }),
-    },
-    {
-      type: 'cleanup',
-      title: 'Cleanup',
-      fields: [
-        {
-          name: 'task',
-          label: 'Task',
-          input: h(
-            'select',
-            {},
-            ['delete_temp', 'remove_old_logs', 'expire_sessions'].map((task) => h('option', { value: task }, task)),
-          ),
-        },
-      ],
-      toBody: (values) => ({ task: values.get('task') }),
-    },
-  ];
-
-  return specs.map((spec) => {
-    const message = h('div', { class: 'message error', role: 'alert', hidden: true });
-    const submit = h('button', { type: 'submit' }, `Submit ${spec.title === 'SMS' ? 'SMS' : spec.type} job`);
-    const fields: Child[] = spec.fields.map((field) => {
-      const id = `${spec.type}-${field.name}`;
-      field.input.id = id;
-      field.input.setAttribute('name', field.name);
-      return h(
-        'div',
-        { class: 'field' },
-        h('label', { for: id }, field.label, field.hint ? h('span', { class: 'muted' }, ` (${field.hint})`) : null),
-        field.input,
-      );
-    });
-    const form = h(
-      'form',
-      { class: 'card', 'aria-labelledby': `${spec.type}-form-title`, novalidate: false },
-      h('h3', { id: `${spec.type}-form-title` }, spec.title),
-      fields,
-      message,
-      submit,
-    );
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void (async () => {
-        message.hidden = true;
-        submit.disabled = true;
-        try {
-          const job = await write<JobDetail>('POST', `/jobs/${spec.type}`, spec.toBody(new FormData(form)));
-          if (!job) return;
-          announce(`Submitted ${spec.type} job ${job.id}`);
-          navigate(`#/jobs/${encodeURIComponent(job.id)}`);
-        } catch (error) {
-          message.hidden = false;
-          const details =
-            error instanceof ApiError && error.fieldErrors.length
-              ? h(
-                  'ul',
-                  {},
-                  error.fieldErrors.map((e) => h('li', {}, `${e.field}: ${e.message}`)),
-                )
-              : null;
-          replaceChildren(message, (error as Error).message, details);
-        } finally {
-          submit.disabled = false;
-        }
-      })();
-    });
-    return form;
-  });
 }

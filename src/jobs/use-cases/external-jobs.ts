@@ -22,12 +22,12 @@ export const JOB_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const EXTERNAL_STATUSES = ['pending', 'processing', 'done', 'failed'] as const;
 export type ExternalStatus = (typeof EXTERNAL_STATUSES)[number];
 
-const createSchema = z.strictObject({
+export const externalJobSchema = z.strictObject({
   id: z.string('must be a string').regex(JOB_ID_PATTERN, 'must be 1–128 letters, digits, _ . : or -').optional(),
   payload: z.record(z.string(), z.unknown(), 'must be a JSON object').optional(),
 });
 
-const updateSchema = z.strictObject({
+export const externalStatusReportSchema = z.strictObject({
   status: z.enum(EXTERNAL_STATUSES, { error: `must be one of ${EXTERNAL_STATUSES.join(', ')}` }),
 });
 
@@ -45,7 +45,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 
 /** `POST /jobs`: a job whose progress an external system reports; it starts `pending`. */
 export async function createExternalJob(deps: ExternalJobDeps, body: unknown): Promise<Job> {
-  const input = parse(createSchema, body);
+  const input = parse(externalJobSchema, body);
   const job = newJob({
     id: input.id ?? randomUUID(),
     type: EXTERNAL_JOB_TYPE,
@@ -70,7 +70,7 @@ export async function reportExternalStatus(
   body: unknown,
   expectedVersion?: number,
 ): Promise<Job> {
-  const { status } = parse(updateSchema, body);
+  const { status } = parse(externalStatusReportSchema, body);
   let job = await deps.repository.get(id);
   for (;;) {
     if (!job) throw new JobNotFoundError(id);

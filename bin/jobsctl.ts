@@ -1,11 +1,24 @@
 /**
- * `jobs`: the jobs API from a terminal, built only on the typed client (src/client). Run it as
- * `npx jobs …` (bin/jobs.mjs loads this file through tsx). `jobs --help` lists the commands.
+ * `jobsctl`: the jobs API from a terminal, built only on the typed client (src/client). Run it as
+ * `npx jobsctl …` (bin/jobsctl.mjs loads this file through tsx). `jobsctl --help` lists the commands.
+ * Not `jobs`: that is a shell builtin, which `npx jobs` would run instead.
+ *
+ * `submit <type>` knows no job type of its own: it reads the types from `GET /job-types` and turns
+ * each payload property of a type's JSON Schema into a flag (see src/cli/payload-flags.ts).
  *
  * Exit codes: 0 ok / job completed, 1 job failed or cancelled, or an API error, 2 usage error,
  * 3 timed out waiting, 130 interrupted.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import {
+  flagValue,
+  parseArgsOptions,
+  payloadFlags,
+  payloadFlagsHelp,
+  PayloadFlagError,
+  type PayloadFlags,
+} from '../src/cli/payload-flags';
 import {
   JOB_STATUSES,
   JobsApiError,
@@ -16,12 +29,12 @@ import {
   type Job,
   type JobStatus,
   type JobStatusSnapshot,
-  type CleanupPayload,
-  type JobPayloads,
+  type JobTypeInfo,
   type ListJobsFilter,
   type SubmitOptions,
 } from '../src/client';
 
+const CLI = 'jobsctl';
 const DEFAULT_URL = 'http://localhost:3000';
 const DEFAULT_API_KEY = 'local-dev-api-key';
 const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
@@ -42,8 +55,11 @@ class UsageError extends Error {
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 type Values = Record<string, string | boolean | undefined>;
 
+/** The CLI talks to any deployment: whatever types it declares, each takes a JSON object. */
+type AnyPayloads = Record<string, Record<string, unknown>>;
+
 interface Context {
-  client: JobsClient;
+  client: JobsClient<AnyPayloads>;
   json: boolean;
   out: NodeJS.WriteStream;
   err: NodeJS.WriteStream;
@@ -54,6 +70,14 @@ interface Command {
   summary: string;
   usage: string;
   options: Record<string, OptionSpec>;
+  /**
+   * Options known only from the API (a job type's payload flags), read once the command's own
+   * options and positionals are: returns more options and help text to show with the usage.
+   */
+  extraOptions?: (
+    ctx: Context,
+    positionals: string[],
+  ) => Promise<{ options: Record<string, OptionSpec>; help: string }>;
   run: (ctx: Context, positionals: string[], values: Values) => Promise<ExitCode>;
 }
 
@@ -71,50 +95,44 @@ const COMMON_HELP = `Common options:
 
 const WAIT_OPTIONS: Record<string, OptionSpec> = { wait: { type: 'boolean', short: 'w' }, timeout: { type: 'string' } };
 
-const CLEANUP_TASKS: readonly CleanupPayload['task'][] = ['delete_temp', 'remove_old_logs', 'expire_sessions'];
-
-const SUBMIT_FIELDS: Record<keyof JobPayloads, { required: string[]; optional: string[] }> = {
-  email: { required: ['to', 'subject', 'body'], optional: [] },
-  sms: { required: ['phone', 'message'], optional: [] },
-  cleanup: { required: ['task'], optional: ['simulate-failures', 'duration-ms'] },
+const SUBMIT_OPTIONS: Record<string, OptionSpec> = {
+  data: { type: 'string', short: 'd' },
+  delay: { type: 'string' },
+  'run-at': { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  ...WAIT_OPTIONS,
 };
-const JOB_TYPES = Object.keys(SUBMIT_FIELDS);
-const isJobType = (value: string): value is keyof JobPayloads => value in SUBMIT_FIELDS;
+/** A payload property whose flag would be one of these is set through --data only. */
+const RESERVED_FLAGS = new Set([...Object.keys(COMMON_OPTIONS), ...Object.keys(SUBMIT_OPTIONS)]);
 
 const commands: Record<string, Command> = {
   submit: {
-    summary: 'submit a job (email, sms or cleanup)',
-    usage: `jobs submit email --to <address> --subject <text> --body <text> [options]
-jobs submit sms --phone <E.164> --message <text> [options]
-jobs submit cleanup --task delete_temp|remove_old_logs|expire_sessions [options]
+    summary: 'submit a job of any type the API declares',
+    usage: `${CLI} submit <type> [--<field> <value> …] [--data '{…}' | --data @payload.json] [options]
+
+Each field of the type's payload is a flag (\`${CLI} submit <type> --help\` lists them, \`${CLI} types\`
+lists the types). --data gives the payload as JSON (or @file with JSON in it); flags override its fields.
 
 Options:
+  -d, --data <json|@file>    the payload, or part of it, as a JSON object
   --delay <ms>               start after this many milliseconds (at most 7 days)
   --run-at <iso-date>        start at this time (not with --delay)
   --idempotency-key <key>    the same key within 24 h returns the same job
-  --simulate-failures <n>    cleanup only: fail transiently on the first n attempts
-  --duration-ms <n>          cleanup only: take n ms
-  -w, --wait                 then wait until the job finishes, as \`jobs status <id> --wait\`
+  -w, --wait                 then wait until the job finishes, as \`${CLI} status <id> --wait\`
   --timeout <ms>             with --wait: give up after this long (default ${DEFAULT_WAIT_TIMEOUT_MS})`,
-    options: {
-      to: { type: 'string' },
-      subject: { type: 'string' },
-      body: { type: 'string' },
-      phone: { type: 'string' },
-      message: { type: 'string' },
-      task: { type: 'string' },
-      'simulate-failures': { type: 'string' },
-      'duration-ms': { type: 'string' },
-      delay: { type: 'string' },
-      'run-at': { type: 'string' },
-      'idempotency-key': { type: 'string' },
-      ...WAIT_OPTIONS,
-    },
+    options: SUBMIT_OPTIONS,
+    extraOptions: submitTypeOptions,
     run: submitCommand,
+  },
+  types: {
+    summary: 'list the job types the API accepts, with their fields',
+    usage: `${CLI} types`,
+    options: {},
+    run: typesCommand,
   },
   status: {
     summary: "show a job's status, or wait until it finishes",
-    usage: `jobs status <id> [--wait] [--timeout <ms>]
+    usage: `${CLI} status <id> [--wait] [--timeout <ms>]
 
 Without --wait: the status now. With --wait: follows the job (long polling) until it completes,
 fails or is cancelled, showing each change, then shows its result or error.
@@ -127,17 +145,17 @@ Options:
   },
   get: {
     summary: 'show a whole job, history included',
-    usage: 'jobs get <id>',
+    usage: `${CLI} get <id>`,
     options: {},
     run: getCommand,
   },
   list: {
     summary: 'list jobs, newest first',
-    usage: `jobs list [--status <status>] [--type <type>] [--limit <n>] [--cursor <cursor>]
+    usage: `${CLI} list [--status <status>] [--type <type>] [--limit <n>] [--cursor <cursor>]
 
 Options:
   --status <status>    one of ${JOB_STATUSES.join(', ')}
-  --type <type>        one of ${JOB_TYPES.join(', ')}, external
+  --type <type>        a job type (\`${CLI} types\`), or external
   --limit <n>          page size
   --cursor <cursor>    the next-page cursor printed by the previous page`,
     options: {
@@ -150,19 +168,31 @@ Options:
   },
   cancel: {
     summary: 'cancel a queued, delayed or retrying job',
-    usage: 'jobs cancel <id>',
+    usage: `${CLI} cancel <id>`,
     options: {},
     run: cancelCommand,
   },
+  retry: {
+    summary: 'run a failed job again, with fresh attempts',
+    usage: `${CLI} retry <id> [--wait] [--timeout <ms>]
+
+Moves a failed job (dead-lettered or not) back to queued; any other status is refused (409).
+
+Options:
+  -w, --wait           then wait until the job finishes
+  --timeout <ms>       with --wait: give up after this long, exit 3 (default ${DEFAULT_WAIT_TIMEOUT_MS})`,
+    options: WAIT_OPTIONS,
+    run: retryCommand,
+  },
   redrive: {
     summary: "move a type's dead letters back to its queue",
-    usage: `jobs redrive <${JOB_TYPES.join('|')}>`,
+    usage: `${CLI} redrive <type>`,
     options: {},
     run: redriveCommand,
   },
   queues: {
     summary: 'per job type: messages visible, in flight, delayed, and dead letters',
-    usage: 'jobs queues',
+    usage: `${CLI} queues`,
     options: {},
     run: queuesCommand,
   },
@@ -170,9 +200,9 @@ Options:
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
-  return `jobs: submit, follow and manage background jobs
+  return `${CLI}: submit, follow and manage background jobs
 
-Usage: jobs <command> [arguments] [options]
+Usage: ${CLI} <command> [arguments] [options]
 
 Commands:
 ${Object.entries(commands)
@@ -180,22 +210,26 @@ ${Object.entries(commands)
   .join('\n')}
 
 Examples:
-  jobs submit email --to success@simulator.amazonses.com --subject Hi --body Hello --wait
-  jobs status 0f8c…  --wait --timeout 30000
-  jobs list --status failed --limit 20
-  jobs redrive email
+  ${CLI} types
+  ${CLI} submit email --help
+  ${CLI} submit email --to success@simulator.amazonses.com --subject Hi --body Hello --wait
+  ${CLI} submit cleanup --data '{"task":"delete_temp"}'
+  ${CLI} status 0f8c…  --wait --timeout 30000
+  ${CLI} list --status failed --limit 20
+  ${CLI} retry 0f8c…
+  ${CLI} redrive email
 
 ${COMMON_HELP}
 
 Exit codes: 0 ok or job completed, 1 job failed or cancelled or API error, 2 usage error, 3 timed out.
-\`jobs <command> --help\` shows a command's options.`;
+\`${CLI} <command> --help\` shows a command's options.`;
 }
 
-function commandHelp(name: string, command: Command): string {
-  return `jobs ${name}: ${command.summary}
+function commandHelp(name: string, command: Command, extraHelp = ''): string {
+  return `${CLI} ${name}: ${command.summary}
 
 Usage: ${command.usage}
-
+${extraHelp ? `\n${extraHelp}\n` : ''}
 ${COMMON_HELP}`;
 }
 
@@ -338,19 +372,90 @@ async function waitAndReport(ctx: Context, jobId: string, timeoutMs: number): Pr
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-async function submitCommand(ctx: Context, positionals: string[], values: Values): Promise<ExitCode> {
-  const type = one(positionals, `job type (${JOB_TYPES.join(', ')})`, 'submit');
-  if (!isJobType(type)) throw new UsageError(`unknown job type "${type}": use ${JOB_TYPES.join(', ')}`, 'submit');
-  const fields = SUBMIT_FIELDS[type];
-  const payloadOptions = new Set(Object.values(SUBMIT_FIELDS).flatMap((f) => [...f.required, ...f.optional]));
-  for (const name of payloadOptions) {
-    if (values[name] !== undefined && !fields.required.includes(name) && !fields.optional.includes(name)) {
-      throw new UsageError(`--${name} does not apply to ${type} jobs`, 'submit');
+/** The API's job types, read once per run. */
+let jobTypesRead: Promise<JobTypeInfo[]> | undefined;
+function jobTypes(ctx: Context): Promise<JobTypeInfo[]> {
+  jobTypesRead ??= ctx.client.jobTypes({ signal: ctx.signal }).then((list) => list.jobTypes);
+  return jobTypesRead;
+}
+
+async function jobTypeNamed(ctx: Context, name: string, command: string): Promise<JobTypeInfo> {
+  const types = await jobTypes(ctx);
+  const type = types.find((candidate) => candidate.name === name);
+  if (!type) {
+    throw new UsageError(`unknown job type "${name}": use ${types.map((t) => t.name).join(', ')}`, command);
+  }
+  return type;
+}
+
+function flagsOf(type: JobTypeInfo): PayloadFlags {
+  return payloadFlags(type.payloadSchema, RESERVED_FLAGS);
+}
+
+/** `submit <type>`: the type's payload flags, from its JSON Schema. */
+async function submitTypeOptions(
+  ctx: Context,
+  positionals: string[],
+): Promise<{ options: Record<string, OptionSpec>; help: string }> {
+  const name = positionals[0];
+  if (name === undefined) return { options: {}, help: '' };
+  const type = await jobTypeNamed(ctx, name, 'submit');
+  const flags = flagsOf(type);
+  const sensitive = type.sensitiveFields.length
+    ? `\nSensitive (masked in every answer): ${type.sensitiveFields.join(', ')}`
+    : '';
+  return {
+    options: { ...parseArgsOptions(flags) },
+    help: `Fields of ${type.name} jobs:\n${payloadFlagsHelp(flags)}${sensitive}`,
+  };
+}
+
+/** `--data '{…}'` or `--data @file.json`: a JSON object. */
+async function dataOption(values: Values): Promise<Record<string, unknown>> {
+  const raw = str(values, 'data');
+  if (raw === undefined) return {};
+  let text = raw;
+  let source = '--data';
+  if (raw.startsWith('@')) {
+    source = raw.slice(1);
+    try {
+      text = await readFile(source, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --data file ${source}: ${(error as Error).message}`, 'submit');
     }
   }
-  const missing = fields.required.filter((name) => str(values, name) === undefined);
-  if (missing.length > 0)
-    throw new UsageError(`${type} jobs need ${missing.map((m) => `--${m}`).join(', ')}`, 'submit');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${source} is not JSON: ${(error as Error).message}`, 'submit');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`${source} must be a JSON object`, 'submit');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+async function submitCommand(ctx: Context, positionals: string[], values: Values): Promise<ExitCode> {
+  const name = one(positionals, 'job type (see `jobsctl types`)', 'submit');
+  const type = await jobTypeNamed(ctx, name, 'submit');
+  const flags = flagsOf(type);
+  const payload = await dataOption(values);
+  for (const flag of flags.flags) {
+    const raw = values[flag.flag];
+    if (raw === undefined) continue;
+    try {
+      payload[flag.field] = flagValue(flag, raw);
+    } catch (error) {
+      if (error instanceof PayloadFlagError) throw new UsageError(error.message, 'submit');
+      throw error;
+    }
+  }
+  const missing = [
+    ...flags.flags.filter((flag) => flag.required && payload[flag.field] === undefined).map((f) => `--${f.flag}`),
+    ...flags.dataOnly.filter((entry) => entry.required && payload[entry.field] === undefined).map((e) => e.field),
+  ];
+  if (missing.length > 0) throw new UsageError(`${type.name} jobs need ${missing.join(', ')}`, 'submit');
 
   const options: SubmitOptions = { signal: ctx.signal };
   const delay = integer(values, 'delay', 'submit');
@@ -367,43 +472,31 @@ async function submitCommand(ctx: Context, positionals: string[], values: Values
   if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout needs --wait', 'submit');
   const timeoutMs = waitTimeout(values, 'submit');
 
-  let job: Job;
-  if (type === 'email') {
-    job = await ctx.client.submit(
-      'email',
-      { to: str(values, 'to') ?? '', subject: str(values, 'subject') ?? '', body: str(values, 'body') ?? '' },
-      options,
-    );
-  } else if (type === 'sms') {
-    job = await ctx.client.submit(
-      'sms',
-      { phone: str(values, 'phone') ?? '', message: str(values, 'message') ?? '' },
-      options,
-    );
-  } else {
-    const task = str(values, 'task') ?? '';
-    if (!(CLEANUP_TASKS as readonly string[]).includes(task)) {
-      throw new UsageError(`unknown cleanup task "${task}": use ${CLEANUP_TASKS.join(', ')}`, 'submit');
-    }
-    const simulateFailures = integer(values, 'simulate-failures', 'submit');
-    const durationMs = integer(values, 'duration-ms', 'submit');
-    job = await ctx.client.submit(
-      'cleanup',
-      {
-        task: task as CleanupPayload['task'],
-        ...(simulateFailures !== undefined ? { simulateFailures } : {}),
-        ...(durationMs !== undefined ? { durationMs } : {}),
-      },
-      options,
-    );
-  }
-
+  // The server validates the payload against the same schema and names every field it refuses.
+  const job = await ctx.client.submit(type.name, payload, options);
   if (values.wait) {
-    if (!ctx.json) ctx.out.write(`submitted ${type} job ${job.id}\n`);
+    if (!ctx.json) ctx.out.write(`submitted ${type.name} job ${job.id}\n`);
     return waitAndReport(ctx, job.id, timeoutMs);
   }
   if (ctx.json) printJson(ctx.out, job);
-  else ctx.out.write(`${describeJob(job)}\nfollow it with: jobs status ${job.id} --wait\n`);
+  else ctx.out.write(`${describeJob(job)}\nfollow it with: ${CLI} status ${job.id} --wait\n`);
+  return EXIT.ok;
+}
+
+async function typesCommand(ctx: Context, positionals: string[]): Promise<ExitCode> {
+  none(positionals, 'types');
+  const types = await jobTypes(ctx);
+  if (ctx.json) {
+    printJson(ctx.out, { jobTypes: types });
+    return EXIT.ok;
+  }
+  for (const type of types) {
+    const flags = flagsOf(type);
+    const fields = [...flags.flags.map((f) => (f.required ? `--${f.flag}` : `[--${f.flag}]`))];
+    fields.push(...flags.dataOnly.map((entry) => `(${entry.field} via --data)`));
+    ctx.out.write(`${type.name}  ${fields.join(' ')}\n`);
+  }
+  ctx.out.write(`\n\`${CLI} submit <type> --help\` describes a type's fields.\n`);
   return EXIT.ok;
 }
 
@@ -442,13 +535,9 @@ async function listCommand(ctx: Context, positionals: string[], values: Values):
     }
     filter.status = status as JobStatus;
   }
+  // The API names the types it knows when it refuses one.
   const type = str(values, 'type');
-  if (type !== undefined) {
-    if (!isJobType(type) && type !== 'external') {
-      throw new UsageError(`unknown type "${type}": use ${JOB_TYPES.join(', ')}, external`, 'list');
-    }
-    filter.type = type;
-  }
+  if (type !== undefined) filter.type = type;
   const limit = integer(values, 'limit', 'list', { min: 1 });
   if (limit !== undefined) filter.limit = limit;
   const cursor = str(values, 'cursor');
@@ -464,7 +553,7 @@ async function listCommand(ctx: Context, positionals: string[], values: Values):
     const rows = page.jobs.map((job) => [job.id, job.type, job.status, String(job.attempts), job.updatedAt]);
     ctx.out.write(`${table([['ID', 'TYPE', 'STATUS', 'ATTEMPTS', 'UPDATED'], ...rows])}\n`);
   }
-  if (page.nextCursor) ctx.out.write(`more: jobs list --cursor ${page.nextCursor}\n`);
+  if (page.nextCursor) ctx.out.write(`more: ${CLI} list --cursor ${page.nextCursor}\n`);
   return EXIT.ok;
 }
 
@@ -475,9 +564,22 @@ async function cancelCommand(ctx: Context, positionals: string[]): Promise<ExitC
   return EXIT.ok;
 }
 
+async function retryCommand(ctx: Context, positionals: string[], values: Values): Promise<ExitCode> {
+  const id = one(positionals, 'job id', 'retry');
+  if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout needs --wait', 'retry');
+  const timeoutMs = waitTimeout(values, 'retry');
+  const job = await ctx.client.retry(id, { signal: ctx.signal });
+  if (values.wait) {
+    if (!ctx.json) ctx.out.write(`retrying ${job.type} job ${job.id}\n`);
+    return waitAndReport(ctx, job.id, timeoutMs);
+  }
+  if (ctx.json) printJson(ctx.out, job);
+  else ctx.out.write(`${describeJob(job)}\nfollow it with: ${CLI} status ${job.id} --wait\n`);
+  return EXIT.ok;
+}
+
 async function redriveCommand(ctx: Context, positionals: string[]): Promise<ExitCode> {
-  const type = one(positionals, `job type (${JOB_TYPES.join(', ')})`, 'redrive');
-  if (!isJobType(type)) throw new UsageError(`unknown job type "${type}": use ${JOB_TYPES.join(', ')}`, 'redrive');
+  const type = one(positionals, 'job type (see `jobsctl types`)', 'redrive');
   const result = await ctx.client.redrive(type, { signal: ctx.signal });
   if (ctx.json) printJson(ctx.out, result);
   else
@@ -507,7 +609,9 @@ async function queuesCommand(ctx: Context, positionals: string[]): Promise<ExitC
 
 function reportError(error: unknown, json: boolean, err: NodeJS.WriteStream, url: string): ExitCode {
   if (error instanceof UsageError) {
-    err.write(`jobs: ${error.message}\nRun \`jobs ${error.command ? `${error.command} ` : ''}--help\` for usage.\n`);
+    err.write(
+      `${CLI}: ${error.message}\nRun \`${CLI} ${error.command ? `${error.command} ` : ''}--help\` for usage.\n`,
+    );
     return EXIT.usage;
   }
   const code: ExitCode = error instanceof WaitTimeoutError ? EXIT.timeout : EXIT.failed;
@@ -523,20 +627,20 @@ function reportError(error: unknown, json: boolean, err: NodeJS.WriteStream, url
     return code;
   }
   if (error instanceof WaitTimeoutError) {
-    err.write(`jobs: timed out: ${error.message}\n`);
+    err.write(`${CLI}: timed out: ${error.message}\n`);
   } else if (error instanceof JobVanishedError) {
-    err.write(`jobs: ${error.message}\n`);
+    err.write(`${CLI}: ${error.message}\n`);
   } else if (error instanceof JobsApiError) {
-    err.write(`jobs: ${error.problem.title} (${error.status}): ${error.problem.detail}\n`);
+    err.write(`${CLI}: ${error.problem.title} (${error.status}): ${error.problem.detail}\n`);
     for (const field of error.errors) err.write(`  ${field.field}: ${field.message}\n`);
   } else if (error instanceof JobsConnectionError) {
     err.write(
-      `jobs: ${error.message}\n` +
+      `${CLI}: ${error.message}\n` +
         (url === DEFAULT_URL ? 'Is the local stack running (`npm start`)? ' : '') +
         'Set --url or JOBS_API_URL for another API.\n',
     );
   } else {
-    err.write(`jobs: ${error instanceof Error ? error.message : String(error)}\n`);
+    err.write(`${CLI}: ${error instanceof Error ? error.message : String(error)}\n`);
   }
   return code;
 }
@@ -557,35 +661,52 @@ async function main(
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    io.err.write(`jobs: unknown command "${name}"\nRun \`jobs --help\` for the commands.\n`);
+    io.err.write(`${CLI}: unknown command "${name}"\nRun \`${CLI} --help\` for the commands.\n`);
     return EXIT.usage;
   }
 
+  const parse = (options: Record<string, OptionSpec>, strict: boolean) =>
+    parseArgs({ args: rest, options, allowPositionals: true, allowNegative: true, strict }) as {
+      values: Values;
+      positionals: string[];
+    };
+  const usageError = (error: unknown) =>
+    reportError(new UsageError(error instanceof Error ? error.message : String(error), name), false, io.err, '');
+
+  let options = { ...COMMON_OPTIONS, ...command.options };
   let values: Values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
-      args: rest,
-      options: { ...COMMON_OPTIONS, ...command.options },
-      allowPositionals: true,
-      strict: true,
-    }));
+    // A command with options from the API reads its own first (--url, the type), leniently.
+    ({ values, positionals } = parse(options, command.extraOptions === undefined));
   } catch (error) {
-    return reportError(new UsageError(error instanceof Error ? error.message : String(error), name), false, io.err, '');
-  }
-  if (values.help) {
-    io.out.write(`${commandHelp(name, command)}\n`);
-    return EXIT.ok;
+    return usageError(error);
   }
   const json = values.json === true;
   const url = str(values, 'url') ?? (io.env.JOBS_API_URL || DEFAULT_URL);
   const apiKey = str(values, 'api-key') ?? (io.env.JOBS_API_KEY || DEFAULT_API_KEY);
   try {
-    const client = new JobsClient({ baseUrl: url, apiKey });
-    return await command.run({ client, json, out: io.out, err: io.err, signal: io.signal }, positionals, values);
+    const client = new JobsClient<AnyPayloads>({ baseUrl: url, apiKey });
+    const ctx: Context = { client, json, out: io.out, err: io.err, signal: io.signal };
+    let extraHelp = '';
+    if (command.extraOptions) {
+      const extra = await command.extraOptions(ctx, positionals);
+      options = { ...options, ...extra.options };
+      extraHelp = extra.help;
+      try {
+        ({ values, positionals } = parse(options, true));
+      } catch (error) {
+        return usageError(error);
+      }
+    }
+    if (values.help) {
+      io.out.write(`${commandHelp(name, command, extraHelp)}\n`);
+      return EXIT.ok;
+    }
+    return await command.run(ctx, positionals, values);
   } catch (error) {
     if (io.signal.aborted) {
-      io.err.write('jobs: interrupted\n');
+      io.err.write(`${CLI}: interrupted\n`);
       return EXIT.interrupted;
     }
     return reportError(error, json, io.err, url);

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api } from '../support/api';
 
-const CLI = path.resolve('bin/jobs.mjs');
+const CLI = path.resolve('bin/jobsctl.mjs');
 
 interface Run {
   code: number | null;
@@ -12,7 +14,7 @@ interface Run {
   ms: number;
 }
 
-/** Starts `jobs …` as a user would: the executable shim, with JOBS_API_URL and JOBS_API_KEY from the environment. */
+/** Starts `jobsctl …` as a user would: the executable shim, with JOBS_API_URL and JOBS_API_KEY from the environment. */
 const running = new Set<ChildProcess>();
 
 afterEach(() => {
@@ -67,7 +69,7 @@ async function submitEmail(to: string): Promise<{ id: string; status: string }> 
   return JSON.parse(run.stdout) as { id: string; status: string };
 }
 
-describe('jobs CLI', () => {
+describe('jobsctl CLI', () => {
   test('submit email --json, then status <id> --wait exits 0 with the result', async () => {
     const submitted = await submitEmail('success@simulator.amazonses.com');
     expect(submitted).toMatchObject({ id: expect.any(String), status: 'queued' });
@@ -133,16 +135,20 @@ describe('jobs CLI', () => {
   test.each<[string[], RegExp]>([
     [['submit', 'email', '--to', 'a@example.com'], /email jobs need --subject, --body/],
     [['submit', 'fax', '--to', 'a@example.com'], /unknown job type "fax"/],
-    [
-      ['submit', 'sms', '--phone', '+14155550123', '--message', 'hi', '--subject', 'x'],
-      /--subject does not apply to sms/,
-    ],
+    // Flags come from the type's schema: another type's field is an unknown option.
+    [['submit', 'sms', '--phone', '+14155550123', '--message', 'hi', '--subject', 'x'], /Unknown option '--subject'/],
+    [['submit', 'cleanup', '--task', 'sweep'], /--task must be one of delete_temp, remove_old_logs, expire_sessions/],
+    [['submit', 'cleanup', '--task', 'delete_temp', '--duration-ms', '1.5'], /--duration-ms must be a whole number/],
+    [['submit', 'cleanup', '--data', '{"task":'], /--data is not JSON/],
+    [['submit', 'cleanup', '--data', '[1]'], /--data must be a JSON object/],
+    [['submit', 'cleanup', '--data', '@/nonexistent/payload.json'], /cannot read --data file/],
+    [['retry'], /missing job id/],
     [['submit', 'cleanup', '--task', 'delete_temp', '--delay', 'soon'], /--delay must be a whole number/],
     [['status'], /missing job id/],
     [['status', 'abc', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['list', '--status', 'sleeping'], /unknown status "sleeping"/],
     [['frobnicate'], /unknown command "frobnicate"/],
-    [[], /Usage: jobs <command>/],
+    [[], /Usage: jobsctl <command>/],
   ])('usage error %j exits 2 and says what is wrong', async (args, message) => {
     const run = await jobs(...args);
     expectExit(run, 2);
@@ -205,10 +211,74 @@ describe('jobs CLI', () => {
   test('--help lists the commands and exits 0', async () => {
     const run = await jobs('--help');
     expectExit(run, 0);
-    for (const command of ['submit', 'status', 'list', 'cancel', 'redrive', 'queues'])
+    for (const command of ['submit', 'types', 'status', 'list', 'cancel', 'retry', 'redrive', 'queues'])
       expect(run.stdout).toContain(`  ${command}`);
     const submitHelp = await jobs('submit', '--help');
     expectExit(submitHelp, 0);
     expect(submitHelp.stdout).toContain('--idempotency-key');
+    expect(submitHelp.stdout).toContain('--data <json|@file>');
+  });
+
+  test('the command is jobsctl, which no shell builtin shadows; there is no jobs bin', async () => {
+    const { bin } = JSON.parse(await readFile('package.json', 'utf8')) as { bin: Record<string, string> };
+    expect(bin).toEqual({ jobsctl: 'bin/jobsctl.mjs' });
+  });
+
+  test("submit <type> --help lists the type's fields, read from its JSON Schema", async () => {
+    const cleanup = await jobs('submit', 'cleanup', '--help');
+    expectExit(cleanup, 0);
+    expect(cleanup.stdout).toMatch(/^ {2}--task delete_temp\|remove_old_logs\|expire_sessions +required$/m);
+    expect(cleanup.stdout).toMatch(/^ {2}--simulate-failures <integer> +optional · 0–100/m);
+    expect(cleanup.stdout).toMatch(/^ {2}--duration-ms <integer> +optional/m);
+    const email = await jobs('submit', 'email', '--help');
+    expectExit(email, 0);
+    expect(email.stdout).toMatch(/^ {2}--to <text> +required · email/m);
+    expect(email.stdout).toMatch(/^Sensitive \(masked in every answer\): body$/m);
+  });
+
+  test('types lists every declared type with its flags', async () => {
+    const run = await jobs('types');
+    expectExit(run, 0);
+    expect(run.stdout).toMatch(/^email {2}--to --subject --body$/m);
+    expect(run.stdout).toMatch(/^cleanup {2}--task \[--simulate-failures\] \[--duration-ms\]$/m);
+    const json = await jobs('types', '--json');
+    const { jobTypes } = JSON.parse(json.stdout) as { jobTypes: { name: string }[] };
+    expect(jobTypes.map((type) => type.name)).toEqual(expect.arrayContaining(['email', 'sms', 'cleanup']));
+  });
+
+  test('--data gives the payload as JSON or from a file; flags override its fields', async () => {
+    const inline = await jobs('submit', 'cleanup', '--data', '{"task":"remove_old_logs"}', '--json');
+    expectExit(inline, 0);
+    expect(JSON.parse(inline.stdout)).toMatchObject({ type: 'cleanup', payload: { task: 'remove_old_logs' } });
+
+    const dir = await mkdtemp(path.join(tmpdir(), 'jobsctl-'));
+    try {
+      const file = path.join(dir, 'payload.json');
+      await writeFile(file, JSON.stringify({ task: 'remove_old_logs', durationMs: 5 }));
+      const run = await jobs('submit', 'cleanup', '--data', `@${file}`, '--task', 'expire_sessions', '--json');
+      expectExit(run, 0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ payload: { task: 'expire_sessions', durationMs: 5 } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('retry <id> sends a failed job round again with fresh attempts; any other status is refused', async () => {
+    const submitted = await submitEmail('bounce@simulator.amazonses.com');
+    expectExit(await jobs('status', submitted.id, '--wait', '--timeout', '30000'), 1);
+
+    const retried = await jobs('retry', submitted.id, '--json');
+    expectExit(retried, 0);
+    expect(JSON.parse(retried.stdout)).toMatchObject({ id: submitted.id, status: 'queued', attempts: 0 });
+    // It bounces again: failed, after one fresh attempt.
+    const again = await jobs('status', submitted.id, '--wait', '--timeout', '30000');
+    expectExit(again, 1);
+    expect(again.stdout).toMatch(new RegExp(`^failed {2}job ${submitted.id} \\(email\\).* · attempt 1/`, 'm'));
+
+    const completed = await submitEmail('success@simulator.amazonses.com');
+    expectExit(await jobs('status', completed.id, '--wait', '--timeout', '30000'), 0);
+    const refused = await jobs('retry', completed.id);
+    expectExit(refused, 1);
+    expect(refused.stderr).toMatch(/Conflict \(409\)/);
   });
 });

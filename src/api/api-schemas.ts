@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { JOB_STATUSES } from '../jobs/job';
+
+/**
+ * The public API's bodies as zod schemas, for the OpenAPI document (src/api/openapi-document.ts).
+ * Payloads are not here: each job type declares its own. test/cdk/openapi-document.test.ts checks
+ * that what these schemas describe is what the typed client (src/client) declares.
+ */
+
+const isoDateTime = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time');
+
+export const invalidFieldSchema = z
+  .object({ field: z.string().describe('The field, header or parameter refused'), message: z.string() })
+  .describe('A field the server refused, and why');
+
+export const problemSchema = z
+  .looseObject({
+    type: z.string().describe('A URN such as urn:serverless-jobs:problem:validation (see x-problem-types)'),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    errors: z.array(invalidFieldSchema).optional().describe('Every field that was refused'),
+  })
+  .describe('RFC 9457 problem details: every non-2xx answer');
+
+export const jobStatusSchema = z.enum(JOB_STATUSES);
+
+export const jobErrorSchema = z.object({
+  message: z.string(),
+  kind: z.string().describe('transient, permanent, timeout, dead-lettered, enqueue, …'),
+});
+
+export const jobHistoryEntrySchema = z.object({
+  status: jobStatusSchema,
+  at: isoDateTime,
+  attempt: z.int().min(0),
+  error: z.string().optional(),
+});
+
+const jobFields = {
+  id: z.string(),
+  type: z.string().describe('A declared job type (GET /job-types), or external'),
+  status: jobStatusSchema,
+  version: z.int().min(1).describe('Incremented by every change'),
+  attempts: z.int().min(0),
+  maxAttempts: z.int().min(1),
+  payload: z.record(z.string(), z.unknown()).describe("The submitted payload, the type's sensitive fields masked"),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  runAt: isoDateTime.optional().describe('When a delayed job becomes due'),
+  leaseUntil: isoDateTime.optional(),
+  nextAttemptAt: isoDateTime.optional(),
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: jobErrorSchema.optional(),
+  deadLettered: z.boolean().optional(),
+};
+
+export const jobSummarySchema = z.object(jobFields).describe('A job as listed: everything but its history');
+export const jobSchema = z
+  .object({ ...jobFields, history: z.array(jobHistoryEntrySchema) })
+  .describe('A job, history included');
+
+export const jobPageSchema = z.object({
+  jobs: z.array(jobSummarySchema),
+  nextCursor: z.string().optional().describe('Present when there are more jobs: pass it as cursor'),
+});
+
+export const jobStatusSnapshotSchema = z.object({
+  id: z.string(),
+  status: jobStatusSchema,
+  version: z.int().min(1),
+  updatedAt: isoDateTime,
+});
+
+export const jobStatusChangeSchema = jobStatusSnapshotSchema
+  .extend({
+    changed: z.boolean().describe('Whether the version differs from since'),
+    message: z.string(),
+  })
+  .describe("A long poll's answer");
+
+export const queueStatsSchema = z.object({
+  type: z.string(),
+  visible: z.int().min(0),
+  inFlight: z.int().min(0),
+  delayed: z.int().min(0),
+  deadLetters: z.int().min(0),
+});
+
+export const queuesSummarySchema = z.object({ queues: z.array(queueStatsSchema) });
+
+export const redriveResultSchema = z.object({
+  type: z.string(),
+  moved: z.int().min(0),
+  discarded: z.int().min(0).describe('Dead letters of jobs that no longer exist'),
+  skipped: z.int().min(0).describe('Dead letters of jobs no longer failed'),
+});
+
+export const statsSchema = z.object({
+  counts: z
+    .partialRecord(jobStatusSchema, z.record(z.string(), z.int().min(0)))
+    .describe('Per status, the number of retained jobs of each type that has any'),
+});
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const jobTypeSettingsSchema = z.object({
+  maxAttempts: z.int().min(1),
+  backoff: z.object({ baseMs: z.number(), capMs: z.number() }),
+  batchSize: z.int().min(1),
+  maxBatchingWindowSeconds: z.int().min(0),
+  maxConcurrency: z.int().min(2),
+  timeoutSeconds: z.int().min(1),
+  memorySize: z.int().min(128),
+});
+
+export const jobTypeDescriptionSchema = z.object({
+  name: z.string(),
+  payloadSchema: z.record(z.string(), z.unknown()).describe("JSON Schema (draft 2020-12) of the type's payload"),
+  sensitiveFields: z.array(z.string()),
+  recipientFields: z.array(z.string()),
+  config: jobTypeSettingsSchema,
+});
+
+export const jobTypesListSchema = z.object({ jobTypes: z.array(jobTypeDescriptionSchema) });
