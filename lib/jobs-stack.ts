@@ -18,6 +18,12 @@ import { JobWorker } from './constructs/job-worker';
 import { JobsApi } from './constructs/jobs-api';
 import { JobsTable } from './constructs/jobs-table';
 import { LongPoll } from './constructs/long-poll';
+import {
+  MessageProviders,
+  messageProvidersFromContext,
+  type EmailProviderProps,
+  type SmsProviderProps,
+} from './constructs/message-providers';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS } from '../src/jobs/status-query';
 
@@ -42,6 +48,10 @@ export interface JobsStackProps extends StackProps {
   maxMessageAge?: Duration;
   /** The cleanup task enqueued daily at 00:00 UTC. Default `delete_temp`. */
   dailyCleanupTask?: CleanupTask;
+  /** Send email with SES. Default: context `emailProvider`, else simulated (with a synth-time warning). */
+  emailProvider?: EmailProviderProps;
+  /** Send SMS with SNS. Default: context `smsProvider`, else simulated (with a synth-time warning). */
+  smsProvider?: SmsProviderProps;
 }
 
 const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -74,6 +84,11 @@ export class JobsStack extends Stack {
     const { table, idempotencyTable } = new JobsTable(this, 'Jobs', { removalPolicy });
     const queues = {} as Record<JobType, Queue>;
     const deadLetterQueues = {} as Record<JobType, Queue>;
+    const fromContext = messageProvidersFromContext(this);
+    const providers = new MessageProviders(this, 'MessageProviders', {
+      email: props.emailProvider ?? fromContext.email,
+      sms: props.smsProvider ?? fromContext.sms,
+    });
     for (const type of JOB_TYPES) {
       const jobQueue = new JobQueue(this, `${upperFirst(type)}Jobs`, {
         config: configs[type],
@@ -83,7 +98,7 @@ export class JobsStack extends Stack {
       });
       queues[type] = jobQueue.queue;
       deadLetterQueues[type] = jobQueue.deadLetterQueue;
-      new JobWorker(this, `${upperFirst(type)}Worker`, {
+      const worker = new JobWorker(this, `${upperFirst(type)}Worker`, {
         type,
         config: configs[type],
         configsJson,
@@ -92,6 +107,8 @@ export class JobsStack extends Stack {
         logRetention,
         removalPolicy,
       });
+      if (type === 'email') providers.configureEmailSender(worker.function);
+      if (type === 'sms') providers.configureSmsSender(worker.function);
       new CfnOutput(this, `${upperFirst(type)}QueueUrl`, { value: jobQueue.queue.queueUrl });
       new CfnOutput(this, `${upperFirst(type)}DeadLetterQueueUrl`, { value: jobQueue.deadLetterQueue.queueUrl });
     }

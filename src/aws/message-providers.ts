@@ -5,23 +5,8 @@ import { SimulatedEmailSender } from '../jobs/providers/simulated-email-sender';
 import { SimulatedSmsSender } from '../jobs/providers/simulated-sms-sender';
 import type { SmsSender } from '../jobs/providers/sms-sender';
 import { SesEmailSender } from './ses-email-sender';
-import { SMS_TYPES, SnsSmsSender, type SmsType } from './sns-sms-sender';
-
-/**
- * The variables the CDK construct MessageProviders sets on the functions that send messages. No
- * variable means the simulated provider: the local stack and tests never reach SES or SNS.
- */
-export const MESSAGE_PROVIDER_VARIABLES = {
-  emailProvider: 'EMAIL_PROVIDER',
-  sesFromAddress: 'SES_FROM_ADDRESS',
-  sesFromIdentityArn: 'SES_FROM_IDENTITY_ARN',
-  sesConfigurationSet: 'SES_CONFIGURATION_SET',
-  smsProvider: 'SMS_PROVIDER',
-  snsSmsType: 'SNS_SMS_TYPE',
-  snsOriginationNumber: 'SNS_ORIGINATION_NUMBER',
-  snsSenderId: 'SNS_SENDER_ID',
-  snsCheckOptOut: 'SNS_CHECK_OPT_OUT',
-} as const;
+import { MESSAGE_PROVIDER_VARIABLES, SMS_TYPES, type SmsType } from './message-provider-variables';
+import { SnsSmsSender } from './sns-sms-sender';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 

@@ -7,10 +7,8 @@ import {
 import { PermanentJobError } from '../jobs/errors/permanent-job-error';
 import { TransientJobError } from '../jobs/errors/transient-job-error';
 import type { SmsMessage, SmsSender } from '../jobs/providers/sms-sender';
+import type { SmsType } from './message-provider-variables';
 import { classifyProviderError } from './provider-error-classification';
-
-export const SMS_TYPES = ['Transactional', 'Promotional'] as const;
-export type SmsType = (typeof SMS_TYPES)[number];
 
 export interface SnsSmsSenderOptions {
   /** Transactional (optimised for reliability, e.g. one-time codes) or Promotional (for cost). */
