@@ -113,14 +113,12 @@ describe('SnsSmsSender', () => {
   });
 
   it('the job error does not quote the number', async () => {
-    sns
-      .on(PublishCommand)
-      .rejects(
-        new InvalidParameterException({
-          message: 'Invalid parameter: PhoneNumber Reason: +14155550123 is not valid',
-          $metadata,
-        }),
-      );
+    sns.on(PublishCommand).rejects(
+      new InvalidParameterException({
+        message: 'Invalid parameter: PhoneNumber Reason: +14155550123 is not valid',
+        $metadata,
+      }),
+    );
     const error = await rejectionOf(senderWith().send(message));
     expect(error).toHaveProperty(
       'message',
