@@ -38,9 +38,13 @@ console.log(
 console.log(`SQS (fauxqs):   ${stack.emulators.sqs}   e.g. aws sqs list-queues --endpoint-url ${stack.emulators.sqs}`);
 const scheduledRules = Object.values(stack.rules).filter((rule) => rule.scheduleExpression !== undefined);
 if (scheduledRules.length) {
-  console.log(`Fire a scheduled rule now (local only): curl -X POST ${stack.url}/_local/rules/<rule>/fire   e.g.`);
+  console.log(
+    `Fire a scheduled rule now (local only): curl -X POST -H 'x-local-admin: 1' ${stack.url}/_local/rules/<rule>/fire   e.g.`,
+  );
   for (const rule of scheduledRules)
-    console.log(`  curl -X POST ${stack.url}/_local/rules/${encodeURIComponent(rule.ruleName)}/fire`);
+    console.log(
+      `  curl -X POST -H 'x-local-admin: 1' ${stack.url}/_local/rules/${encodeURIComponent(rule.ruleName)}/fire`,
+    );
 }
 console.log(
   `(AWS CLI: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.emulators.region}.) Ctrl+C stops everything.`,

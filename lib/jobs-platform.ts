@@ -11,6 +11,12 @@ import { DeadLetterRecorder } from './constructs/dead-letter-recorder';
 import { DEFAULT_JOB_TYPES_MODULE, JOB_TYPES_MODULE_CONTEXT } from './constructs/job-function';
 import { JobQueue } from './constructs/job-queue';
 import { JobWorker } from './constructs/job-worker';
+import {
+  MessageProviders,
+  messageProvidersFromContext,
+  type EmailProviderProps,
+  type SmsProviderProps,
+} from './constructs/message-providers';
 import { JobsApi } from './constructs/jobs-api';
 import { JobsTable } from './constructs/jobs-table';
 import { LongPoll } from './constructs/long-poll';
@@ -51,6 +57,16 @@ export interface JobsPlatformProps {
   readonly maxMessageAge?: Duration;
   /** Namespace of the Powertools metrics and the CloudWatch dashboard. Default `ServerlessJobs`. */
   readonly metricsNamespace?: string;
+  /**
+   * Send email with SES, for the types whose declaration lists the `email` channel.
+   * Default: context `emailProvider`, else simulated (with a synth-time warning).
+   */
+  readonly emailProvider?: EmailProviderProps;
+  /**
+   * Send SMS with SNS, for the types whose declaration lists the `sms` channel.
+   * Default: context `smsProvider`, else simulated (with a synth-time warning).
+   */
+  readonly smsProvider?: SmsProviderProps;
 }
 
 const upperCamel = (name: string) =>
@@ -101,8 +117,13 @@ export class JobsPlatform extends Construct {
     const { table, idempotencyTable } = new JobsTable(this, 'Jobs', { removalPolicy });
     const queues: Record<string, Queue> = {};
     const deadLetterQueues: Record<string, Queue> = {};
+    const fromContext = messageProvidersFromContext(this);
+    const messageProviders = new MessageProviders(this, 'MessageProviders', {
+      email: props.emailProvider ?? fromContext.email,
+      sms: props.smsProvider ?? fromContext.sms,
+    });
     for (const type of this.jobTypes.names) {
-      const config = this.jobTypes.get(type).config;
+      const { config, messageChannels } = this.jobTypes.get(type);
       const jobQueue = new JobQueue(this, `${upperCamel(type)}Jobs`, {
         config,
         removalPolicy,
@@ -111,7 +132,7 @@ export class JobsPlatform extends Construct {
       });
       queues[type] = jobQueue.queue;
       deadLetterQueues[type] = jobQueue.deadLetterQueue;
-      new JobWorker(this, `${upperCamel(type)}Worker`, {
+      const worker = new JobWorker(this, `${upperCamel(type)}Worker`, {
         type,
         config,
         configsJson,
@@ -120,6 +141,8 @@ export class JobsPlatform extends Construct {
         logRetention,
         removalPolicy,
       });
+      if (messageChannels.includes('email')) messageProviders.configureEmailSender(worker.function);
+      if (messageChannels.includes('sms')) messageProviders.configureSmsSender(worker.function);
       new CfnOutput(this, `${upperCamel(type)}QueueUrl`, { value: jobQueue.queue.queueUrl });
       new CfnOutput(this, `${upperCamel(type)}DeadLetterQueueUrl`, { value: jobQueue.deadLetterQueue.queueUrl });
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
+import { createEmailSender } from '../aws/message-providers';
 import type { EmailSender } from '../jobs/providers/email-sender';
-import { SimulatedEmailSender } from '../jobs/providers/simulated-email-sender';
 
 /** Sends one email through the EmailSender (SES when configured, the simulator by default). */
 export const email = defineJobType({
@@ -20,7 +20,9 @@ export const email = defineJobType({
   sensitiveFields: ['body'],
   recipientFields: ['to'],
   config: { maxAttempts: 5, backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 }, maxConcurrency: 5, timeoutSeconds: 30 },
-  providers: (): { sender: EmailSender } => ({ sender: new SimulatedEmailSender() }),
+  messageChannels: ['email'],
+  // SES when the deployment configured it (EMAIL_PROVIDER=ses), else the simulator.
+  providers: (): { sender: EmailSender } => ({ sender: createEmailSender(process.env) }),
   process: async ({ to, subject, body }, { attempt, providers }) => {
     const { messageId } = await providers.sender.send({ to, subject, body }, attempt);
     return { messageId, deliveredTo: to };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
-import { SimulatedSmsSender } from '../jobs/providers/simulated-sms-sender';
+import { createSmsSender } from '../aws/message-providers';
 import type { SmsSender } from '../jobs/providers/sms-sender';
 
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -15,7 +15,9 @@ export const sms = defineJobType({
   sensitiveFields: ['message'],
   recipientFields: ['phone'],
   config: { maxAttempts: 5, backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 }, maxConcurrency: 5, timeoutSeconds: 30 },
-  providers: (): { sender: SmsSender } => ({ sender: new SimulatedSmsSender() }),
+  messageChannels: ['sms'],
+  // SNS when the deployment configured it (SMS_PROVIDER=sns), else the simulator.
+  providers: (): { sender: SmsSender } => ({ sender: createSmsSender(process.env) }),
   process: async ({ phone, message }, { attempt, providers }) => {
     const { messageId } = await providers.sender.send({ phone, message }, attempt);
     return { messageId, deliveredTo: phone };

@@ -63,6 +63,11 @@ export interface JobTypeDeclaration<
   readonly schedules?: readonly JobSchedule<z.input<Schema>>[];
   /** Builds the clients the processor uses (SES, SNS, an HTTP agent), once per execution environment. */
   readonly providers?: () => Providers;
+  /**
+   * The deployment's message channels this type sends through: its worker gets that channel's
+   * settings and exactly its send permission (SES for `email`, SNS for `sms`). Default none.
+   */
+  readonly messageChannels?: readonly MessageChannel[];
   /** Runs one attempt; what it returns is stored as the job's result. */
   readonly process: (payload: z.output<Schema>, context: JobContext<Providers>) => Promise<Result>;
 }
@@ -82,8 +87,12 @@ export interface JobTypeDefinition<
   readonly config: JobTypeConfig;
   readonly schedules: readonly JobSchedule[];
   readonly providers: () => Providers;
+  readonly messageChannels: readonly MessageChannel[];
   readonly process: (payload: z.output<Schema>, context: JobContext<Providers>) => Promise<Result>;
 }
+
+/** A message provider a deployment configures once (SES for email, SNS for SMS) for the types that use it. */
+export type MessageChannel = 'email' | 'sms';
 
 /** Any job type, whatever its payload and providers: what registries hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the processor's parameter types vary per type
@@ -156,6 +165,7 @@ export function defineJobType<
     config: mergeJobTypeConfig(DEFAULT_JOB_TYPE_CONFIG, declaration.config),
     schedules: (declaration.schedules ?? []) as readonly JobSchedule[],
     providers: declaration.providers ?? (() => undefined as Providers),
+    messageChannels: declaration.messageChannels ?? [],
     process: declaration.process,
   };
 }

@@ -5,6 +5,7 @@ import {
   type AnyJobTypeDefinition,
   type JobContext,
   type JobSchedule,
+  type MessageChannel,
 } from './define-job-type';
 import type { Job } from './job';
 import {
@@ -49,6 +50,10 @@ export class RegisteredJobType {
 
   get masking(): JobMasking {
     return this.definition;
+  }
+
+  get messageChannels(): readonly MessageChannel[] {
+    return this.definition.messageChannels;
   }
 
   /** Runs one attempt of `job`, with a context keyed to it; providers are built on first use and kept. */

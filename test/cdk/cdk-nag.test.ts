@@ -1,39 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { JobsStack } from '../../lib/jobs-stack';
-
-interface ValidationReport {
-  pluginReports: {
-    pluginName: string;
-    violations: { ruleName: string; description: string; violatingConstructs: { constructPath: string }[] }[];
-  }[];
-}
-
-/** Synthesises what `build` adds to an app with cdk-nag's AwsSolutions pack; returns what it reports. */
-function nagViolations(build: (app: App) => void): string[] {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'nag-'));
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-  build(app);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  let failed = false;
-  try {
-    app.synth();
-  } catch {
-    failed = true;
-  }
-  const reportFile = path.join(outdir, 'validation-report.json');
-  if (!existsSync(reportFile)) return failed ? ['synthesis failed without a validation report'] : [];
-  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ValidationReport;
-  return report.pluginReports.flatMap((plugin) =>
-    plugin.violations.flatMap((violation) =>
-      violation.violatingConstructs.map((c) => `${violation.ruleName} at ${c.constructPath}: ${violation.description}`),
-    ),
-  );
-}
+import { nagViolations } from '../support/nag-violations';
 
 test('cdk-nag AwsSolutions reports nothing that is not acknowledged with a reason', () => {
   expect(nagViolations((app) => new JobsStack(app, 'Nagged', { alarmEmail: 'ops@example.com' }))).toEqual([]);

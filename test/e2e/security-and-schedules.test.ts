@@ -78,7 +78,8 @@ function midnightRule(): string {
 
 describe('the daily cleanup schedule', () => {
   localStackOnly('firing the 00:00 UTC rule enqueues one cleanup job for the day, which completes', async () => {
-    const fire = () => fetch(apiUrl(`/_local/rules/${midnightRule()}/fire`), { method: 'POST' });
+    const fire = () =>
+      fetch(apiUrl(`/_local/rules/${midnightRule()}/fire`), { method: 'POST', headers: { 'x-local-admin': '1' } });
     const rules = await fire();
     const fired = (await rules.json()) as { results: { jobId: string }[] };
     expect(rules.status).toBe(200);

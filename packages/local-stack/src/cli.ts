@@ -14,7 +14,7 @@ against DynamoDB Local (needs Java 17+) and fauxqs. Ctrl+C stops everything.
 Options:
   --port N             HTTP port of the REST API (default $PORT or 3000; 0 = a free port)
   --no-synth           use the existing cdk.out instead of running the app first
-  --no-schedules       run scheduled rules only when fired (POST /_local/rules/{rule}/fire)
+  --no-schedules       run scheduled rules only when fired (POST /_local/rules/{rule}/fire with x-local-admin: 1)
   --stack NAME         which stack of the cloud assembly (default: the first)
   --api-key KEY        a key accepted by methods with ApiKeyRequired (repeatable)
   --context KEY=VALUE  CDK context for the synthesis (repeatable)

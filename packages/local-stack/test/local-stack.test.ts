@@ -54,6 +54,8 @@ afterAll(async () => {
 }, 30_000);
 
 const get = (p: string, init?: RequestInit) => fetch(`${stack.url}${p}`, init);
+/** The /_local/ admin routes need this header (a cross-site page cannot send it without a preflight). */
+const admin = (p: string, init?: RequestInit) => get(p, { ...init, headers: { 'x-local-admin': '1' } });
 
 describe('provisioning from the template', () => {
   it('creates the table with its GSI, stream and TTL', async () => {
@@ -601,7 +603,7 @@ describe('scheduled rules', () => {
 
   it('POST /_local/rules/{rule}/fire fires the rule and answers its targets’ results', async () => {
     const rule = everyMinute();
-    const response = await get(`/_local/rules/${encodeURIComponent(rule.ruleName)}/fire`, { method: 'POST' });
+    const response = await admin(`/_local/rules/${encodeURIComponent(rule.ruleName)}/fire`, { method: 'POST' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(await response.json()).toEqual({
@@ -611,15 +613,15 @@ describe('scheduled rules', () => {
   });
 
   it('answers 404 for an unknown rule or admin route, 405 for other methods, 409 for EventPattern rules', async () => {
-    const unknown = await get('/_local/rules/no-such-rule/fire', { method: 'POST' });
+    const unknown = await admin('/_local/rules/no-such-rule/fire', { method: 'POST' });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ message: expect.stringMatching(/^No rule no-such-rule; known: /) });
-    expect((await get('/_local/nothing-here', { method: 'POST' })).status).toBe(404);
-    const wrongMethod = await get(`/_local/rules/${everyMinute().logicalId}/fire`);
+    expect((await admin('/_local/nothing-here', { method: 'POST' })).status).toBe(404);
+    const wrongMethod = await admin(`/_local/rules/${everyMinute().logicalId}/fire`);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
     const pattern = byPrefix(stack.rules, 'PatternRule').logicalId;
-    expect((await get(`/_local/rules/${pattern}/fire`, { method: 'POST' })).status).toBe(409);
+    expect((await admin(`/_local/rules/${pattern}/fire`, { method: 'POST' })).status).toBe(409);
   });
 });
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { unqualifiedFunctionArn } from '../arns';
 import { gatewayErrorResponse, type GatewayErrorDetails, type GatewayErrorType } from './gateway-responses';
 import { LambdaThrottledError, LambdaTimeoutError, type LocalFunction } from '../lambda/lambda-function';
+import { isLoopbackHost, MISDIRECTED_REQUEST_PROBLEM } from '../loopback-host.mjs';
 import { buildProxyEvent, proxyResultToResponse, type HttpResponse } from './rest-api-event';
 import { RequestValidation } from './request-validation';
 import { matchRoute, type RestApiDefinitions } from './rest-api-routes';
@@ -13,6 +14,8 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface RestApiServerOptions {
   port: number;
+  /** The address to listen on. Default 127.0.0.1: the local stack has a well-known key and is for this machine only. */
+  host?: string;
   apis: RestApiDefinitions;
   /** Function by ARN (unqualified). */
   functionsByArn: Map<string, LocalFunction>;
@@ -35,8 +38,11 @@ export interface LocalAdmin {
  * checked before the template's routes, so a catch-all {proxy+} cannot hide them; a template route
  * under /_local/ is unreachable locally (startRestApiServer warns about it).
  *   POST /_local/rules/{logicalIdOrName}/fire → 200 {rule, results} | 404 | 409 | 502
+ * Each needs the LOCAL_ADMIN_HEADER: a page of another origin can only send it after a CORS
+ * preflight, which these routes never grant.
  */
 export const LOCAL_ADMIN_PREFIX = '/_local/';
+export const LOCAL_ADMIN_HEADER = { name: 'x-local-admin', value: '1' } as const;
 
 export interface RunningRestApiServer {
   url: string;
@@ -62,7 +68,7 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, () => resolve());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
@@ -89,6 +95,11 @@ async function handle(
   const fail = (type: GatewayErrorType, details?: GatewayErrorDetails) =>
     send(res, gatewayErrorResponse(type, options.apis.gatewayResponses, requestId, details), requestId);
   req.on('error', () => {}); // the client went away: nothing to answer
+  // Not API Gateway behaviour: the local stack refuses names other than loopback ones (DNS rebinding).
+  if (!isLoopbackHost(req.headers.host)) {
+    req.resume();
+    return sendProblem(res, MISDIRECTED_REQUEST_PROBLEM);
+  }
   // The client going away before its response is sent aborts the handler's context.abortSignal.
   const clientGone = new AbortController();
   res.on('close', () => {
@@ -191,6 +202,14 @@ async function handleAdmin(
   const remote = req.socket.remoteAddress ?? '';
   if (!/^(127\.|::1$|::ffff:127\.)/.test(remote))
     return json(403, { message: 'The local admin routes only answer loopback clients' });
+  if (req.headers[LOCAL_ADMIN_HEADER.name] !== LOCAL_ADMIN_HEADER.value) {
+    return sendProblem(res, {
+      type: 'urn:serverless-jobs:problem:local-admin-header',
+      title: 'Local admin header required',
+      status: 403,
+      detail: `The /_local/ admin routes need the header ${LOCAL_ADMIN_HEADER.name}: ${LOCAL_ADMIN_HEADER.value}, which a web page of another origin cannot send without a preflight these routes refuse.`,
+    });
+  }
   const fire = /^\/_local\/rules\/([^/]+)\/fire\/?$/.exec(pathname);
   if (!fire) return json(404, { message: `No local admin route ${pathname}` });
   if (method !== 'POST') return json(405, { message: 'Use POST' }, { Allow: 'POST' });
@@ -232,6 +251,18 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('close', () => resolve(Buffer.concat(chunks))); // aborted by the client: whatever arrived is all there is
   });
+}
+
+function sendProblem(res: ServerResponse, problem: { status: number; [field: string]: unknown }): void {
+  send(
+    res,
+    {
+      statusCode: problem.status,
+      headers: { 'Content-Type': 'application/problem+json' },
+      body: Buffer.from(JSON.stringify(problem)),
+    },
+    randomUUID(),
+  );
 }
 
 function send(res: ServerResponse, response: HttpResponse, requestId: string): void {

@@ -17,6 +17,13 @@ const GUARD_SCRIPT = fileURLToPath(new URL('./guard.mjs', import.meta.url));
 const START_ATTEMPTS = 3;
 /** Ready in ~2 s when idle, but over a minute was measured on a loaded 2-core machine: restarting it then only makes things worse. */
 const READY_TIMEOUT_MS = 120_000;
+/**
+ * DynamoDB Local answers CORS from any origin unless told otherwise, which lets any web page read
+ * and write it. Nothing in a browser needs it, so the one origin allowed is one that cannot exist
+ * (`.invalid` is reserved and never resolves). It has no bind option: it still listens on every
+ * interface, on a random port.
+ */
+const CORS_ALLOWED_ORIGINS = 'http://dynamodb-local.invalid';
 
 export interface RunningDynamoDbLocal {
   endpoint: string;
@@ -86,6 +93,8 @@ export async function startDynamoDbLocal(region: string): Promise<RunningDynamoD
         '-inMemory',
         '-sharedDb',
         '-disableTelemetry',
+        '-cors',
+        CORS_ALLOWED_ORIGINS,
         '-port',
         String(port),
       ],
