@@ -1,11 +1,10 @@
-import type { JobType } from '../../src/jobs/job';
 import type { JobMessage, JobQueue } from '../../src/jobs/ports/job-queue';
 
 export interface JobQueueHarness {
   /** Sends email jobs to one queue and sms jobs to another. */
   queue: JobQueue;
   /** What a consumer of the type's queue receives within `waitSeconds`; received messages are gone. */
-  receive(type: Extract<JobType, 'email' | 'sms'>, waitSeconds: number): Promise<JobMessage[]>;
+  receive(type: 'email' | 'sms', waitSeconds: number): Promise<JobMessage[]>;
   /** Lets `ms` pass for the queue (real time, or a test clock). */
   elapse(ms: number): Promise<void>;
 }

@@ -27,7 +27,7 @@ describeJobListingConformance('DynamoDbJobListing against DynamoDB Local', async
   const tableName = await copyOfLocalStackTable('JobsTable');
   return {
     repository: new DynamoDbJobsRepository(documentClient, tableName),
-    listing: new DynamoDbJobListing(documentClient, tableName),
+    listing: new DynamoDbJobListing(documentClient, tableName, ['email', 'sms', 'cleanup']),
   };
 });
 
