@@ -37,6 +37,11 @@ export const INBOX_IDLE_SECONDS = 30 * 60;
 /** One SQS queue owned by one execution environment; a waiter at a time long-polls it. */
 class SqsWaiterInbox implements WaiterInbox {
   touchedAt = Date.now();
+  /**
+   * An aborted receive goes on waiting inside SQS until its WaitTimeSeconds end and takes (hides)
+   * whatever arrives meanwhile: until then the inbox must not serve another waiter.
+   */
+  abandonedReceiveUntil = 0;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -45,6 +50,7 @@ class SqsWaiterInbox implements WaiterInbox {
 
   async receive(maxWaitMs: number, signal?: AbortSignal): Promise<ChangeNotice[]> {
     const waitSeconds = Math.max(0, Math.min(MAX_WAIT_SECONDS, Math.floor(maxWaitMs / 1000)));
+    const startedAt = Date.now();
     let response;
     try {
       response = await this.sqs.send(
@@ -52,7 +58,10 @@ class SqsWaiterInbox implements WaiterInbox {
         { abortSignal: signal },
       );
     } catch (error) {
-      if (signal?.aborted) return [];
+      if (signal?.aborted) {
+        this.abandonedReceiveUntil = startedAt + waitSeconds * 1000;
+        return [];
+      }
       throw error;
     }
     const messages = response.Messages ?? [];
@@ -97,7 +106,9 @@ export class SqsInboxPool implements InboxPool {
   ) {}
 
   async acquire(): Promise<WaiterInbox> {
-    const reused = this.idle.pop();
+    const now = Date.now();
+    const index = this.idle.findLastIndex((inbox) => inbox.abandonedReceiveUntil <= now);
+    const reused = index === -1 ? undefined : this.idle.splice(index, 1)[0];
     if (reused && Date.now() - reused.touchedAt < INBOX_TOUCH_INTERVAL_MS) return reused;
     if (reused && (await this.touch(reused))) return reused;
     const { QueueUrl } = await this.sqs

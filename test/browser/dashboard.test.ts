@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createSqsClient } from '../../src/aws/aws-clients';
 import { apiUrl } from '../support/api';
+import { launchChromium } from '../support/browser';
 
 /**
- * The operator dashboard in a real browser (Debian's Chromium, driven by playwright-core) against
+ * The operator dashboard in a real browser (headless Chromium, driven by playwright-core) against
  * the local stack of the global setup: submit a job from the page, follow it to completed without
  * a reload, read its timeline, and check the page at 360 px. Screenshots go to test-artifacts/;
  * UPDATE_DOCS_SCREENSHOT=1 also copies the overview to docs/dashboard.png for the README.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts');
 
 let browser: Browser | undefined;
@@ -23,19 +22,7 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  ({ browser } = await launchChromium());
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on('console', (message) => {
@@ -43,7 +30,8 @@ beforeAll(async () => {
   });
   page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
   await mkdir(ARTIFACTS, { recursive: true });
-}, 30_000);
+  // The npm Chromium is unpacked into the temp directory on first use.
+}, 60_000);
 
 afterAll(async () => {
   await context?.close().catch(() => {});

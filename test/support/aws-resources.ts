@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MiddlewareStack } from '@smithy/types';
 import { createSqsClient } from '../../src/aws/aws-clients';
@@ -21,6 +26,34 @@ export async function createJobsTable(): Promise<string> {
       TableName: tableName,
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  return tableName;
+}
+
+/**
+ * A fresh, empty table shaped like the local stack's table whose logical id starts with
+ * `logicalIdPrefix` (keys and indexes as the template defines them), for tests that must not share rows.
+ */
+export async function copyOfLocalStackTable(logicalIdPrefix: string): Promise<string> {
+  const tables = JSON.parse(process.env.LOCAL_STACK_TABLES ?? '{}') as Record<string, { tableName: string }>;
+  const original = Object.entries(tables).find(([logicalId]) => logicalId.startsWith(logicalIdPrefix))?.[1];
+  if (!original) throw new Error(`No ${logicalIdPrefix}* table in LOCAL_STACK_TABLES: run through \`npm test\``);
+  const client = new DynamoDBClient({});
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: original.tableName }));
+  const tableName = `test-${logicalIdPrefix}-${randomUUID()}`;
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: Table?.KeySchema,
+      AttributeDefinitions: Table?.AttributeDefinitions,
+      GlobalSecondaryIndexes: Table?.GlobalSecondaryIndexes?.map(({ IndexName, KeySchema, Projection }) => ({
+        IndexName,
+        KeySchema,
+        Projection,
+      })),
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );

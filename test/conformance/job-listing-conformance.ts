@@ -1,0 +1,105 @@
+import type { Job, JobType } from '../../src/jobs/job';
+import { ValidationError } from '../../src/jobs/errors/validation-error';
+import type { JobFilter, JobListing } from '../../src/jobs/ports/job-listing';
+import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
+import { aJob } from '../support/jobs';
+
+export interface JobListingHarness {
+  /** Lists exactly the jobs `repository` holds, which starts empty. */
+  listing: JobListing;
+  repository: JobsRepository;
+}
+
+/** Every page of a listing, checking each stays within `limit`. */
+async function allPages(listing: JobListing, filter: JobFilter, limit: number): Promise<Job[]> {
+  const seen: Job[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const result = await listing.list(filter, limit, cursor);
+    expect(result.jobs.length).toBeLessThanOrEqual(limit);
+    seen.push(...result.jobs);
+    if (!result.nextCursor) return seen;
+    cursor = result.nextCursor;
+  }
+  throw new Error('too many pages');
+}
+
+const ids = (jobs: Job[]) => jobs.map((job) => job.id);
+
+/** What every JobListing adapter must do: newest first, filtered, paged without repeats or gaps. */
+export function describeJobListingConformance(name: string, makeHarness: () => Promise<JobListingHarness>): void {
+  describe(`${name}: JobListing conformance`, () => {
+    let harness: JobListingHarness;
+    /** Newest first. */
+    const jobs: Job[] = [];
+
+    beforeAll(async () => {
+      harness = await makeHarness();
+      const start = Date.parse('2030-01-01T00:00:00.000Z');
+      const plan: [JobType, Job['status']][] = [
+        ['email', 'queued'],
+        ['sms', 'queued'],
+        ['email', 'completed'],
+        ['cleanup', 'delayed'],
+        ['sms', 'failed'],
+        ['email', 'queued'],
+        ['sms', 'queued'],
+      ];
+      for (const [index, [type, status]] of plan.entries()) {
+        const createdAt = new Date(start + index * 1000).toISOString();
+        const job = aJob(type, { status, createdAt, updatedAt: createdAt });
+        await harness.repository.create(job);
+        jobs.unshift(job);
+      }
+    });
+
+    test('everything, newest first, paged without repeats or gaps', async () => {
+      expect(ids(await allPages(harness.listing, {}, 3))).toEqual(ids(jobs));
+      expect(ids(await allPages(harness.listing, {}, 100))).toEqual(ids(jobs));
+    });
+
+    test('a page holds whole jobs', async () => {
+      const {
+        jobs: [newest],
+      } = await harness.listing.list({}, 1);
+      expect(newest).toEqual(jobs[0]);
+    });
+
+    test('by type', async () => {
+      expect(ids(await allPages(harness.listing, { type: 'sms' }, 2))).toEqual(
+        ids(jobs.filter((job) => job.type === 'sms')),
+      );
+    });
+
+    test('by status', async () => {
+      expect(ids(await allPages(harness.listing, { status: 'queued' }, 2))).toEqual(
+        ids(jobs.filter((job) => job.status === 'queued')),
+      );
+    });
+
+    test('by status and type', async () => {
+      expect(ids(await allPages(harness.listing, { status: 'queued', type: 'email' }, 1))).toEqual(
+        ids(jobs.filter((job) => job.status === 'queued' && job.type === 'email')),
+      );
+    });
+
+    test('a filter nothing matches lists nothing, with no cursor', async () => {
+      expect(await harness.listing.list({ status: 'cancelled' }, 10)).toEqual({ jobs: [] });
+    });
+
+    test('a cursor that no page handed out is a validation error naming the cursor', async () => {
+      const error = await harness.listing.list({}, 10, 'not-a-cursor').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).fields).toMatchObject([{ field: 'cursor' }]);
+    });
+
+    test('counts by status and type', async () => {
+      expect(await harness.listing.countByStatusAndType()).toEqual({
+        queued: { email: 2, sms: 2 },
+        completed: { email: 1 },
+        delayed: { cleanup: 1 },
+        failed: { sms: 1 },
+      });
+    });
+  });
+}

@@ -1,0 +1,124 @@
+import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
+import { JobConflictError } from '../../src/jobs/errors/job-conflict-error';
+import { transition } from '../../src/jobs/job-state-machine';
+import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
+import { aJob } from '../support/jobs';
+
+/** What every JobsRepository adapter must do: the contract the use cases rely on. */
+export function describeJobsRepositoryConformance(name: string, makeAdapter: () => Promise<JobsRepository>): void {
+  describe(`${name}: JobsRepository conformance`, () => {
+    let repository: JobsRepository;
+
+    beforeAll(async () => {
+      repository = await makeAdapter();
+    });
+
+    test('a created job reads back whole', async () => {
+      const job = aJob('sms');
+      await repository.create(job);
+      expect(await repository.get(job.id)).toEqual(job);
+    });
+
+    test('an unknown id reads as undefined', async () => {
+      expect(await repository.get('no-such-job')).toBeUndefined();
+    });
+
+    test('creating an id that exists is refused and leaves the original untouched', async () => {
+      const job = aJob();
+      await repository.create(job);
+      await expect(repository.create({ ...job, payload: { overwritten: true } })).rejects.toBeInstanceOf(
+        JobAlreadyExistsError,
+      );
+      expect((await repository.get(job.id))?.payload).toEqual(job.payload);
+    });
+
+    test('a save from the current version writes the transition and drops cleared fields', async () => {
+      const job = aJob();
+      await repository.create(job);
+      const claimed = transition(job, 'processing', new Date(), {
+        attempts: 1,
+        leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+      });
+      await repository.save(job, claimed);
+      const completed = transition(claimed, 'completed', new Date(), { result: { ok: true } });
+      await repository.save(claimed, completed);
+      const stored = await repository.get(job.id);
+      expect(stored).toMatchObject({ status: 'completed', version: 3, attempts: 1, result: { ok: true } });
+      expect(stored).not.toHaveProperty('leaseUntil');
+      expect(stored?.history.map((h) => h.status)).toEqual(['queued', 'processing', 'completed']);
+    });
+
+    test('a save never rewrites what a job never changes (id, type, payload, createdAt)', async () => {
+      const job = aJob('email');
+      await repository.create(job);
+      await repository.save(job, {
+        ...transition(job, 'processing', new Date(), { attempts: 1 }),
+        payload: { rewritten: true },
+        createdAt: '2000-01-01T00:00:00.000Z',
+      });
+      expect(await repository.get(job.id)).toMatchObject({
+        status: 'processing',
+        payload: job.payload,
+        createdAt: job.createdAt,
+      });
+    });
+
+    test('two writers racing from the same version: exactly one wins, the loser sees the winner', async () => {
+      const job = aJob();
+      await repository.create(job);
+      const results = await Promise.allSettled([
+        repository.save(job, transition(job, 'processing', new Date(), { attempts: 1 })),
+        repository.save(job, transition(job, 'cancelled', new Date())),
+      ]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]?.reason).toBeInstanceOf(JobConflictError);
+      const stored = await repository.get(job.id);
+      expect(stored?.version).toBe(2);
+      expect((lost[0]?.reason as JobConflictError).current).toEqual(stored);
+    });
+
+    test('a stale write is refused even when the status still matches', async () => {
+      const job = aJob('cleanup', { status: 'delayed', runAt: new Date(Date.now() + 60_000).toISOString() });
+      await repository.create(job);
+      const redelayed = transition(job, 'delayed', new Date());
+      await repository.save(job, redelayed);
+      await expect(
+        repository.save(job, transition(job, 'processing', new Date(), { attempts: 1 })),
+      ).rejects.toBeInstanceOf(JobConflictError);
+      expect((await repository.get(job.id))?.status).toBe('delayed');
+    });
+
+    test('a write expecting another status is refused even at the same version', async () => {
+      const job = aJob();
+      await repository.create(job);
+      const pretended = { ...job, status: 'retrying' as const };
+      await expect(repository.save(pretended, transition(pretended, 'processing', new Date()))).rejects.toBeInstanceOf(
+        JobConflictError,
+      );
+      expect(await repository.get(job.id)).toEqual(job);
+    });
+
+    test('saving a job that does not exist is a conflict with no current job, and creates nothing', async () => {
+      const job = aJob();
+      const error = await repository.save(job, transition(job, 'processing', new Date())).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(JobConflictError);
+      expect((error as JobConflictError).current).toBeUndefined();
+      expect(await repository.get(job.id)).toBeUndefined();
+    });
+
+    test('a job read back is a copy: changing it changes nothing stored', async () => {
+      const job = aJob();
+      await repository.create(job);
+      const read = await repository.get(job.id);
+      if (!read) throw new Error('created job not found');
+      read.status = 'failed';
+      read.history.push({ status: 'failed', at: read.createdAt, attempt: 0 });
+      job.payload.changed = true;
+      expect(await repository.get(job.id)).toMatchObject({ status: 'queued', history: [{ status: 'queued' }] });
+      expect((await repository.get(job.id))?.payload).not.toHaveProperty('changed');
+    });
+  });
+}
