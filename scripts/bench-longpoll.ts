@@ -11,7 +11,11 @@ import { markdownTable } from './bench/stats';
 const API_KEY = 'bench-api-key';
 
 console.log('Starting the local stack…');
-const stack = await startLocalStackChild({ apiKey: API_KEY, synth: process.env.LOCAL_STACK_SYNTH !== 'false' });
+const stack = await startLocalStackChild({
+  apiKey: API_KEY,
+  synth: process.env.LOCAL_STACK_SYNTH !== 'false',
+  logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+});
 try {
   Object.assign(process.env, {
     AWS_REGION: stack.ready.emulators.region,

@@ -16,7 +16,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoDbItemBytes } from './cost/cost-model';
 import { createDocumentClient, createSqsClient } from '../src/aws/aws-clients';
 import { startEmulators, type RunningEmulators } from '@serverless-jobs/local-stack';
 import { measureBundles, type BundleRow } from './bench/bundles';
@@ -119,12 +120,17 @@ async function main(): Promise<void> {
     await measureThroughput({ ...throughputOptions, jobs: config.clients * 2, clients: config.clients });
     await waitForEmptyQueue(sqs, resources.emailQueueUrl);
     stack.resetInvocationDurations();
+    stack.resetFunctionLogBytes();
     proxies?.dynamodb.reset();
     proxies?.sqs.reset();
     log(`End to end: ${config.jobs} jobs, ${config.clients} clients…`);
     const throughput = await measureThroughput({ ...throughputOptions, jobs: config.jobs, clients: config.clients });
     const invocationsPerJob = Object.fromEntries(
       Object.entries(await stack.invocationDurations()).map(([id, durations]) => [id, durations.length / config.jobs]),
+    );
+    const logBytesPerJob = stack.functionLogBytes() / config.jobs;
+    const { Item: sampleItem = {} } = await dynamodb.send(
+      new GetItemCommand({ TableName: resources.jobsTable, Key: { id: { S: throughput.sampleJobId } } }),
     );
     const callsPerJob = proxies && {
       dynamodb: Object.fromEntries([...proxies.dynamodb.counts()].map(([key, n]) => [key, n / config.jobs])),
@@ -255,6 +261,10 @@ async function main(): Promise<void> {
       memory: { idleBytes, peakBytes },
       invocationsPerJob,
       callsPerJob,
+      /** Bytes the functions logged per job during the end-to-end run (at the template's log level). */
+      logBytesPerJob,
+      /** DynamoDB size of a completed job's item. */
+      sampleItemBytes: dynamoDbItemBytes(sampleItem),
       /** Invocation durations (ms) while jobs ran one at a time, by function logical id. */
       invocationDurationsMs: Object.fromEntries(
         Object.entries(durations).map(([id, values]) => {

@@ -24,6 +24,9 @@ export interface LocalStackChild {
   /** Invocation durations (ms) by function logical id since the last reset (needs invocationStats). */
   invocationDurations(): Promise<Record<string, number[]>>;
   resetInvocationDurations(): void;
+  /** Bytes the functions wrote to stdout (their logs, EMF metrics included) since the last reset. */
+  functionLogBytes(): number;
+  resetFunctionLogBytes(): void;
   stop(): Promise<void>;
 }
 
@@ -36,6 +39,8 @@ export interface LocalStackChildOptions {
   /** Emulators started elsewhere (e.g. behind a counting proxy). */
   emulators?: LocalStackReady['emulators'];
   invocationStats?: boolean;
+  /** Overrides the functions' POWERTOOLS_LOG_LEVEL; default: the template's. */
+  logLevel?: string;
   /** Where the stack's log lines go; default: dropped. */
   log?: (line: string) => void;
 }
@@ -48,7 +53,7 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
       env: {
         ...process.env,
         JOBS_API_KEY: options.apiKey,
-        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+        ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),
         LOCAL_STACK_SYNTH: String(options.synth ?? false),
         LOCAL_STACK_INVOCATION_STATS: String(options.invocationStats ?? false),
         ...(options.emulators ? { LOCAL_STACK_EMULATORS: JSON.stringify(options.emulators) } : {}),
@@ -58,12 +63,16 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
   );
   const log = options.log ?? (() => {});
   createInterface({ input: child.stderr! }).on('line', log);
+  let logBytes = 0;
   const statsWaiters: ((stats: Record<string, number[]>) => void)[] = [];
   const ready = await new Promise<LocalStackReady>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)) as LocalStackReady);
       else if (line.startsWith('STATS ')) statsWaiters.shift()?.(JSON.parse(line.slice(6)) as Record<string, number[]>);
-      else log(line);
+      else {
+        logBytes += Buffer.byteLength(line) + 1;
+        log(line);
+      }
     });
     child.once('exit', (code) => reject(new Error(`the local stack exited with ${code} before it was ready`)));
   });
@@ -80,6 +89,8 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
         child.stdin!.write('stats\n');
       }),
     resetInvocationDurations: () => child.stdin!.write('reset\n'),
+    functionLogBytes: () => logBytes,
+    resetFunctionLogBytes: () => (logBytes = 0),
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
