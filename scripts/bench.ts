@@ -63,9 +63,16 @@ async function main(): Promise<void> {
 
   // 1. The dev loop first: a cold start rewrites cdk.out, which the measured stack then serves.
   const starts: Record<string, StartTiming | undefined> = {};
+  const startFailures: Record<string, string> = {};
   for (const kind of config.starts) {
     log(`npm start (${kind})…`);
-    starts[kind] = await timeNpmStart(START_ARGS[kind] ?? []);
+    // A start that fails (e.g. an emulator too slow on a loaded machine) is a figure, not the end of the run.
+    starts[kind] = await timeNpmStart(START_ARGS[kind] ?? []).catch((error: Error) => {
+      log(error.message);
+      startFailures[kind] =
+        error.message.split('\n').find((line) => /error/i.test(line)) ?? error.message.split('\n')[0]!;
+      return undefined;
+    });
   }
 
   // 2. The stack under measurement (in profile mode behind counting proxies, with a CPU profile).
@@ -216,10 +223,10 @@ async function main(): Promise<void> {
         const timing = starts[kind];
         return [
           `npm start ${kind}${args.length ? ` (${args.join(' ')})` : ' (synth)'}`,
-          timing ? `ready in ${(timing.readyMs / 1000).toFixed(1)} s` : 'not measured',
+          timing ? `ready in ${(timing.readyMs / 1000).toFixed(1)} s` : startFailures[kind] ? 'failed' : 'not measured',
           timing
             ? `${mb(timing.idleResidentBytes)} resident 3 s after ready`
-            : `BENCH_START=${config.starts.join(',')}`,
+            : (startFailures[kind] ?? `BENCH_START=${config.starts.join(',')}`),
         ];
       }),
       [

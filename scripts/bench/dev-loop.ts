@@ -23,14 +23,22 @@ export async function timeNpmStart(
     detached: true, // its own process group, so SIGINT reaches npm, tsx and node as Ctrl+C would
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  createInterface({ input: child.stderr }).on('line', log);
+  const lastLines: string[] = [];
+  const keep = (line: string) => {
+    lastLines.push(line);
+    if (lastLines.length > 20) lastLines.shift();
+    log(line);
+  };
+  createInterface({ input: child.stderr }).on('line', keep);
   try {
     const readyMs = await new Promise<number>((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (line) => {
-        log(line);
+        keep(line);
         if (line.includes('Local stack ready at')) resolve(performance.now() - startedAt);
       });
-      void exited.then((code) => reject(new Error(`npm start exited with ${code} before it was ready`)));
+      void exited.then((code) =>
+        reject(new Error(`npm start exited with ${code} before it was ready:\n${lastLines.join('\n')}`)),
+      );
     });
     await new Promise((resolve) => setTimeout(resolve, 3000));
     return { readyMs, idleResidentBytes: treeResidentBytes(child.pid!) };
