@@ -190,7 +190,7 @@ async function main(): Promise<void> {
       [
         'end-to-end throughput',
         `${throughput.jobsPerSecond.toFixed(1)} jobs/s`,
-        `${config.jobs} zero-work email jobs, ${config.clients} HTTP clients, until all completed`,
+        `${config.jobs} zero-work email jobs, ${config.clients} HTTP clients, until all completed${throughput.refused ? ` (${throughput.refused} submits refused)` : ''}`,
       ],
       [
         'raw emulator floor',

