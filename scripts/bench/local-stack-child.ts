@@ -61,7 +61,12 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
-  const log = options.log ?? (() => {});
+  const lastLines: string[] = [];
+  const log = (line: string) => {
+    lastLines.push(line);
+    if (lastLines.length > 20) lastLines.shift();
+    options.log?.(line);
+  };
   createInterface({ input: child.stderr! }).on('line', log);
   let logBytes = 0;
   const statsWaiters: ((stats: Record<string, number[]>) => void)[] = [];
@@ -74,7 +79,9 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
         log(line);
       }
     });
-    child.once('exit', (code) => reject(new Error(`the local stack exited with ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the local stack exited with ${code} before it was ready:\n${lastLines.join('\n')}`)),
+    );
   });
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null) resolve();
