@@ -3,8 +3,14 @@
  * TypeScript) and the benchmarks (client and server on separate event loops). Prints one
  * `READY <json>` line with its URL, endpoints and resources; logs to stderr; stops everything on
  * SIGTERM or when its parent goes away.
+ *
+ * For the benchmarks: LOCAL_STACK_EMULATORS (JSON endpoints) makes it use emulators started
+ * elsewhere, and with LOCAL_STACK_INVOCATION_STATS=true it times every invocation of every
+ * function; the stdin lines `stats` (prints `STATS <json>`: per function, the invocation durations
+ * in ms since the last reset) and `reset` control that.
  */
-import { startLocalStack } from '@serverless-jobs/local-stack';
+import { createInterface } from 'node:readline';
+import { startLocalStack, type EmulatorEndpoints } from '@serverless-jobs/local-stack';
 
 const stack = await startLocalStack({
   port: 0,
@@ -12,7 +18,26 @@ const stack = await startLocalStack({
   apiKeys: [process.env.JOBS_API_KEY ?? ''],
   log: (line) => process.stderr.write(`${line}\n`),
   environmentPrefixes: ['JOBS_', 'POWERTOOLS_'],
+  emulators: process.env.LOCAL_STACK_EMULATORS
+    ? (JSON.parse(process.env.LOCAL_STACK_EMULATORS) as EmulatorEndpoints)
+    : undefined,
 });
+
+/** Invocation durations by function logical id, since the last `reset`. */
+let durations: Record<string, number[]> = {};
+if (process.env.LOCAL_STACK_INVOCATION_STATS === 'true') {
+  for (const [logicalId, fn] of Object.entries(stack.functions)) {
+    const invoke = fn.invoke.bind(fn);
+    fn.invoke = async (...args: Parameters<typeof invoke>) => {
+      const startedAt = performance.now();
+      try {
+        return await invoke(...args);
+      } finally {
+        (durations[logicalId] ??= []).push(performance.now() - startedAt);
+      }
+    };
+  }
+}
 
 let stopping = false;
 async function stop(): Promise<void> {
@@ -24,8 +49,22 @@ async function stop(): Promise<void> {
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
 process.stdin.on('end', () => void stop());
-process.stdin.resume();
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'stats') process.stdout.write(`STATS ${JSON.stringify(durations)}\n`);
+  if (line === 'reset') durations = {};
+});
 
 process.stdout.write(
-  `READY ${JSON.stringify({ url: stack.url, emulators: stack.emulators, tables: stack.tables, queues: stack.queues })}\n`,
+  `READY ${JSON.stringify({
+    url: stack.url,
+    emulators: stack.emulators,
+    tables: stack.tables,
+    queues: stack.queues,
+    functions: Object.fromEntries(
+      Object.entries(stack.functions).map(([logicalId, fn]) => [
+        logicalId,
+        { codeDir: fn.codeDir, handler: fn.handler, memorySize: fn.memorySize, environment: fn.environment },
+      ]),
+    ),
+  })}\n`,
 );

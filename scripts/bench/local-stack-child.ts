@@ -1,0 +1,108 @@
+/**
+ * The local stack under measurement, as a child process (scripts/local-stack-process.ts), so the
+ * load generator and the stack run on separate event loops and the stack's memory can be sampled.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface LocalStackReady {
+  url: string;
+  emulators: { dynamodb: string; sqs: string; region: string };
+  tables: Record<string, { tableName: string; streamArn?: string }>;
+  queues: Record<string, { queueUrl: string; queueArn: string; queueName: string }>;
+  /** By logical id: where each function's code is and the environment it runs with. */
+  functions: Record<
+    string,
+    { codeDir: string; handler: string; memorySize: number; environment: Record<string, string> }
+  >;
+}
+
+export interface LocalStackChild {
+  ready: LocalStackReady;
+  /** The child's process id: the root of the process tree whose memory is the stack's. */
+  pid: number;
+  /** Invocation durations (ms) by function logical id since the last reset (needs invocationStats). */
+  invocationDurations(): Promise<Record<string, number[]>>;
+  resetInvocationDurations(): void;
+  /** Bytes the functions wrote to stdout (their logs, EMF metrics included) since the last reset. */
+  functionLogBytes(): number;
+  resetFunctionLogBytes(): void;
+  stop(): Promise<void>;
+}
+
+export interface LocalStackChildOptions {
+  apiKey: string;
+  /** Default false: reuse the existing cdk.out. */
+  synth?: boolean;
+  /** Extra Node options for the child, e.g. --cpu-prof. */
+  nodeOptions?: string[];
+  /** Emulators started elsewhere (e.g. behind a counting proxy). */
+  emulators?: LocalStackReady['emulators'];
+  invocationStats?: boolean;
+  /** Overrides the functions' POWERTOOLS_LOG_LEVEL; default: the template's. */
+  logLevel?: string;
+  /** Where the stack's log lines go; default: dropped. */
+  log?: (line: string) => void;
+}
+
+export async function startLocalStackChild(options: LocalStackChildOptions): Promise<LocalStackChild> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeOptions ?? []), '--import', 'tsx', 'scripts/local-stack-process.ts'],
+    {
+      env: {
+        ...process.env,
+        JOBS_API_KEY: options.apiKey,
+        ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),
+        LOCAL_STACK_SYNTH: String(options.synth ?? false),
+        LOCAL_STACK_INVOCATION_STATS: String(options.invocationStats ?? false),
+        ...(options.emulators ? { LOCAL_STACK_EMULATORS: JSON.stringify(options.emulators) } : {}),
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  const lastLines: string[] = [];
+  const log = (line: string) => {
+    lastLines.push(line);
+    if (lastLines.length > 20) lastLines.shift();
+    options.log?.(line);
+  };
+  createInterface({ input: child.stderr! }).on('line', log);
+  let logBytes = 0;
+  const statsWaiters: ((stats: Record<string, number[]>) => void)[] = [];
+  const ready = await new Promise<LocalStackReady>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)) as LocalStackReady);
+      else if (line.startsWith('STATS ')) statsWaiters.shift()?.(JSON.parse(line.slice(6)) as Record<string, number[]>);
+      else {
+        logBytes += Buffer.byteLength(line) + 1;
+        log(line);
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the local stack exited with ${code} before it was ready:\n${lastLines.join('\n')}`)),
+    );
+  });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return {
+    ready,
+    pid: child.pid!,
+    invocationDurations: () =>
+      new Promise((resolve) => {
+        statsWaiters.push(resolve);
+        child.stdin!.write('stats\n');
+      }),
+    resetInvocationDurations: () => child.stdin!.write('reset\n'),
+    functionLogBytes: () => logBytes,
+    resetFunctionLogBytes: () => (logBytes = 0),
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

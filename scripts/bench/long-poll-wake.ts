@@ -1,0 +1,130 @@
+/**
+ * Wake latency of long polling, beside short polling at a 1 s interval on the same changes.
+ * Latency is measured from the acknowledged write (the PUT's response) to each poll's detection.
+ */
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { latencyPercentiles } from './stats';
+
+const SHORT_POLL_INTERVAL_MS = 1000;
+/** Concurrent long polls across all jobs stay at 100 or below, so rows compare like with like. */
+const MAX_CONCURRENT_WAITERS = 100;
+
+export interface WakeRow {
+  mode: string;
+  changes: number;
+  wakeUps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  requestsPerChange: number;
+}
+
+export async function measureLongPollWake(options: {
+  url: string;
+  apiKey: string;
+  /** Changes per row. */
+  changes: number;
+  documentClient: DynamoDBDocumentClient;
+  waitersTable: string;
+  waiterCounts?: number[];
+  log?: (line: string) => void;
+}): Promise<WakeRow[]> {
+  const { documentClient, waitersTable } = options;
+  const headers = { 'content-type': 'application/json', 'x-api-key': options.apiKey };
+  const url = (path: string) => `${options.url}${path}`;
+
+  async function registered(jobId: string): Promise<number> {
+    const { Count = 0 } = await documentClient.send(
+      new QueryCommand({
+        TableName: waitersTable,
+        KeyConditionExpression: 'jobId = :id',
+        ExpressionAttributeValues: { ':id': jobId },
+        Select: 'COUNT',
+      }),
+    );
+    return Count;
+  }
+
+  /** One job with `waiters` long polls per change, and a short poller at 1 s beside them. */
+  async function runJob(waiters: number, changes: number, longLatencies: number[], shortLatencies: number[]) {
+    const created = await fetch(url('/jobs'), { method: 'POST', headers, body: '{}' });
+    const { id } = (await created.json()) as { id: string };
+    let version = 1;
+    let shortRequests = 0;
+    let acknowledgedAt = 0;
+    let stopShort = false;
+    let shortSeen = 1;
+    let shortDetected: () => void = () => {};
+    const shortPoller = (async () => {
+      while (!stopShort) {
+        shortRequests++;
+        const response = await fetch(url(`/jobs/${id}/status`));
+        const body = (await response.json()) as { version: number };
+        if (body.version !== shortSeen) {
+          shortSeen = body.version;
+          shortLatencies.push(Date.now() - acknowledgedAt);
+          shortDetected();
+        }
+        await new Promise((resolve) => setTimeout(resolve, SHORT_POLL_INTERVAL_MS));
+      }
+    })();
+
+    for (let change = 0; change < changes; change++) {
+      // A random phase against the short poller, so its latency is not locked to its interval.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * SHORT_POLL_INTERVAL_MS));
+      const polls = Array.from({ length: waiters }, () =>
+        fetch(url(`/jobs/${id}/status?mode=long&timeout=20000&since=${version}`)).then(async (response) => {
+          await response.arrayBuffer();
+          return Date.now();
+        }),
+      );
+      while ((await registered(id)) < waiters) await new Promise((resolve) => setTimeout(resolve, 5));
+      const detectedByShortPoller = new Promise<void>((resolve) => (shortDetected = resolve));
+      const put = await fetch(url(`/jobs/${id}`), {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ status: version % 2 === 1 ? 'processing' : 'pending' }),
+      });
+      acknowledgedAt = Date.now();
+      await put.arrayBuffer();
+      version++;
+      for (const answeredAt of await Promise.all(polls)) longLatencies.push(answeredAt - acknowledgedAt);
+      // The next change waits until the short poller has seen this one, so both see every change.
+      await detectedByShortPoller;
+    }
+    stopShort = true;
+    await shortPoller;
+    return shortRequests;
+  }
+
+  const rows: WakeRow[] = [];
+  const shortAll: number[] = [];
+  let shortRequestsAll = 0;
+  for (const waiters of options.waiterCounts ?? [1, 10, 100]) {
+    const jobs = Math.max(1, Math.floor(MAX_CONCURRENT_WAITERS / waiters / 5));
+    const perJob = Math.ceil(options.changes / jobs);
+    const longLatencies: number[] = [];
+    const shortLatencies: number[] = [];
+    options.log?.(`Long polling with ${waiters} waiter(s) per job: ${jobs} job(s) × ${perJob} changes…`);
+    const shortRequests = await Promise.all(
+      Array.from({ length: jobs }, () => runJob(waiters, perJob, longLatencies, shortLatencies)),
+    );
+    rows.push({
+      mode: `long poll, ${waiters} waiter${waiters === 1 ? '' : 's'}`,
+      changes: jobs * perJob,
+      wakeUps: longLatencies.length,
+      ...latencyPercentiles(longLatencies),
+      requestsPerChange: 1,
+    });
+    shortAll.push(...shortLatencies);
+    shortRequestsAll += shortRequests.reduce((a, b) => a + b, 0);
+  }
+  rows.push({
+    mode: 'short poll every 1 s',
+    changes: shortAll.length,
+    wakeUps: shortAll.length,
+    ...latencyPercentiles(shortAll),
+    requestsPerChange: shortRequestsAll / shortAll.length,
+  });
+  return rows;
+}

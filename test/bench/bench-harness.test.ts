@@ -1,0 +1,83 @@
+/**
+ * `npm run bench` works end to end: in quick mode (tiny sizes) it starts its own local stack,
+ * measures every row and prints one table with a figure in each, and writes the figures as JSON.
+ * It asserts the table's shape, never speed.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const OUTPUT = 'test-artifacts/bench-harness.json';
+
+function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts'], {
+    env: { ...process.env, BENCH_QUICK: '1', BENCH_OUTPUT: OUTPUT },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+test('the quick benchmark prints one table with a figure in every row and writes its JSON', async () => {
+  const { code, stdout, stderr } = await runQuickBench();
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+
+  const tableLines = stdout.split('\n').filter((line) => line.startsWith('|'));
+  expect(tableLines[0]).toMatch(/^\| measure +\| figure +\| how +\|$/);
+  const rows = new Map(
+    tableLines.slice(2).map((line) => {
+      const [measure = '', figure = ''] = line
+        .split('|')
+        .slice(1, 3)
+        .map((cell) => cell.trim());
+      return [measure, figure];
+    }),
+  );
+  expect(rows.get('end-to-end throughput')).toMatch(/^\d+\.\d jobs\/s$/);
+  expect(rows.get('raw emulator floor')).toMatch(/^\d+\.\d jobs\/s$/);
+  expect(rows.get('end to end / floor')).toMatch(/^\d+ %$/);
+  const latencyRows = [...rows].filter(([measure]) => /^(submit|wake-up)/.test(measure));
+  expect(latencyRows.map(([measure]) => measure)).toEqual([
+    'submit latency, 1 client (p50 / p95 / p99)',
+    'submit latency, 4 clients (p50 / p95 / p99)',
+    'submit → completed, one at a time (p50 / p95 / p99)',
+    'submit → completed, under load (p50 / p95 / p99)',
+    'wake-up, long poll, 1 waiter (p50 / p95 / p99)',
+    'wake-up, long poll, 2 waiters (p50 / p95 / p99)',
+    'wake-up, short poll every 1 s (p50 / p95 / p99)',
+  ]);
+  for (const [, figure] of latencyRows) expect(figure).toMatch(/^\d+ \/ \d+ \/ \d+ ms$/);
+  // One bundle row per function of the template, each with a size and an init time.
+  const template = JSON.parse(readFileSync('cdk.out/ServerlessJobs.template.json', 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: { Handler?: string } }>;
+  };
+  const functionIds = Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler)
+    .map(([id]) => id);
+  const bundleRows = [...rows].filter(([measure]) => measure.startsWith('bundle + init, '));
+  expect(bundleRows.map(([measure]) => measure.slice('bundle + init, '.length)).sort()).toEqual(
+    expect.arrayContaining(functionIds.filter((id) => !id.startsWith('LogRetention')).sort()),
+  );
+  for (const [, figure] of bundleRows) expect(figure).toMatch(/^\d+ KB, init \d+ ms$/);
+  // An emulator too slow to start on a loaded machine is reported in the row rather than ending the run.
+  expect(rows.get('npm start warm (--no-synth)')).toMatch(/^(ready in \d+\.\d s|failed)$/);
+  expect(rows.get('npm start cold (synth)')).toBe('not measured');
+  expect(rows.get('local stack resident memory, idle')).toMatch(/^\d+ MB$/);
+  expect(rows.get('local stack resident memory, peak')).toMatch(/^\d+ MB$/);
+
+  const results = JSON.parse(readFileSync(OUTPUT, 'utf8')) as Record<string, unknown>;
+  expect(Object.keys(results)).toEqual(
+    expect.arrayContaining([
+      'date',
+      'throughput',
+      'floor',
+      'ratio',
+      'submitLatency',
+      'wake',
+      'bundles',
+      'invocationDurationsMs',
+    ]),
+  );
+}, 900_000);
