@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
-import { JobConflictError } from '../errors/job-conflict-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import { PreconditionFailedError } from '../errors/precondition-failed-error';
 import { ValidationError } from '../errors/validation-error';
@@ -10,6 +9,7 @@ import { transition } from '../job-state-machine';
 import { newJob } from '../new-job';
 import type { JobLog } from '../ports/job-log';
 import type { JobsRepository } from '../ports/jobs-repository';
+import { retryOnConflict } from '../retry-on-conflict';
 
 export interface ExternalJobDeps {
   repository: JobsRepository;
@@ -71,21 +71,15 @@ export async function reportExternalStatus(
   expectedVersion?: number,
 ): Promise<Job> {
   const { status } = parse(updateSchema, body);
-  let job = await deps.repository.get(id);
-  for (;;) {
+  return retryOnConflict(deps.repository, id, async (job) => {
     if (!job) throw new JobNotFoundError(id);
     if (expectedVersion !== undefined && job.version !== expectedVersion) {
       throw new PreconditionFailedError(id, expectedVersion, job.version);
     }
     if (job.type !== EXTERNAL_JOB_TYPE) throw new IllegalTransitionError(job.status, status);
     if (isTerminal(job.status)) throw new IllegalTransitionError(job.status, status);
-    try {
-      const updated = await deps.repository.save(job, transition(job, status, deps.clock()));
-      deps.log.info('External job reported', { jobId: id, type: job.type, status });
-      return updated;
-    } catch (error) {
-      if (!(error instanceof JobConflictError)) throw error;
-      job = error.current ?? (await deps.repository.get(id));
-    }
-  }
+    const updated = await deps.repository.save(job, transition(job, status, deps.clock()));
+    deps.log.info('External job reported', { jobId: id, type: job.type, status });
+    return updated;
+  });
 }
