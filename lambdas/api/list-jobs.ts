@@ -4,12 +4,16 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { parseJobListQuery } from '../../src/jobs/job-list-query';
 import { maskJob } from '../../src/jobs/mask-job';
+import { CursorSigner, withSignedCursors } from '../../src/jobs/signed-cursors';
 import { requireEnv } from '../commons/environment';
 import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const listing = new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'));
+const listing = withSignedCursors(
+  new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  new CursorSigner(requireEnv('CURSOR_SIGNING_KEY')),
+);
 
 /** `GET /jobs?status=&type=&limit=&cursor=`: newest first, sensitive fields masked, history left out. */
 async function listJobs(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

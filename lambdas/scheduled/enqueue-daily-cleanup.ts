@@ -2,13 +2,15 @@ import middy from '@middy/core';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
+import { systemJobId } from '../../src/jobs/job-ids';
 import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
 import { documentClient, sqs } from '../commons/clients';
 import { readJobTypeConfigs, requireEnv } from '../commons/environment';
 import { jobLog, jobMetrics, observability } from '../commons/powertools';
 
 const cleanupQueueUrl = requireEnv('CLEANUP_QUEUE_URL');
-const dailyJobId = () => `daily-cleanup-${new Date().toISOString().slice(0, 10)}`;
+// In the reserved system namespace, so no caller can create today's id first and suppress the run.
+const dailyJobId = () => systemJobId(`daily-cleanup:${new Date().toISOString().slice(0, 10)}`);
 const deps: SubmitJobDeps = {
   repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   queue: new SqsJobQueue(sqs, { cleanup: cleanupQueueUrl }),
