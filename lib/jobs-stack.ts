@@ -14,6 +14,7 @@ import { DailyCleanup } from './constructs/daily-cleanup';
 import { DeadLetterRecorder } from './constructs/dead-letter-recorder';
 import { AlarmTopic, Monitoring } from './constructs/monitoring';
 import { JobQueue } from './constructs/job-queue';
+import { JobReconciler } from './constructs/job-reconciler';
 import { JobWorker } from './constructs/job-worker';
 import { JobsApi } from './constructs/jobs-api';
 import { JobsTable } from './constructs/jobs-table';
@@ -123,6 +124,16 @@ export class JobsStack extends Stack {
       table,
       cleanupQueue: queues.cleanup,
       configsJson,
+      logRetention,
+      removalPolicy,
+    });
+    new JobReconciler(this, 'Reconciler', {
+      table,
+      queues,
+      configsJson,
+      alarmTopic,
+      metricsNamespace: 'ServerlessJobs',
+      serviceName: 'serverless-jobs',
       logRetention,
       removalPolicy,
     });

@@ -4,6 +4,7 @@ import { JOB_STATUSES, type AnyJobType, type Job, type JobStatus } from '../jobs
 import { LISTED_TYPES } from '../jobs/job-list-query';
 import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
 import { mapOverload } from './aws-error-mapping';
+import { withoutIndexAttributes } from './dynamodb-due-jobs';
 
 /** GSI names shared with the CDK stack. */
 export const JOBS_BY_TYPE_INDEX = 'byType';
@@ -161,7 +162,7 @@ export class DynamoDbJobListing implements JobListing {
           }),
         )
         .catch(mapOverload('DynamoDB'));
-      items.push(...((page.Items ?? []) as Job[]));
+      items.push(...((page.Items ?? []).map(withoutIndexAttributes) as Job[]));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (items.length < limit && ExclusiveStartKey);
     return { items: items.slice(0, limit), exhausted: !ExclusiveStartKey && items.length <= limit };
