@@ -13,6 +13,7 @@ const bundlingOff = { 'aws:cdk:bundling-stacks': [] };
 function reconcilerTemplate(interval?: Duration): Template {
   const stack = new Stack(new App({ context: bundlingOff }), 'Test');
   const table = new Table(stack, 'Jobs', { partitionKey: { name: 'id', type: AttributeType.STRING } });
+  table.addGlobalSecondaryIndex({ indexName: 'byDue', partitionKey: { name: 'dueShard', type: AttributeType.STRING } });
   const queues = {
     email: new Queue(stack, 'Email'),
     sms: new Queue(stack, 'Sms'),
@@ -87,10 +88,10 @@ describe('JobReconciler', () => {
             Metric: {
               Namespace: 'Ns',
               MetricName: 'JobsRescued',
-              Dimensions: Match.arrayWith([
-                { Name: 'type', Value: 'email' },
+              Dimensions: [
                 { Name: 'service', Value: 'svc' },
-              ]),
+                { Name: 'type', Value: 'email' },
+              ],
             },
             Stat: 'Sum',
             Period: 300,
