@@ -22,6 +22,7 @@ import { JobsTable } from './constructs/jobs-table';
 import { LongPoll } from './constructs/long-poll';
 import { AlarmTopic, Monitoring } from './constructs/monitoring';
 import { ScheduledJobs } from './constructs/scheduled-jobs';
+import { JobReconciler } from './constructs/job-reconciler';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 
 export interface JobsPlatformProps {
@@ -175,6 +176,16 @@ export class JobsPlatform extends Construct {
     if (schedules.length > 0) {
       new ScheduledJobs(this, 'Schedules', { schedules, table, queues, configsJson, logRetention, removalPolicy });
     }
+    new JobReconciler(this, 'Reconciler', {
+      table,
+      queues,
+      configsJson,
+      alarmTopic,
+      metricsNamespace,
+      serviceName: 'serverless-jobs',
+      logRetention,
+      removalPolicy,
+    });
     // Last: it puts alarms on every function created above.
     const monitoring = new Monitoring(this, 'Monitoring', {
       alarmTopic,

@@ -3,6 +3,7 @@ import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { parseJobListQuery } from '../../src/jobs/job-list-query';
+import { CursorSigner, withSignedCursors } from '../../src/jobs/signed-cursors';
 import { requireEnv } from '../commons/environment';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
@@ -10,7 +11,10 @@ import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
 const jobTypes = declaredJobTypes();
-const listing = new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'), jobTypes.names);
+const listing = withSignedCursors(
+  new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'), jobTypes.names),
+  new CursorSigner(requireEnv('CURSOR_SIGNING_KEY')),
+);
 
 /** `GET /jobs?status=&type=&limit=&cursor=`: newest first, sensitive fields masked, history left out. */
 async function listJobs(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

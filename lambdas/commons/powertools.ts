@@ -40,6 +40,7 @@ export const jobMetrics: JobMetrics = {
     putByType('JobDurationMs', type, MetricUnit.Milliseconds, durationMs);
   },
   jobFailed: (type) => putByType('JobsFailed', type, MetricUnit.Count, 1),
+  jobRescued: (type) => putByType('JobsRescued', type, MetricUnit.Count, 1),
 };
 
 /**

@@ -2,14 +2,14 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
 import type { Job } from '../../src/jobs/job';
 import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
-import { JOB_ID_PATTERN } from '../../src/jobs/use-cases/external-jobs';
+import { JOB_ID_PATTERN, JOB_ID_RULE } from '../../src/jobs/job-ids';
 import { HttpProblemError } from './problem';
 
 export function jobIdOf(event: APIGatewayProxyEvent): string {
   const id = event.pathParameters?.id ?? '';
   if (!JOB_ID_PATTERN.test(id)) {
     throw new HttpProblemError(400, 'validation', 'Invalid request', `"${id.slice(0, 140)}" is not a job id`, {
-      errors: [{ field: 'id', message: 'must be 1–128 letters, digits, _ . : or -' }],
+      errors: [{ field: 'id', message: JOB_ID_RULE }],
     });
   }
   return id;

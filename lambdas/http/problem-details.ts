@@ -9,6 +9,7 @@ import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-una
 import { IllegalTransitionError } from '../../src/jobs/errors/illegal-transition-error';
 import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
 import { JobConflictError } from '../../src/jobs/errors/job-conflict-error';
+import { JobContentionError } from '../../src/jobs/errors/job-contention-error';
 import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
 import { PreconditionFailedError } from '../../src/jobs/errors/precondition-failed-error';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
@@ -37,6 +38,17 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
         detail: `${error.dependency} is busy; nothing was changed. Retry after ${error.retryAfterSeconds} s.`,
       },
       { 'Retry-After': String(error.retryAfterSeconds) },
+    );
+  }
+  if (error instanceof JobContentionError) {
+    return problemResponse(
+      {
+        type: problemType('contention'),
+        title: 'Service Unavailable',
+        status: 503,
+        detail: `${error.message}; nothing was changed. Retry shortly.`,
+      },
+      { 'Retry-After': '1' },
     );
   }
   if (error instanceof IdempotencyValidationError) {

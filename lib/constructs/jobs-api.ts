@@ -15,6 +15,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CursorSigningKey } from './cursor-signing-key';
 import { createDashboardFunction } from './dashboard-function';
 import { JobFunction } from './job-function';
 import type { LongPoll } from './long-poll';
@@ -134,7 +135,7 @@ export class JobsApi extends Construct {
       ...common,
       entry: 'lambdas/api/list-jobs.ts',
       description: 'Lists jobs newest first, by status or type',
-      environment: tableEnv,
+      environment: { ...tableEnv, CURSOR_SIGNING_KEY: new CursorSigningKey(this, 'CursorSigningKey').environmentValue },
     });
     const getStats = new JobFunction(this, 'GetStats', {
       ...common,

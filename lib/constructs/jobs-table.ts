@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { DUE_AT_ATTRIBUTE, DUE_SHARD_ATTRIBUTE, JOBS_BY_DUE_INDEX } from '../../src/aws/dynamodb-due-jobs';
 import { JOBS_BY_STATUS_INDEX, JOBS_BY_TYPE_INDEX } from '../../src/aws/dynamodb-job-listing';
 
 export interface JobsTableProps {
@@ -37,6 +38,15 @@ export class JobsTable extends Construct {
         sortKey: { name: 'createdAt', type: AttributeType.STRING },
       });
     }
+    // Sparse: only non-final jobs carry dueAt, so the reconciler's index holds just the jobs in
+    // play; sharded partitions spread its writes. Keys and type are all the reconciler reads.
+    this.table.addGlobalSecondaryIndex({
+      indexName: JOBS_BY_DUE_INDEX,
+      partitionKey: { name: DUE_SHARD_ATTRIBUTE, type: AttributeType.STRING },
+      sortKey: { name: DUE_AT_ATTRIBUTE, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['type'],
+    });
     this.idempotencyTable = new Table(this, 'IdempotencyTable', {
       partitionKey: { name: 'id', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,

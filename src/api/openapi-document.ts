@@ -19,7 +19,8 @@ import {
   redriveResultSchema,
   statsSchema,
 } from './api-schemas';
-import { externalJobSchema, externalStatusReportSchema, JOB_ID_PATTERN } from '../jobs/use-cases/external-jobs';
+import { JOB_ID_PATTERN } from '../jobs/job-ids';
+import { externalJobSchema, externalStatusReportSchema } from '../jobs/use-cases/external-jobs';
 import { submissionTimingSchema } from '../jobs/job-submission';
 import { JOB_STATUSES } from '../jobs/job';
 import { MAX_PAGE_SIZE } from '../jobs/job-list-query';

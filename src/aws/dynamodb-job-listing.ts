@@ -3,6 +3,7 @@ import { ValidationError } from '../jobs/errors/validation-error';
 import { EXTERNAL_JOB_TYPE, JOB_STATUSES, type AnyJobType, type Job, type JobStatus } from '../jobs/job';
 import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
 import { mapOverload } from './aws-error-mapping';
+import { withoutIndexAttributes } from './dynamodb-due-jobs';
 
 /** GSI names shared with the CDK stack. */
 export const JOBS_BY_TYPE_INDEX = 'byType';
@@ -162,7 +163,7 @@ export class DynamoDbJobListing implements JobListing {
           }),
         )
         .catch(mapOverload('DynamoDB'));
-      items.push(...((page.Items ?? []) as Job[]));
+      items.push(...((page.Items ?? []).map(withoutIndexAttributes) as Job[]));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (items.length < limit && ExclusiveStartKey);
     return { items: items.slice(0, limit), exhausted: !ExclusiveStartKey && items.length <= limit };

@@ -6,6 +6,7 @@ import { JobConflictError } from '../jobs/errors/job-conflict-error';
 import type { Job } from '../jobs/job';
 import type { JobsRepository } from '../jobs/ports/jobs-repository';
 import { mapOverload } from './aws-error-mapping';
+import { dueIndexAttributes, withoutIndexAttributes } from './dynamodb-due-jobs';
 
 /** Attributes a job never changes after creation: left out of updates so a transition never rewrites the payload. */
 const IMMUTABLE = new Set<string>(['id', 'type', 'payload', 'createdAt']);
@@ -22,7 +23,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
       await this.documentClient.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: job,
+          Item: { ...job, ...dueIndexAttributes(job) },
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
@@ -36,7 +37,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
     const { Item } = await this.documentClient
       .send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }))
       .catch(mapOverload('DynamoDB'));
-    return Item as Job | undefined;
+    return Item ? (withoutIndexAttributes(Item) as Job) : undefined;
   }
 
   async save(previous: Job, next: Job): Promise<Job> {
@@ -48,7 +49,9 @@ export class DynamoDbJobsRepository implements JobsRepository {
     const sets: string[] = [];
     const removes: string[] = [];
     let index = 0;
-    for (const [key, value] of Object.entries(next)) {
+    const stored = { ...next, ...dueIndexAttributes(next) };
+    const storedBefore = { ...previous, ...dueIndexAttributes(previous) };
+    for (const [key, value] of Object.entries(stored)) {
       if (IMMUTABLE.has(key) || value === undefined) continue;
       const name = `#a${index}`;
       names[name] = key;
@@ -56,8 +59,8 @@ export class DynamoDbJobsRepository implements JobsRepository {
       sets.push(`${name} = :v${index}`);
       index++;
     }
-    for (const key of Object.keys(previous)) {
-      if (IMMUTABLE.has(key) || (next as unknown as Record<string, unknown>)[key] !== undefined) continue;
+    for (const key of Object.keys(storedBefore)) {
+      if (IMMUTABLE.has(key) || (stored as Record<string, unknown>)[key] !== undefined) continue;
       const name = `#a${index++}`;
       names[name] = key;
       removes.push(name);
@@ -78,7 +81,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
       if (error instanceof ConditionalCheckFailedException) {
         // The old item arrives as a raw attribute map even through the document client.
         const item = error.Item as Record<string, AttributeValue> | undefined;
-        throw new JobConflictError(previous.id, item ? (unmarshall(item) as Job) : undefined);
+        throw new JobConflictError(previous.id, item ? (withoutIndexAttributes(unmarshall(item)) as Job) : undefined);
       }
       mapOverload('DynamoDB')(error);
     }

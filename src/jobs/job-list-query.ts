@@ -34,7 +34,7 @@ export function parseJobListQuery(
       fields.push({ field: 'limit', message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` });
     }
   }
-  if (query.cursor !== undefined && !/^[A-Za-z0-9_-]{1,4096}$/.test(query.cursor)) {
+  if (query.cursor !== undefined && !/^[A-Za-z0-9_.-]{1,4096}$/.test(query.cursor)) {
     fields.push({ field: 'cursor', message: 'must be a cursor from a previous page' });
   }
   if (fields.length > 0) throw new ValidationError(fields);

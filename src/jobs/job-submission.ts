@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors/validation-error';
 import type { JobPayload } from './job';
+import { payloadStorageProblems } from './storable-payload';
 
 /** Longest delay a job may ask for: SQS holds at most 15 minutes, longer delays are re-delayed. */
 export const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
@@ -45,6 +46,7 @@ export function parseSubmission(payloadSchema: z.ZodObject, input: unknown, now:
   const fields = [
     ...(timingResult.success ? [] : toInvalidFields(timingResult.error).fields),
     ...(payloadResult.success ? [] : toInvalidFields(payloadResult.error).fields),
+    ...payloadStorageProblems(payloadInput, ''),
   ];
   if (timingResult.success && delay !== undefined && runAt !== undefined) {
     fields.push({ field: 'runAt', message: 'give either delay or runAt, not both' });

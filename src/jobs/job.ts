@@ -40,6 +40,8 @@ export interface HistoryEntry {
   at: string;
   attempt: number;
   error?: string;
+  /** Set on the entry the reconciler adds when it re-sends a stalled job's lost message: why. */
+  rescue?: string;
 }
 
 export type JobPayload = Record<string, unknown>;

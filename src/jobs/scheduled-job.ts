@@ -1,4 +1,5 @@
 import type { JobSchedule } from './define-job-type';
+import { systemJobId } from './job-ids';
 
 /** What a schedule's rule hands the enqueuing function. */
 export interface ScheduledSubmission {
@@ -17,8 +18,12 @@ export function schedulePeriod(cron: JobSchedule['cron']): ScheduledSubmission['
   return isFixed(cron.minute) && isFixed(cron.hour) ? 'day' : 'minute';
 }
 
-/** `daily-cleanup-2030-01-01`: the same for every delivery of one period's event, so duplicates are refused. */
+/**
+ * `system:daily-cleanup:2030-01-01`: the same for every delivery of one period's event, so
+ * duplicates are refused; in the reserved system namespace, so no caller can create it first.
+ */
 export function scheduledJobId(submission: Pick<ScheduledSubmission, 'schedule' | 'period'>, now: Date): string {
   const iso = now.toISOString();
-  return `${submission.schedule}-${submission.period === 'day' ? iso.slice(0, 10) : iso.slice(0, 16).replace(':', '')}`;
+  const period = submission.period === 'day' ? iso.slice(0, 10) : iso.slice(0, 16).replace(':', '');
+  return systemJobId(`${submission.schedule}:${period}`);
 }

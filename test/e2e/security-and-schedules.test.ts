@@ -84,7 +84,7 @@ describe('the daily cleanup schedule', () => {
     const fired = (await rules.json()) as { results: { jobId: string }[] };
     expect(rules.status).toBe(200);
     const jobId = fired.results[0]?.jobId ?? '';
-    expect(jobId).toBe(`daily-cleanup-${new Date().toISOString().slice(0, 10)}`);
+    expect(jobId).toBe(`system:daily-cleanup:${new Date().toISOString().slice(0, 10)}`);
     expect((await waitForStatus(jobId, ['completed', 'failed'])).status).toBe('completed');
 
     const again = (await (await fire()).json()) as {

@@ -5,4 +5,6 @@ export interface JobMetrics {
   jobSubmitted(type: AnyJobType): void;
   jobCompleted(type: AnyJobType, durationMs: number): void;
   jobFailed(type: AnyJobType): void;
+  /** The reconciler re-sent the message of a job that had stopped moving. */
+  jobRescued(type: AnyJobType): void;
 }

@@ -1,10 +1,10 @@
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
-import { JobConflictError } from '../errors/job-conflict-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import type { Job } from '../job';
 import { canTransition, kindOf, transition } from '../job-state-machine';
 import type { JobLog } from '../ports/job-log';
 import type { JobsRepository } from '../ports/jobs-repository';
+import { retryOnConflict } from '../retry-on-conflict';
 
 export interface CancelJobDeps {
   repository: JobsRepository;
@@ -18,17 +18,11 @@ export interface CancelJobDeps {
  * cancelled job's message acknowledges it without running it.
  */
 export async function cancelJob(deps: CancelJobDeps, id: string): Promise<Job> {
-  let job = await deps.repository.get(id);
-  for (;;) {
+  return retryOnConflict(deps.repository, id, async (job) => {
     if (!job) throw new JobNotFoundError(id);
     if (!canTransition(job.status, 'cancelled', kindOf(job))) throw new IllegalTransitionError(job.status, 'cancelled');
-    try {
-      const cancelled = await deps.repository.save(job, transition(job, 'cancelled', deps.clock()));
-      deps.log.info('Job cancelled', { jobId: id, type: job.type, attempt: job.attempts });
-      return cancelled;
-    } catch (error) {
-      if (!(error instanceof JobConflictError)) throw error;
-      job = error.current ?? (await deps.repository.get(id));
-    }
-  }
+    const cancelled = await deps.repository.save(job, transition(job, 'cancelled', deps.clock()));
+    deps.log.info('Job cancelled', { jobId: id, type: job.type, attempt: job.attempts });
+    return cancelled;
+  });
 }

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
-import { JobConflictError } from '../errors/job-conflict-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import { PreconditionFailedError } from '../errors/precondition-failed-error';
 import { ValidationError } from '../errors/validation-error';
 import { EXTERNAL_JOB_TYPE, isTerminal, type Job } from '../job';
 import { transition } from '../job-state-machine';
+import { callerJobIdProblem } from '../job-ids';
 import { newJob } from '../new-job';
 import type { JobLog } from '../ports/job-log';
 import type { JobsRepository } from '../ports/jobs-repository';
+import { payloadStorageProblems } from '../storable-payload';
+import { retryOnConflict } from '../retry-on-conflict';
 
 export interface ExternalJobDeps {
   repository: JobsRepository;
@@ -17,13 +19,17 @@ export interface ExternalJobDeps {
   clock: () => Date;
 }
 
-/** Caller-chosen ids: 1–128 letters, digits, `_ . : -` (e.g. `job_123`). */
-export const JOB_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const EXTERNAL_STATUSES = ['pending', 'processing', 'done', 'failed'] as const;
 export type ExternalStatus = (typeof EXTERNAL_STATUSES)[number];
 
 export const externalJobSchema = z.strictObject({
-  id: z.string('must be a string').regex(JOB_ID_PATTERN, 'must be 1–128 letters, digits, _ . : or -').optional(),
+  id: z
+    .string('must be a string')
+    .check((ctx) => {
+      const problem = callerJobIdProblem(ctx.value);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem.message, input: ctx.value });
+    })
+    .optional(),
   payload: z.record(z.string(), z.unknown(), 'must be a JSON object').optional(),
 });
 
@@ -46,6 +52,8 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 /** `POST /jobs`: a job whose progress an external system reports; it starts `pending`. */
 export async function createExternalJob(deps: ExternalJobDeps, body: unknown): Promise<Job> {
   const input = parse(externalJobSchema, body);
+  const problems = payloadStorageProblems(input.payload ?? {}, 'payload');
+  if (problems.length > 0) throw new ValidationError(problems);
   const job = newJob({
     id: input.id ?? randomUUID(),
     type: EXTERNAL_JOB_TYPE,
@@ -71,21 +79,15 @@ export async function reportExternalStatus(
   expectedVersion?: number,
 ): Promise<Job> {
   const { status } = parse(externalStatusReportSchema, body);
-  let job = await deps.repository.get(id);
-  for (;;) {
+  return retryOnConflict(deps.repository, id, async (job) => {
     if (!job) throw new JobNotFoundError(id);
     if (expectedVersion !== undefined && job.version !== expectedVersion) {
       throw new PreconditionFailedError(id, expectedVersion, job.version);
     }
     if (job.type !== EXTERNAL_JOB_TYPE) throw new IllegalTransitionError(job.status, status);
     if (isTerminal(job.status)) throw new IllegalTransitionError(job.status, status);
-    try {
-      const updated = await deps.repository.save(job, transition(job, status, deps.clock()));
-      deps.log.info('External job reported', { jobId: id, type: job.type, status });
-      return updated;
-    } catch (error) {
-      if (!(error instanceof JobConflictError)) throw error;
-      job = error.current ?? (await deps.repository.get(id));
-    }
-  }
+    const updated = await deps.repository.save(job, transition(job, status, deps.clock()));
+    deps.log.info('External job reported', { jobId: id, type: job.type, status });
+    return updated;
+  });
 }

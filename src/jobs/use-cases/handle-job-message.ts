@@ -1,4 +1,3 @@
-import { DependencyUnavailableError } from '../errors/dependency-unavailable-error';
 import { JobConflictError } from '../errors/job-conflict-error';
 import { PermanentJobError } from '../errors/permanent-job-error';
 import { backoffDelayMs } from '../backoff';
@@ -10,6 +9,7 @@ import type { JobLog } from '../ports/job-log';
 import type { JobMetrics } from '../ports/job-metrics';
 import type { JobMessage, JobQueue } from '../ports/job-queue';
 import type { JobsRepository } from '../ports/jobs-repository';
+import { retryOnConflict } from '../retry-on-conflict';
 
 export interface HandleJobMessageDeps {
   repository: JobsRepository;
@@ -30,9 +30,6 @@ export type MessageOutcome =
   | { kind: 'acknowledge'; reason: string }
   /** Leave the message for redelivery after `visibilitySeconds`. */
   | { kind: 'retry-later'; visibilitySeconds: number; reason: string };
-
-/** Lost races are re-evaluated against the job as it now is; more than this many in a row is pathological. */
-const MAX_RACE_ROUNDS = 5;
 
 export class UnreadableMessageError extends Error {
   override readonly name = 'UnreadableMessageError';
@@ -67,20 +64,15 @@ export async function handleJobMessage(
   /** Aborts the processor shortly before the function's own timeout. */
   signal: AbortSignal = new AbortController().signal,
 ): Promise<MessageOutcome> {
-  let job = await deps.repository.get(message.jobId);
-  for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
+  // Lost races are re-evaluated against the job as it now is; JobContentionError after too many
+  // leaves the message for redelivery.
+  return retryOnConflict(deps.repository, message.jobId, async (job) => {
     if (!job) {
       deps.log.warn('Message for unknown job acknowledged', { jobId: message.jobId, type: message.type });
       return { kind: 'acknowledge', reason: 'unknown job' };
     }
-    try {
-      return await advance(deps, job, signal);
-    } catch (error) {
-      if (!(error instanceof JobConflictError)) throw error;
-      job = error.current ?? (await deps.repository.get(message.jobId));
-    }
-  }
-  throw new DependencyUnavailableError('DynamoDB (contention)', 1);
+    return advance(deps, job, signal);
+  });
 }
 
 async function advance(deps: HandleJobMessageDeps, job: Job, signal: AbortSignal): Promise<MessageOutcome> {

@@ -1,10 +1,11 @@
-import { JobConflictError } from '../errors/job-conflict-error';
+import { JobContentionError } from '../errors/job-contention-error';
 import { isTerminal } from '../job';
 import { transition } from '../job-state-machine';
 import type { DeadLetterQueue } from '../ports/dead-letter-queue';
 import type { JobLog } from '../ports/job-log';
 import type { JobMetrics } from '../ports/job-metrics';
 import type { JobsRepository } from '../ports/jobs-repository';
+import { retryOnConflict } from '../retry-on-conflict';
 import { DEAD_LETTER_HOLD_SECONDS, jobIdOfDeadLetter } from './dead-letters';
 
 export interface RecordDeadLettersDeps {
@@ -51,12 +52,12 @@ export async function recordDeadLetters(
   return { seen: held.length, recorded };
 }
 
+/** True when this call marked the job; a job that keeps changing is left for the next run, its letter still held. */
 async function markDeadLettered(deps: RecordDeadLettersDeps, jobId: string | undefined): Promise<boolean> {
   if (!jobId) return false;
-  let job = await deps.repository.get(jobId);
-  for (let round = 0; round < 5; round++) {
-    if (!job || isTerminal(job.status)) return false;
-    try {
+  try {
+    return await retryOnConflict(deps.repository, jobId, async (job) => {
+      if (!job || isTerminal(job.status)) return false;
       await deps.repository.save(
         job,
         transition(job, 'failed', deps.clock(), {
@@ -67,10 +68,10 @@ async function markDeadLettered(deps: RecordDeadLettersDeps, jobId: string | und
       deps.metrics?.jobFailed(job.type);
       deps.log.warn('Job dead-lettered', { jobId, type: job.type, attempt: job.attempts });
       return true;
-    } catch (error) {
-      if (!(error instanceof JobConflictError)) throw error;
-      job = error.current ?? (await deps.repository.get(jobId));
-    }
+    });
+  } catch (error) {
+    if (!(error instanceof JobContentionError)) throw error;
+    deps.log.warn('Dead letter not recorded: job under contention, next run retries', { jobId });
+    return false;
   }
-  return false;
 }

@@ -1,10 +1,11 @@
-import { JobConflictError } from '../errors/job-conflict-error';
-import type { Job, JobType } from '../job';
+import { JobContentionError } from '../errors/job-contention-error';
+import type { JobType } from '../job';
 import { transition } from '../job-state-machine';
 import type { DeadLetter, DeadLetterQueue } from '../ports/dead-letter-queue';
 import type { JobLog } from '../ports/job-log';
 import type { JobQueue } from '../ports/job-queue';
 import type { JobsRepository } from '../ports/jobs-repository';
+import { retryOnConflict } from '../retry-on-conflict';
 import { DEAD_LETTER_HOLD_SECONDS, jobIdOfDeadLetter } from './dead-letters';
 
 export interface RedriveDeps {
@@ -19,7 +20,10 @@ export interface RedriveResult {
   moved: number;
   /** Dead letters removed because their job had already moved on (completed, cancelled, running). */
   discarded: number;
-  /** Dead letters left in the DLQ: unreadable, or about a job that no longer exists. */
+  /**
+   * Dead letters left in the DLQ: unreadable, about a job that no longer exists, or about a job
+   * whose reset lost every race (a later redrive moves it).
+   */
   skipped: number;
 }
 
@@ -62,23 +66,26 @@ export async function redriveDeadLetters(
 async function redriveOne(deps: RedriveDeps, type: JobType, letter: DeadLetter): Promise<keyof RedriveResult> {
   const jobId = jobIdOfDeadLetter(letter.body);
   if (!jobId) return 'skipped';
-  let job: Job | undefined = await deps.repository.get(jobId);
-  for (let round = 0; round < 5; round++) {
-    if (!job) return 'skipped';
-    if (job.status === 'queued') break;
-    if (job.status !== 'failed') return 'discarded';
-    try {
-      job = await deps.repository.save(
+  let reset: 'reset' | 'already queued' | 'skipped' | 'discarded';
+  try {
+    reset = await retryOnConflict(deps.repository, jobId, async (job) => {
+      if (!job) return 'skipped';
+      if (job.status === 'queued') return 'already queued';
+      if (job.status !== 'failed') return 'discarded';
+      await deps.repository.save(
         job,
         transition(job, 'queued', deps.clock(), { attempts: 0, deadLettered: undefined, error: undefined }),
       );
-      deps.log.info('Job redriven', { jobId, type, attempt: 0 });
-      break;
-    } catch (error) {
-      if (!(error instanceof JobConflictError)) throw error;
-      job = error.current ?? (await deps.repository.get(jobId));
-    }
+      return 'reset';
+    });
+  } catch (error) {
+    if (!(error instanceof JobContentionError)) throw error;
+    // The job is still failed: sending its message or deleting its letter now would lose it.
+    deps.log.warn('Dead letter kept: the job changed during every reset attempt', { jobId, type });
+    return 'skipped';
   }
+  if (reset === 'skipped' || reset === 'discarded') return reset;
+  if (reset === 'reset') deps.log.info('Job redriven', { jobId, type, attempt: 0 });
   await deps.queue.enqueue({ jobId, type }, 0);
   return 'moved';
 }

@@ -1,6 +1,5 @@
 import { DependencyUnavailableError } from '../errors/dependency-unavailable-error';
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
-import { JobConflictError } from '../errors/job-conflict-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import type { Job } from '../job';
 import type { JobTypeRegistry } from '../job-type-registry';
@@ -8,6 +7,7 @@ import { transition } from '../job-state-machine';
 import type { JobLog } from '../ports/job-log';
 import type { JobQueue } from '../ports/job-queue';
 import type { JobsRepository } from '../ports/jobs-repository';
+import { retryOnConflict } from '../retry-on-conflict';
 
 export interface RetryJobDeps {
   repository: JobsRepository;
@@ -17,9 +17,6 @@ export interface RetryJobDeps {
   clock: () => Date;
 }
 
-/** Lost races are re-read and re-judged; this many in a row means the job is contended, retry later. */
-const MAX_RACE_ROUNDS = 5;
-
 /**
  * Sends a `failed` job (dead-lettered or not) round again: back to `queued` with fresh attempts
  * (and the type's current maxAttempts), its error cleared, conditionally on the version read, then
@@ -27,35 +24,26 @@ const MAX_RACE_ROUNDS = 5;
  * retried. Racing another retry, exactly one wins; the other sees `queued` and gets its 409.
  */
 export async function retryJob(deps: RetryJobDeps, id: string): Promise<Job> {
-  let job = await deps.repository.get(id);
-  for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
+  const queued = await retryOnConflict(deps.repository, id, async (job) => {
     if (!job) throw new JobNotFoundError(id);
     const jobType = deps.jobTypes.find(job.type);
     // Only worker-run types are retried; an external job's failure is its system's to report.
     if (job.status !== 'failed' || !jobType) throw new IllegalTransitionError(job.status, 'queued');
-    let queued: Job;
-    try {
-      queued = await deps.repository.save(
-        job,
-        transition(job, 'queued', deps.clock(), {
-          attempts: 0,
-          maxAttempts: jobType.config.maxAttempts,
-          error: undefined,
-          result: undefined,
-          deadLettered: undefined,
-          runAt: undefined,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof JobConflictError)) throw error;
-      job = error.current ?? (await deps.repository.get(id));
-      continue;
-    }
-    deps.log.info('Job retried', { jobId: id, type: job.type, attempt: 0 });
-    await enqueue(deps, queued);
-    return queued;
-  }
-  throw new DependencyUnavailableError('DynamoDB (contention)', 1);
+    return deps.repository.save(
+      job,
+      transition(job, 'queued', deps.clock(), {
+        attempts: 0,
+        maxAttempts: jobType.config.maxAttempts,
+        error: undefined,
+        result: undefined,
+        deadLettered: undefined,
+        runAt: undefined,
+      }),
+    );
+  });
+  deps.log.info('Job retried', { jobId: id, type: queued.type, attempt: 0 });
+  await enqueue(deps, queued);
+  return queued;
 }
 
 /** As on submission: a job that could not be enqueued is failed again, never left queued with no message. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { formatArn } from '../arns';
 import { isRecord, type CfnTemplate } from './template';
 
@@ -21,6 +22,8 @@ export interface StackContext {
 export class IntrinsicResolver {
   private readonly values = new Map<string, ResourceValues>();
   private readonly conditionCache = new Map<string, boolean>();
+  /** Values of generated secrets, made up once per run: like a fresh deployment's. */
+  private readonly secretValues = new Map<string, string>();
 
   constructor(
     private readonly template: CfnTemplate,
@@ -32,6 +35,7 @@ export class IntrinsicResolver {
   }
 
   resolve(value: unknown): unknown {
+    if (typeof value === 'string') return this.resolveDynamicReferences(value);
     if (Array.isArray(value)) return value.map((item) => this.resolve(item));
     if (!isRecord(value)) return value;
     const keys = Object.keys(value);
@@ -45,10 +49,10 @@ export class IntrinsicResolver {
           return this.getAtt(arg);
         case 'Fn::Join': {
           const [separator, parts] = arg as [string, unknown];
-          return (this.resolve(parts) as unknown[]).map(String).join(separator);
+          return this.resolveDynamicReferences((this.resolve(parts) as unknown[]).map(String).join(separator));
         }
         case 'Fn::Sub':
-          return this.sub(arg);
+          return this.resolveDynamicReferences(this.sub(arg));
         case 'Fn::Select': {
           const [index, list] = arg as [unknown, unknown];
           return (this.resolve(list) as unknown[])[Number(this.resolve(index))];
@@ -76,6 +80,22 @@ export class IntrinsicResolver {
       }
     }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
+  }
+
+  /**
+   * CloudFormation's `{{resolve:secretsmanager:<secret>:SecretString:...}}` references, which
+   * CloudFormation replaces at deploy time. Locally each secret gets a random value for the run,
+   * as a generated secret (GenerateSecretString) would; other dynamic references stay as they are.
+   */
+  private resolveDynamicReferences(text: string): string {
+    return text.replace(/\{\{resolve:secretsmanager:(.+?)(?::SecretString:[^}]*)?\}\}/g, (_whole, secretId: string) => {
+      let secret = this.secretValues.get(secretId);
+      if (secret === undefined) {
+        secret = randomBytes(36).toString('base64url');
+        this.secretValues.set(secretId, secret);
+      }
+      return secret;
+    });
   }
 
   resolveString(value: unknown): string {
