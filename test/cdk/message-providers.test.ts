@@ -63,11 +63,11 @@ describe('MessageProviders in JobsStack', () => {
 
     test('synthesis warns that email and SMS are simulated', () => {
       annotations.hasWarning(
-        '/Test/MessageProviders',
+        '/Test/Default/MessageProviders',
         Match.stringLikeRegexp('No email provider is configured: this deployment simulates email jobs'),
       );
       annotations.hasWarning(
-        '/Test/MessageProviders',
+        '/Test/Default/MessageProviders',
         Match.stringLikeRegexp('No SMS provider is configured: this deployment simulates SMS jobs'),
       );
     });

@@ -1,0 +1,9 @@
+/**
+ * What a user's job-type files import (`serverless-jobs/job-types`): the declaration function, the
+ * error classes a processor throws, the type helpers, and the built-in types to list beside theirs.
+ */
+export { defineJobType, PermanentJobError, TransientJobError } from '../jobs/define-job-type';
+export type { JobContext, JobSchedule, MessageChannel, PayloadsOf } from '../jobs/define-job-type';
+export { cleanup } from './cleanup';
+export { email } from './email';
+export { sms } from './sms';
