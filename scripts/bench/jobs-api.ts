@@ -1,6 +1,7 @@
 /** What the benchmarks need of the stack's public HTTP API and tables: submit an email job, read jobs back. */
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { queueMessageCounts } from '../../src/aws/sqs-queue-depths';
 import type { LocalStackReady } from './local-stack-child';
 
 /** A zero-work email job: the simulated sender delivers it at once. */
@@ -81,17 +82,8 @@ export async function readJobs(
 
 /** Messages still in the queue (visible, in flight or delayed). */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
+  const counts = await queueMessageCounts(sqs, queueUrl);
+  return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 
 /** Resolves once the queue has been empty (and stayed so for one more look). */

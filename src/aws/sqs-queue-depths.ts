@@ -14,7 +14,8 @@ export interface QueueDepth {
   deadLetters: number;
 }
 
-async function attributes(sqs: SQSClient, queueUrl: string): Promise<Record<string, number>> {
+/** A queue's approximate message counts by attribute name (visible, not visible, delayed). */
+export async function queueMessageCounts(sqs: SQSClient, queueUrl: string): Promise<Record<string, number>> {
   const { Attributes = {} } = await sqs
     .send(
       new GetQueueAttributesCommand({
@@ -37,7 +38,10 @@ export async function queueDepth(
   queueUrl: string,
   deadLetterQueueUrl: string,
 ): Promise<QueueDepth> {
-  const [queue, dlq] = await Promise.all([attributes(sqs, queueUrl), attributes(sqs, deadLetterQueueUrl)]);
+  const [queue, dlq] = await Promise.all([
+    queueMessageCounts(sqs, queueUrl),
+    queueMessageCounts(sqs, deadLetterQueueUrl),
+  ]);
   return {
     type,
     visible: queue.ApproximateNumberOfMessages ?? 0,
