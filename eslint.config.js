@@ -4,7 +4,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['**/node_modules/', '**/cdk.out/', 'coverage/', 'test-artifacts/', '.cache/', '.scratch/']),
+  globalIgnores(['**/node_modules/', '**/cdk.out/', 'coverage/', 'test-artifacts/', '.cache/', '.scratch/', 'dist/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

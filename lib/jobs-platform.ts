@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AnyJobTypeDefinition } from '../src/jobs/define-job-type';
@@ -96,6 +97,8 @@ export class JobsPlatform extends Construct {
   readonly api: JobsApi;
   readonly queues: Readonly<Record<string, Queue>>;
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+  /** Each type's worker function, by type name: add the environment or grants your processor needs. */
+  readonly workers: Readonly<Record<string, NodejsFunction>>;
 
   constructor(scope: Construct, id: string, props: JobsPlatformProps = {}) {
     super(scope, id);
@@ -118,6 +121,7 @@ export class JobsPlatform extends Construct {
     const { table, idempotencyTable } = new JobsTable(this, 'Jobs', { removalPolicy });
     const queues: Record<string, Queue> = {};
     const deadLetterQueues: Record<string, Queue> = {};
+    const workers: Record<string, NodejsFunction> = {};
     const fromContext = messageProvidersFromContext(this);
     const messageProviders = new MessageProviders(this, 'MessageProviders', {
       email: props.emailProvider ?? fromContext.email,
@@ -142,6 +146,7 @@ export class JobsPlatform extends Construct {
         logRetention,
         removalPolicy,
       });
+      workers[type] = worker.function;
       if (messageChannels.includes('email')) messageProviders.configureEmailSender(worker.function);
       if (messageChannels.includes('sms')) messageProviders.configureSmsSender(worker.function);
       new CfnOutput(this, `${upperCamel(type)}QueueUrl`, { value: jobQueue.queue.queueUrl });
@@ -149,6 +154,7 @@ export class JobsPlatform extends Construct {
     }
     this.queues = queues;
     this.deadLetterQueues = deadLetterQueues;
+    this.workers = workers;
     new DeadLetterRecorder(this, 'DeadLetterRecorder', { table, deadLetterQueues, logRetention, removalPolicy });
     const longPoll = new LongPoll(this, 'LongPoll', { jobsTable: table, logRetention, removalPolicy });
     const maxLongPollTimeoutMs = props.maxLongPollTimeoutMs ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS;

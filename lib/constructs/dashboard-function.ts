@@ -1,7 +1,8 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { JobFunction } from './job-function';
+import path from 'node:path';
+import { JobFunction, PACKAGE_ROOT } from './job-function';
 
 export interface DashboardFunctionProps {
   logRetention: RetentionDays;
@@ -13,10 +14,11 @@ const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 /**
  * The shell commands that build the operator dashboard (web/dashboard: plain TypeScript and CSS)
  * into `<outputDir>/dashboard/`, next to the handler's bundle, which reads them at cold start.
- * They use the project's own esbuild (node_modules/.bin), so local bundling needs no Docker.
+ * They use the esbuild NodejsFunction runs (the bundling root's node_modules/.bin), so local
+ * bundling needs no Docker; the sources are this package's, installed or not.
  */
 export function dashboardBuildCommands(inputDir: string, outputDir: string): string[] {
-  const source = `${inputDir}/web/dashboard`;
+  const source = path.join(PACKAGE_ROOT, 'web/dashboard');
   const target = `${outputDir}/dashboard`;
   const esbuild = quote(`${inputDir}/node_modules/.bin/esbuild`);
   return [

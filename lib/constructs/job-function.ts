@@ -4,19 +4,48 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * This package's folder, found from this module whether it runs from the sources (lib/constructs/)
+ * or from the published build (dist/): the repository checkout, or node_modules/serverless-jobs.
+ */
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'serverless-jobs'
+    ) {
+      return dir;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`serverless-jobs: no package.json of serverless-jobs above ${from}`);
+  }
+}
+
+/** Where the handlers' sources (lambdas/, src/) and the dashboard's (web/dashboard/) are, installed or not. */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * Where esbuild runs. In this repository: its root and lock file. Installed, a package has no lock
+ * file (npm never packs one), so NodejsFunction finds the app's own, upwards from the working
+ * directory, and bundles from the app's root, which holds node_modules/serverless-jobs.
+ */
+const repositoryLockFile = path.join(PACKAGE_ROOT, 'package-lock.json');
+const bundlingRoot = existsSync(repositoryLockFile)
+  ? { projectRoot: PACKAGE_ROOT, depsLockFilePath: repositoryLockFile }
+  : {};
 
 /** This repository's registry, bundled unless a JobsPlatform names another. */
-export const DEFAULT_JOB_TYPES_MODULE = path.join(projectRoot, 'src/job-types/index.ts');
+export const DEFAULT_JOB_TYPES_MODULE = path.join(PACKAGE_ROOT, 'src/job-types/index.ts');
 
 /** Construct context key under which a JobsPlatform records its registry module for every function below it. */
 export const JOB_TYPES_MODULE_CONTEXT = 'serverless-jobs:jobTypesModule';
 
 export interface JobFunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
-  /** Handler file relative to the project root, e.g. `lambdas/api/get-job.ts`. */
+  /** Handler file relative to this package's root, e.g. `lambdas/api/get-job.ts`. */
   entry: string;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -26,7 +55,9 @@ export interface JobFunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
  * Every function of the stack: Node.js 24 on arm64, bundled locally by esbuild as ESM with the
  * AWS SDK inside (the version we test against, not whatever the runtime ships), source maps on.
  * `#job-types` (the registry) is bundled from the module the enclosing JobsPlatform names, so a
- * user's job type files, wherever they live, reach every function.
+ * user's job type files, wherever they live, reach every function. Their imports of
+ * `serverless-jobs/job-types` are bundled from the same sources as the handlers (not from dist/),
+ * so there is one PermanentJobError class in a bundle, and `instanceof` holds for a user's throw.
  */
 export class JobFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: JobFunctionProps) {
@@ -41,10 +72,9 @@ export class JobFunction extends NodejsFunction {
       timeout: Duration.seconds(10),
       tracing: Tracing.ACTIVE,
       logGroup,
-      projectRoot,
-      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      ...bundlingRoot,
       ...rest,
-      entry: path.join(projectRoot, entry),
+      entry: path.join(PACKAGE_ROOT, entry),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'serverless-jobs',
@@ -61,7 +91,11 @@ export class JobFunction extends NodejsFunction {
         banner:
           "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);",
         ...bundling,
-        esbuildArgs: { [`--alias:#job-types`]: jobTypesModule, ...bundling?.esbuildArgs },
+        esbuildArgs: {
+          [`--alias:#job-types`]: jobTypesModule,
+          [`--alias:serverless-jobs/job-types`]: path.join(PACKAGE_ROOT, 'src/job-types/api.ts'),
+          ...bundling?.esbuildArgs,
+        },
       },
     });
   }
