@@ -42,6 +42,11 @@ const jobFields = {
   type: z.string().describe('A declared job type (GET /job-types), or external'),
   status: jobStatusSchema,
   version: z.int().min(1).describe('Incremented by every change'),
+  round: z
+    .int()
+    .min(1)
+    .optional()
+    .describe('Which run of the job: 1 from submission, incremented by each retry or redrive'),
   attempts: z.int().min(0),
   maxAttempts: z.int().min(1),
   payload: z.record(z.string(), z.unknown()).describe("The submitted payload, the type's sensitive fields masked"),
