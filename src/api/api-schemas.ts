@@ -60,7 +60,27 @@ const jobFields = {
   deadLettered: z.boolean().optional(),
 };
 
-export const jobSummarySchema = z.object(jobFields).describe('A job as listed: everything but its history');
+export const jobSummarySchema = z
+  .object({
+    id: jobFields.id,
+    type: jobFields.type,
+    status: jobFields.status,
+    version: jobFields.version,
+    round: jobFields.round,
+    attempts: jobFields.attempts,
+    maxAttempts: jobFields.maxAttempts,
+    createdAt: jobFields.createdAt,
+    updatedAt: jobFields.updatedAt,
+    runAt: jobFields.runAt,
+    leaseUntil: jobFields.leaseUntil,
+    nextAttemptAt: jobFields.nextAttemptAt,
+    deadLettered: jobFields.deadLettered,
+    error: z
+      .object({ kind: jobErrorSchema.shape.kind })
+      .optional()
+      .describe('What kind of error; its message is on the job'),
+  })
+  .describe('A job as listed: no payload, result, error message or history (GET /jobs/{id} has them, masked)');
 export const jobSchema = z
   .object({ ...jobFields, history: z.array(jobHistoryEntrySchema) })
   .describe('A job, history included');
