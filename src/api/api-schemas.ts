@@ -100,6 +100,9 @@ export const jobStatusSnapshotSchema = z.object({
 export const jobStatusChangeSchema = jobStatusSnapshotSchema
   .extend({
     changed: z.boolean().describe('Whether the version differs from since'),
+    final: z
+      .boolean()
+      .describe('The status is final (completed, failed, cancelled, done): a long poll on it answers at once'),
     message: z.string(),
   })
   .describe("A long poll's answer");
