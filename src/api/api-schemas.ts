@@ -120,8 +120,14 @@ export const queuesSummarySchema = z.object({ queues: z.array(queueStatsSchema) 
 export const redriveResultSchema = z.object({
   type: z.string(),
   moved: z.int().min(0),
-  discarded: z.int().min(0).describe('Dead letters of jobs that no longer exist'),
-  skipped: z.int().min(0).describe('Dead letters of jobs no longer failed'),
+  discarded: z
+    .int()
+    .min(0)
+    .describe('Dead letters deleted: their job had moved on, or they were from an earlier round of it'),
+  skipped: z
+    .int()
+    .min(0)
+    .describe('Dead letters left in the DLQ: unreadable, of a job that no longer exists, or of one under contention'),
 });
 
 export const statsSchema = z.object({
