@@ -201,7 +201,7 @@ describeOnLocalStack('a user-defined job type in a user’s own CDK app', () => 
 
     const retried = await call<JobBody>(`/jobs/${failed.id}/retry`, { method: 'POST' });
     expect(retried.status).toBe(200);
-    expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(retried.body).toMatchObject({ status: 'queued', attempts: 0, round: 2 });
     expect(retried.body).not.toHaveProperty('error');
     const again = await finished(failed.id);
     expect(again.status).toBe('failed');
