@@ -6,7 +6,12 @@ import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
 import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS, parseStatusQuery } from '../../src/jobs/status-query';
-import { statusView, waitForChange, type WaitForChangeDeps } from '../../src/jobs/use-cases/wait-for-change';
+import {
+  isFinalStatus,
+  statusView,
+  waitForChange,
+  type WaitForChangeDeps,
+} from '../../src/jobs/use-cases/wait-for-change';
 import { requireEnv } from '../commons/environment';
 import { jobLog, observability, recordWakeLatency } from '../commons/powertools';
 import { findJobOr404, jobIdOf } from '../http/find-job';
@@ -31,7 +36,8 @@ type ContextWithAbort = Context & { abortSignal?: AbortSignal };
 /**
  * `GET /jobs/{id}/status?mode=short|long&timeout=&since=` (or `If-None-Match`). Short answers now;
  * long holds the request until the job's version differs from `since` or the timeout, woken by
- * the stream notifier through this environment's inbox, never by re-reading the table.
+ * the stream notifier through this environment's inbox, never by re-reading the table. A job in a
+ * final status is answered at once (`changed: false, final: true`): nothing would wake the wait.
  */
 async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbort): Promise<APIGatewayProxyResult> {
   const jobId = jobIdOf(event);
@@ -44,12 +50,12 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
     const job = await findJobOr404(deps.repository, jobId);
     const view = statusView(job);
     const changed = job.version !== query.since;
-    const body =
-      query.since === undefined ? view : { ...view, changed, message: changed ? 'Status changed' : 'No change' };
+    const final = isFinalStatus(job.status);
+    const body = query.since === undefined ? view : { ...view, changed, final, message: changeMessage(changed, final) };
     return jsonResponse(200, body, { ETag: `"${job.version}"` });
   }
   const timeoutMs = Math.max(0, Math.min(query.timeoutMs, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));
-  const { job, changed, answeredBy } = await waitForChange(deps, {
+  const { job, changed, final, answeredBy } = await waitForChange(deps, {
     jobId,
     timeoutMs,
     ...(query.since !== undefined ? { since: query.since } : {}),
@@ -61,9 +67,14 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
   }
   return jsonResponse(
     200,
-    { ...job, changed, message: changed ? 'Status changed' : 'No change' },
+    { ...job, changed, final, message: changeMessage(changed, final) },
     { ETag: `"${job.version}"` },
   );
+}
+
+function changeMessage(changed: boolean, final: boolean): string {
+  if (changed) return 'Status changed';
+  return final ? 'No change: the job is final' : 'No change';
 }
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, ContextWithAbort>()

@@ -3,6 +3,7 @@ import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { parseJobListQuery } from '../../src/jobs/job-list-query';
+import { summarizeJob } from '../../src/jobs/job-summary';
 import { CursorSigner, withSignedCursors } from '../../src/jobs/signed-cursors';
 import { requireEnv } from '../commons/environment';
 import { declaredJobTypes } from '../commons/job-types';
@@ -16,15 +17,12 @@ const listing = withSignedCursors(
   new CursorSigner(requireEnv('CURSOR_SIGNING_KEY')),
 );
 
-/** `GET /jobs?status=&type=&limit=&cursor=`: newest first, sensitive fields masked, history left out. */
+/** `GET /jobs?status=&type=&limit=&cursor=`: newest first, summaries only (no payload, result or error message). */
 async function listJobs(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const { filter, limit, cursor } = parseJobListQuery(event.queryStringParameters ?? {}, jobTypes.names);
   const page = await listing.list(filter, limit, cursor);
   return jsonResponse(200, {
-    jobs: page.jobs.map((job) => {
-      const { history: _history, ...summary } = jobTypes.maskJob(job);
-      return summary;
-    }),
+    jobs: page.jobs.map(summarizeJob),
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   });
 }

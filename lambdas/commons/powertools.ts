@@ -45,10 +45,11 @@ export const jobMetrics: JobMetrics = {
 
 /**
  * Tracing and the Lambda context in every log line. Metrics are single metrics published as they
- * happen, so functions that record none print no empty-metrics warnings.
+ * happen, so functions that record none print no empty-metrics warnings. Traces keep no handler
+ * response: a job's page carries its (masked) payload and result, which X-Ray has no need of.
  */
 export function observability(): MiddlewareObj[] {
-  return [captureLambdaHandler(tracer), injectLambdaContext(logger)];
+  return [captureLambdaHandler(tracer, { captureResponse: false }), injectLambdaContext(logger)];
 }
 
 export function recordWakeLatency(latencyMs: number): void {

@@ -2,7 +2,11 @@ import middy from '@middy/core';
 import { documentClient, sqs } from '../commons/clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
-import { recordDeadLetters, type RecordDeadLettersDeps } from '../../src/jobs/use-cases/record-dead-letters';
+import {
+  recordDeadLetters,
+  type RecordDeadLettersDeps,
+  type RecordDeadLettersResult,
+} from '../../src/jobs/use-cases/record-dead-letters';
 import { readDeadLetterQueueUrls, requireEnv } from '../commons/environment';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, jobMetrics, logger, observability } from '../commons/powertools';
@@ -17,10 +21,11 @@ const deps: RecordDeadLettersDeps = {
 
 /**
  * Runs every minute: marks jobs whose messages reached a DLQ as failed and dead-lettered, leaving
- * the messages where they are (a Lambda event source would delete them).
+ * the messages where they are (a Lambda event source would delete them); deletes only letters
+ * from a round of their job that a retry or redrive has replaced.
  */
-async function recordAll(): Promise<Record<string, { seen: number; recorded: number }>> {
-  const results: Record<string, { seen: number; recorded: number }> = {};
+async function recordAll(): Promise<Record<string, RecordDeadLettersResult>> {
+  const results: Record<string, RecordDeadLettersResult> = {};
   for (const [type, url] of Object.entries(deadLetterQueueUrls)) {
     results[type] = await recordDeadLetters(deps, new SqsDeadLetterQueue(sqs, url));
   }

@@ -42,6 +42,11 @@ const jobFields = {
   type: z.string().describe('A declared job type (GET /job-types), or external'),
   status: jobStatusSchema,
   version: z.int().min(1).describe('Incremented by every change'),
+  round: z
+    .int()
+    .min(1)
+    .optional()
+    .describe('Which run of the job: 1 from submission, incremented by each retry or redrive'),
   attempts: z.int().min(0),
   maxAttempts: z.int().min(1),
   payload: z.record(z.string(), z.unknown()).describe("The submitted payload, the type's sensitive fields masked"),
@@ -55,7 +60,27 @@ const jobFields = {
   deadLettered: z.boolean().optional(),
 };
 
-export const jobSummarySchema = z.object(jobFields).describe('A job as listed: everything but its history');
+export const jobSummarySchema = z
+  .object({
+    id: jobFields.id,
+    type: jobFields.type,
+    status: jobFields.status,
+    version: jobFields.version,
+    round: jobFields.round,
+    attempts: jobFields.attempts,
+    maxAttempts: jobFields.maxAttempts,
+    createdAt: jobFields.createdAt,
+    updatedAt: jobFields.updatedAt,
+    runAt: jobFields.runAt,
+    leaseUntil: jobFields.leaseUntil,
+    nextAttemptAt: jobFields.nextAttemptAt,
+    deadLettered: jobFields.deadLettered,
+    error: z
+      .object({ kind: jobErrorSchema.shape.kind })
+      .optional()
+      .describe('What kind of error; its message is on the job'),
+  })
+  .describe('A job as listed: no payload, result, error message or history (GET /jobs/{id} has them, masked)');
 export const jobSchema = z
   .object({ ...jobFields, history: z.array(jobHistoryEntrySchema) })
   .describe('A job, history included');
@@ -75,6 +100,9 @@ export const jobStatusSnapshotSchema = z.object({
 export const jobStatusChangeSchema = jobStatusSnapshotSchema
   .extend({
     changed: z.boolean().describe('Whether the version differs from since'),
+    final: z
+      .boolean()
+      .describe('The status is final (completed, failed, cancelled, done): a long poll on it answers at once'),
     message: z.string(),
   })
   .describe("A long poll's answer");
@@ -92,8 +120,14 @@ export const queuesSummarySchema = z.object({ queues: z.array(queueStatsSchema) 
 export const redriveResultSchema = z.object({
   type: z.string(),
   moved: z.int().min(0),
-  discarded: z.int().min(0).describe('Dead letters of jobs that no longer exist'),
-  skipped: z.int().min(0).describe('Dead letters of jobs no longer failed'),
+  discarded: z
+    .int()
+    .min(0)
+    .describe('Dead letters deleted: their job had moved on, or they were from an earlier round of it'),
+  skipped: z
+    .int()
+    .min(0)
+    .describe('Dead letters left in the DLQ: unreadable, of a job that no longer exists, or of one under contention'),
 });
 
 export const statsSchema = z.object({

@@ -1,4 +1,4 @@
-import type { Job, JobStatus, JobType } from './job';
+import type { Job, JobError, JobStatus, JobType } from './job';
 
 /** `GET /jobs` filters; jobs come newest first. */
 export interface ListJobsFilter {
@@ -10,8 +10,29 @@ export interface ListJobsFilter {
   cursor?: string;
 }
 
-/** A job as listed: everything but its history (`get(id)` has that). */
-export type JobSummary = Omit<Job, 'history'>;
+/**
+ * A job as listed: no payload, result, error message or history, which may carry recipients or
+ * content (`get(id)` has them, masked).
+ */
+export type JobSummary = Pick<
+  Job,
+  | 'id'
+  | 'type'
+  | 'status'
+  | 'version'
+  | 'round'
+  | 'attempts'
+  | 'maxAttempts'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'runAt'
+  | 'leaseUntil'
+  | 'nextAttemptAt'
+  | 'deadLettered'
+> & {
+  /** Only what kind of error it was. */
+  error?: Pick<JobError, 'kind'>;
+};
 
 export interface JobPage {
   jobs: JobSummary[];

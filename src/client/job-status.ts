@@ -12,5 +12,7 @@ export interface JobStatusSnapshot {
 /** A long poll's answer: the snapshot, and whether its version differs from the one sent as `since`. */
 export interface JobStatusChange extends JobStatusSnapshot {
   changed: boolean;
+  /** The status is final: a long poll on it answers at once, as nothing more will change. */
+  final: boolean;
   message: string;
 }

@@ -50,6 +50,8 @@ export interface Job {
   status: JobStatus;
   /** Incremented by every change. */
   version: number;
+  /** Which run of the job this is: 1 from submission, incremented by each retry or redrive. */
+  round?: number;
   attempts: number;
   maxAttempts: number;
   payload: Record<string, unknown>;

@@ -61,6 +61,7 @@ export function assertTransition(from: JobStatus, to: JobStatus, kind: JobKind =
 export type JobChanges = Partial<
   Pick<
     Job,
+    | 'round'
     | 'attempts'
     | 'maxAttempts'
     | 'runAt'

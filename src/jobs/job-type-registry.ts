@@ -56,7 +56,10 @@ export class RegisteredJobType {
     return this.definition.messageChannels;
   }
 
-  /** Runs one attempt of `job`, with a context keyed to it; providers are built on first use and kept. */
+  /**
+   * Runs one attempt of `job`, with a context keyed to it and logging masked; the result comes back
+   * masked. Providers are built on first use and kept.
+   */
   async run(job: Job, options: RunOptions): Promise<Record<string, unknown>> {
     this.providerInstance ??= { value: this.definition.providers() };
     const keys = { jobId: job.id, type: job.type, attempt: job.attempts };
@@ -79,7 +82,9 @@ export class RegisteredJobType {
       TransientJobError,
     };
     // The payload was validated on submission; parsing again would re-apply transforms.
-    return this.definition.process(job.payload, context);
+    const result = await this.definition.process(job.payload, context);
+    // Stored and shown as it is, so a result that echoes the payload (`deliveredTo`) keeps no recipient.
+    return mask(result) as Record<string, unknown>;
   }
 
   /** An error message as it may be stored and shown: the payload's sensitive values masked. */

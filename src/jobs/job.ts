@@ -52,6 +52,11 @@ export interface Job {
   status: JobStatus;
   /** Incremented by every write; each write is conditional on the version it read. */
   version: number;
+  /**
+   * Which run of the job this is: 1 from submission, incremented by each retry or redrive (see
+   * job-rounds.ts). Absent on jobs stored before rounds existed, which are in round 1.
+   */
+  round?: number;
   attempts: number;
   maxAttempts: number;
   payload: JobPayload;

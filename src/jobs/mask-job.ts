@@ -28,10 +28,22 @@ export function maskPayload(masking: JobMasking, payload: JobPayload): JobPayloa
     if (field in masked) masked[field] = MASK;
   }
   for (const field of masking.recipientFields) {
-    const value = masked[field];
-    if (typeof value === 'string') masked[field] = maskRecipient(value);
+    if (field in masked) masked[field] = maskRecipientValue(masked[field]);
   }
   return masked;
+}
+
+/** A recipient field may hold one address or a list of them; anything else it holds is hidden whole. */
+function maskRecipientValue(value: unknown): unknown {
+  if (typeof value === 'string') return maskRecipient(value);
+  if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? maskRecipient(item) : MASK));
+  return value === undefined || value === null ? value : MASK;
+}
+
+/** The strings a field holds, one or a list, as free text may quote them. */
+function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
 /** Values shorter than this are not searched for in free text: masking "a" would mangle every message. */
@@ -41,12 +53,14 @@ const MIN_SEARCHED_LENGTH = 3;
 function replacements(masking: JobMasking, payload: JobPayload): [string, string][] {
   const pairs: [string, string][] = [];
   for (const field of masking.sensitiveFields) {
-    const value = payload[field];
-    if (typeof value === 'string' && value.length >= MIN_SEARCHED_LENGTH) pairs.push([value, MASK]);
+    for (const value of stringsOf(payload[field])) {
+      if (value.length >= MIN_SEARCHED_LENGTH) pairs.push([value, MASK]);
+    }
   }
   for (const field of masking.recipientFields) {
-    const value = payload[field];
-    if (typeof value === 'string' && value.length >= MIN_SEARCHED_LENGTH) pairs.push([value, maskRecipient(value)]);
+    for (const value of stringsOf(payload[field])) {
+      if (value.length >= MIN_SEARCHED_LENGTH) pairs.push([value, maskRecipient(value)]);
+    }
   }
   return pairs.sort(([a], [b]) => b.length - a.length);
 }

@@ -1,3 +1,4 @@
+import { FIRST_ROUND } from './job-rounds';
 import type { AnyJobType, Job, JobPayload } from './job';
 
 export interface NewJobInput {
@@ -19,6 +20,7 @@ export function newJob(input: NewJobInput): Job {
     type: input.type,
     status,
     version: 1,
+    round: FIRST_ROUND,
     attempts: 0,
     maxAttempts: input.maxAttempts,
     payload: input.payload,

@@ -18,23 +18,23 @@ export function describeJobQueueConformance(name: string, makeHarness: () => Pro
       harness = await makeHarness();
     });
 
-    test("a job's message goes to its own type's queue and carries only id and type", async () => {
-      await harness.queue.enqueue({ jobId: 'job-1', type: 'email' }, 0);
-      expect(await harness.receive('email', 1)).toEqual([{ jobId: 'job-1', type: 'email' }]);
+    test("a job's message goes to its own type's queue and carries only id, type and round", async () => {
+      await harness.queue.enqueue({ jobId: 'job-1', type: 'email', round: 2 }, 0);
+      expect(await harness.receive('email', 1)).toEqual([{ jobId: 'job-1', type: 'email', round: 2 }]);
       expect(await harness.receive('sms', 0)).toEqual([]);
     });
 
     test('a delayed message is not delivered before its DelaySeconds, and is after', async () => {
-      await harness.queue.enqueue({ jobId: 'job-2', type: 'sms' }, 2);
+      await harness.queue.enqueue({ jobId: 'job-2', type: 'sms', round: 1 }, 2);
       expect(await harness.receive('sms', 0)).toEqual([]);
       await harness.elapse(1000);
       expect(await harness.receive('sms', 0)).toEqual([]);
       await harness.elapse(1200);
-      expect(await harness.receive('sms', 2)).toEqual([{ jobId: 'job-2', type: 'sms' }]);
+      expect(await harness.receive('sms', 2)).toEqual([{ jobId: 'job-2', type: 'sms', round: 1 }]);
     });
 
     test('every message sent is delivered once', async () => {
-      const sent = ['a', 'b', 'c'].map((jobId) => ({ jobId, type: 'email' as const }));
+      const sent = ['a', 'b', 'c'].map((jobId) => ({ jobId, type: 'email' as const, round: 1 }));
       for (const message of sent) await harness.queue.enqueue(message, 0);
       const received: JobMessage[] = [];
       for (let round = 0; round < 5 && received.length < sent.length; round++) {

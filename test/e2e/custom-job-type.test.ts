@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { compileErrors, validate } from '@readme/openapi-parser';
 import { startLocalStack, type LocalStack } from '@serverless-jobs/local-stack';
+import { launchChromium } from '../support/browser';
 
 const appDir = path.resolve('test/fixtures/custom-job-type-app');
 const API_KEY = 'custom-app-key';
@@ -22,6 +24,23 @@ interface JobBody {
   result?: Record<string, unknown>;
   error?: { kind: string; message: string };
   history: { status: string; error?: string }[];
+}
+
+interface OpenApi {
+  paths: Record<
+    string,
+    Record<string, { requestBody?: { required?: boolean; content: Record<string, { schema?: SchemaObject }> } }>
+  >;
+  components: { schemas: Record<string, SchemaObject> };
+}
+type SchemaObject = Record<string, unknown> & { $ref?: string; description?: string };
+
+/** A `#/components/schemas/…` reference followed to its schema. */
+function resolve(document: OpenApi, schema: SchemaObject | undefined): SchemaObject {
+  const name = schema?.$ref?.replace('#/components/schemas/', '');
+  const resolved = name === undefined ? schema : document.components.schemas[name];
+  if (!resolved) throw new Error(`Unresolvable schema ${JSON.stringify(schema)}`);
+  return resolved;
 }
 
 async function call<T>(
@@ -95,6 +114,56 @@ describeOnLocalStack('a user-defined job type in a user’s own CDK app', () => 
     });
   });
 
+  test('GET /openapi.json documents it: its submit route, its payload schema under the request body', async () => {
+    const { status, body: document } = await call<OpenApi>('/openapi.json');
+    expect(status).toBe(200);
+    const result = await validate(structuredClone(document) as unknown as Parameters<typeof validate>[0]);
+    if (!result.valid) throw new Error(compileErrors(result));
+    const requestBody = document.paths['/jobs/checksum']?.post?.requestBody;
+    expect(requestBody?.required).toBe(true);
+    const submission = resolve(document, requestBody?.content['application/json']?.schema);
+    expect(submission).toMatchObject({
+      type: 'object',
+      properties: {
+        text: expect.objectContaining({ type: 'string', minLength: 1 }),
+        algorithm: expect.objectContaining({ enum: ['sha256', 'sha512'] }),
+        requestedBy: expect.objectContaining({ type: 'string', format: 'email' }),
+        // The platform's timing fields sit next to the type's own.
+        delay: expect.any(Object),
+        runAt: expect.any(Object),
+      },
+      required: ['text', 'algorithm'],
+    });
+    expect(submission.description).toContain('Masked in every answer: text');
+  });
+
+  test("the dashboard, in a real browser, offers its submit form with the schema's fields", async () => {
+    const { browser } = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      expect((await page.goto(`${stack.url}/dashboard`))?.status()).toBe(200);
+      const form = page.getByRole('form', { name: 'checksum', exact: true });
+      await form.waitFor({ timeout: 20_000 });
+      // Built from GET /job-types: a secret textarea, a choice of the enum's values, an email input.
+      const text = form.getByLabel('Text', { exact: true });
+      expect(await text.evaluate((element) => [element.tagName, element.hasAttribute('required')])).toEqual([
+        'TEXTAREA',
+        true,
+      ]);
+      const algorithm = form.getByLabel('Algorithm', { exact: true });
+      expect(await algorithm.locator('option').allTextContents()).toEqual(['sha256', 'sha512']);
+      expect(await form.getByLabel('Requested by', { exact: true }).getAttribute('type')).toBe('email');
+      await form.getByRole('button', { name: 'Submit checksum job' }).waitFor();
+      // The built-in types' forms are there too, from the same registry.
+      for (const name of ['email', 'sms', 'cleanup']) await page.getByRole('form', { name, exact: true }).waitFor();
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+
   test('it is submitted, run by its own worker with its own processor, and its secret never shows', async () => {
     const submitted = await call<JobBody>('/jobs/checksum', {
       method: 'POST',
@@ -132,7 +201,7 @@ describeOnLocalStack('a user-defined job type in a user’s own CDK app', () => 
 
     const retried = await call<JobBody>(`/jobs/${failed.id}/retry`, { method: 'POST' });
     expect(retried.status).toBe(200);
-    expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(retried.body).toMatchObject({ status: 'queued', attempts: 0, round: 2 });
     expect(retried.body).not.toHaveProperty('error');
     const again = await finished(failed.id);
     expect(again.status).toBe('failed');

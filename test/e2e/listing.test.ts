@@ -6,7 +6,8 @@ interface Summary {
   type: string;
   status: string;
   createdAt: string;
-  payload: Record<string, unknown>;
+  payload?: Record<string, unknown>;
+  error?: { kind: string; message?: string };
   history?: unknown;
 }
 interface Page {
@@ -57,7 +58,7 @@ describe('listing jobs', () => {
     for (const id of ids.slice(0, 5)) expect(listedIds).toContain(id);
     expect(jobs.every((j) => j.type === 'sms')).toBe(true);
     expect(isNewestFirst(jobs)).toBe(true);
-    expect(jobs.find((j) => j.id === ids[0])?.payload.message).toBe('***');
+    expect(jobs.find((j) => j.id === ids[0])).not.toHaveProperty('payload');
     expect(jobs[0]).not.toHaveProperty('history');
   });
 
@@ -76,6 +77,39 @@ describe('listing jobs', () => {
     expect(delayed.map((j) => j.id)).toContain(ids[5]);
     const delayedSms = await allPages('status=delayed&type=sms', 50);
     expect(delayedSms.every((j) => j.type === 'sms' && j.status === 'delayed')).toBe(true);
+  });
+
+  test('a listing names no recipient and carries no payload, result or error message; the job page masks them', async () => {
+    const address = `ravi-${marker}@example.com`;
+    const { body: email } = await api<Summary>('/jobs/email', {
+      method: 'POST',
+      json: { to: address, subject: `Subject ${marker}`, body: `Body ${marker}` },
+    });
+    // A number the simulated provider refuses: the job fails, with an error.
+    const { body: sms } = await api<Summary>('/jobs/sms', {
+      method: 'POST',
+      json: { phone: '+15005550009', message: `Message ${marker}` },
+    });
+    await waitForStatus(email.id, ['completed']);
+    await waitForStatus(sms.id, ['failed']);
+
+    const listings = [await allPages('type=email', 100), await allPages('status=failed&type=sms', 100)];
+    const listed = listings.flat();
+    expect(listed.map((job) => job.id)).toEqual(expect.arrayContaining([email.id, sms.id]));
+    for (const job of listed) {
+      for (const field of ['payload', 'result', 'history']) expect(job).not.toHaveProperty(field);
+    }
+    expect(listed.find((job) => job.id === sms.id)).toMatchObject({ status: 'failed', error: { kind: 'permanent' } });
+    expect(listed.find((job) => job.id === sms.id)?.error).not.toHaveProperty('message');
+    const text = JSON.stringify(listings);
+    for (const leaked of [address, marker, '+15005550009', 'ravi-']) expect(text).not.toContain(leaked);
+
+    const { body: page } = await api<Summary & { result?: Record<string, unknown> }>(`/jobs/${email.id}`);
+    expect(page.payload).toEqual({ to: 'r***@example.com', subject: `Subject ${marker}`, body: '***' });
+    expect(page.result?.deliveredTo).toBe('r***@example.com');
+    const { body: failedPage } = await api<Summary>(`/jobs/${sms.id}`);
+    expect(failedPage.payload).toEqual({ phone: '+15*****0009', message: '***' });
+    expect(JSON.stringify(failedPage)).not.toContain('+15005550009');
   });
 
   test.each([

@@ -10,6 +10,7 @@ interface StatusBody {
   version: number;
   updatedAt: string;
   changed?: boolean;
+  final?: boolean;
   message?: string;
 }
 
@@ -122,6 +123,33 @@ describe('long polling', () => {
       expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1000);
       expect(response.body).toMatchObject({ status: 'pending', version: 1, changed: false, message: 'No change' });
       expect(await registeredWaiters(job.id)).toBe(0);
+    },
+  );
+
+  test.each(['external', 'cleanup'])(
+    'a long poll on a %s job already in a final status answers before its wait: changed false, final true',
+    async (kind) => {
+      let id: string;
+      let finalStatus: string;
+      if (kind === 'external') {
+        ({ id } = await createExternalJob());
+        expect((await api(`/jobs/${id}`, { method: 'PUT', json: { status: 'done' } })).status).toBe(200);
+        finalStatus = 'done';
+      } else {
+        ({ id } = (await api<StatusBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp' } })).body);
+        await eventually(async () => (await api<StatusBody>(`/jobs/${id}/status`)).body.status === 'completed');
+        finalStatus = 'completed';
+      }
+      const { version } = (await api<StatusBody>(`/jobs/${id}/status`)).body;
+      const waitMs = 20_000;
+      let waitElapsed = false;
+      const timer = setTimeout(() => (waitElapsed = true), waitMs);
+      const response = await longPoll(id, `timeout=${waitMs}&since=${version}`);
+      clearTimeout(timer);
+      expect(waitElapsed).toBe(false);
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ id, status: finalStatus, version, changed: false, final: true });
+      expect(await registeredWaiters(id)).toBe(0);
     },
   );
 

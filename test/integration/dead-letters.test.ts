@@ -11,6 +11,7 @@ import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { recordDeadLetters } from '../../src/jobs/use-cases/record-dead-letters';
 import { redriveDeadLetters } from '../../src/jobs/use-cases/redrive-dead-letters';
+import { retryJob } from '../../src/jobs/use-cases/retry-job';
 import { createJobsTable, createTestQueue } from '../support/aws-resources';
 import { aJob, builtInJobTypes, silentLog } from '../support/jobs';
 
@@ -105,6 +106,7 @@ describe('dead letters', () => {
     expect(await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).toEqual({
       seen: 2,
       recorded: 1,
+      discarded: 0,
     });
     expect(await repository.get(job.id)).toMatchObject({
       status: 'failed',
@@ -121,6 +123,7 @@ describe('dead letters', () => {
     expect(await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).toEqual({
       seen: 2,
       recorded: 0,
+      discarded: 0,
     });
   });
 
@@ -141,5 +144,59 @@ describe('dead letters', () => {
     while ((await repository.get(job.id))?.status !== 'completed' && Date.now() < deadline) await pollOnce();
     expect(await repository.get(job.id)).toMatchObject({ status: 'completed', attempts: 1 });
     expect(await depth(dlq.queueUrl)).toBe(1);
+  });
+
+  test('a retried dead-lettered job: its old letter is discarded by the recorder, a stale message ignored, and it completes', async () => {
+    const retried = aJob('email');
+    await repository.create(retried);
+    // Round 1's message dead-letters (its type is unreadable to the consumer), and the recorder fails the job.
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: source.queueUrl,
+        MessageBody: JSON.stringify({ jobId: retried.id, type: 'fax', round: 1 }),
+      }),
+    );
+    const deadline = Date.now() + 20_000;
+    while ((await depth(source.queueUrl)) > 0 && Date.now() < deadline) await pollOnce();
+    const dlqBefore = await depth(dlq.queueUrl);
+    expect((await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).recorded).toBe(1);
+    expect(await repository.get(retried.id)).toMatchObject({ status: 'failed', deadLettered: true, round: 1 });
+
+    const queue = new SqsJobQueue(sqs, { email: source.queueUrl, sms: source.queueUrl, cleanup: source.queueUrl });
+    await retryJob({ ...deps(), queue, jobTypes: builtInJobTypes() }, retried.id);
+    // A duplicate of round 1's message, still in the queue from before the retry.
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: source.queueUrl,
+        MessageBody: JSON.stringify({ jobId: retried.id, type: 'email', round: 1 }),
+      }),
+    );
+
+    // The recorder runs every minute: here before the new round's message was even received.
+    expect(await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).toMatchObject({
+      recorded: 0,
+      discarded: 1,
+    });
+    expect(await depth(dlq.queueUrl)).toBe(dlqBefore - 1);
+    expect(await repository.get(retried.id)).toMatchObject({ status: 'queued', round: 2 });
+
+    while ((await repository.get(retried.id))?.status !== 'completed' && Date.now() < deadline) await pollOnce();
+    while ((await depth(source.queueUrl)) > 0 && Date.now() < deadline) await pollOnce();
+    const completed = await repository.get(retried.id);
+    expect(completed).toMatchObject({ status: 'completed', round: 2, attempts: 1 });
+    expect(completed).not.toHaveProperty('deadLettered');
+    // Only round 2's message ran it: the job was never failed again after its retry.
+    expect(completed?.history.map((entry) => entry.status)).toEqual([
+      'queued',
+      'failed',
+      'queued',
+      'processing',
+      'completed',
+    ]);
+    expect(await recordDeadLetters(deps(), new SqsDeadLetterQueue(sqs, dlq.queueUrl))).toMatchObject({
+      recorded: 0,
+      discarded: 0,
+    });
+    expect((await repository.get(retried.id))?.status).toBe('completed');
   });
 });

@@ -1,3 +1,4 @@
+import { messageFor } from '../../src/jobs/job-rounds';
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { IllegalTransitionError } from '../../src/jobs/errors/illegal-transition-error';
@@ -22,8 +23,7 @@ async function stored(type: JobType, overrides: Partial<Job> = {}): Promise<Job>
   return job;
 }
 
-const deliver = (job: Job): Promise<MessageOutcome> =>
-  handleJobMessage(h.deps, { jobId: job.id, type: job.type as JobType });
+const deliver = (job: Job): Promise<MessageOutcome> => handleJobMessage(h.deps, messageFor(job));
 
 describe('leases: a worker that dies or times out', () => {
   test('an invocation that exceeds its timeout → the job completes exactly once after the lease expires', async () => {

@@ -1,3 +1,4 @@
+import { messageFor } from '../../src/jobs/job-rounds';
 import { MessageRejected, SendEmailCommand, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { CheckIfPhoneNumberIsOptedOutCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -48,7 +49,7 @@ afterAll(() => {
 async function run(type: JobType, payload: Record<string, unknown>): Promise<Job | undefined> {
   const job = aJob(type, { payload });
   await h.repository.create(job);
-  await handleJobMessage(h.deps, { jobId: job.id, type });
+  await handleJobMessage(h.deps, messageFor(job));
   return h.repository.get(job.id);
 }
 

@@ -68,7 +68,7 @@ describe('SqsJobQueue under throttling', () => {
     const throttled = new SQSClient({ useQueueUrlAsEndpoint: false, maxAttempts: 1 });
     injectFault(throttled, 'SendMessageCommand', { name: 'RequestThrottled', message: 'Throttled' });
     const queue = new SqsJobQueue(throttled, { email: 'x', sms: 'x', cleanup: 'x' });
-    await expect(queue.enqueue({ jobId: 'job-3', type: 'cleanup' }, 0)).rejects.toBeInstanceOf(
+    await expect(queue.enqueue({ jobId: 'job-3', type: 'cleanup', round: 1 }, 0)).rejects.toBeInstanceOf(
       DependencyUnavailableError,
     );
   });

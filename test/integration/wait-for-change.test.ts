@@ -73,6 +73,19 @@ describe('waitForChange: subscribe first, then check once', () => {
     expect(await deps.registry.waitersOf(job.id)).toEqual([]);
   });
 
+  test('a job already in a final status is answered at once, unchanged and final, and deregistered', async () => {
+    const job = await newJob();
+    const done = await deps.repository.save(job, transition(job, 'done', new Date()));
+    const result = await waitForChange(deps, { jobId: job.id, since: done.version, timeoutMs: 20_000 });
+    expect(result).toEqual({
+      job: { id: job.id, status: 'done', version: done.version, updatedAt: done.updatedAt },
+      changed: false,
+      final: true,
+      answeredBy: 'read',
+    });
+    expect(await deps.registry.waitersOf(job.id)).toEqual([]);
+  });
+
   test('an unknown job is refused after deregistering', async () => {
     const jobId = `missing-${randomUUID()}`;
     await expect(waitForChange(deps, { jobId, timeoutMs: 5_000 })).rejects.toBeInstanceOf(JobNotFoundError);

@@ -4,7 +4,7 @@ import { jobTypes } from '../../src/job-types';
 import { sms } from '../../src/job-types/sms';
 import { PermanentJobError, TransientJobError, type JobContext } from '../../src/jobs/define-job-type';
 import { parseSubmission } from '../../src/jobs/job-submission';
-import { silentLog } from '../support/jobs';
+import { aJob, builtInJobTypes, silentLog } from '../support/jobs';
 
 function contextWith<Providers>(providers: Providers, attempt = 1): JobContext<Providers> {
   return {
@@ -114,5 +114,16 @@ describe('cleanup', () => {
     const parse = (task: string) => () => parseSubmission(cleanup.payload, { task }, new Date());
     for (const task of ['delete_temp', 'remove_old_logs', 'expire_sessions']) expect(parse(task)).not.toThrow();
     expect(parse('drop_tables')).toThrow();
+  });
+});
+
+describe('results as stored', () => {
+  test.each([
+    ['email', { to: 'ravi@example.com', subject: 'Hi', body: 'Hello' }, 'r***@example.com'],
+    ['sms', { phone: '+919876549999', message: 'Hello' }, '+91******9999'],
+  ])('a %s result names its recipient only masked', async (type, payload, masked) => {
+    const job = aJob(type, { payload });
+    const result = await builtInJobTypes().get(type).run(job, { log: silentLog, signal: new AbortController().signal });
+    expect(result).toEqual({ messageId: expect.any(String), deliveredTo: masked });
   });
 });

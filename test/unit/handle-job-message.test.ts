@@ -14,6 +14,7 @@ describe('parseJobMessage', () => {
     expect(parseJobMessage(JSON.stringify({ jobId: 'job-1', type }), ['email', 'sms', 'cleanup'])).toEqual({
       jobId: 'job-1',
       type,
+      round: 1,
     });
   });
 
@@ -21,6 +22,7 @@ describe('parseJobMessage', () => {
     expect(parseJobMessage(JSON.stringify({ jobId: 'job-1', type: 'sms', trace: 'x' }), ['sms'])).toEqual({
       jobId: 'job-1',
       type: 'sms',
+      round: 1,
     });
   });
 

@@ -46,6 +46,8 @@ describeJobListingConformance('InMemoryJobListing', async () => {
 
 describe('InMemoryJobQueue', () => {
   test('refuses a delay SQS would refuse', async () => {
-    await expect(new InMemoryJobQueue().enqueue({ jobId: 'j', type: 'email' }, 901)).rejects.toBeInstanceOf(RangeError);
+    await expect(new InMemoryJobQueue().enqueue({ jobId: 'j', type: 'email', round: 1 }, 901)).rejects.toBeInstanceOf(
+      RangeError,
+    );
   });
 });

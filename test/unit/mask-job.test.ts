@@ -106,3 +106,24 @@ describe('maskJob', () => {
     expect(job).toEqual(before);
   });
 });
+
+describe('recipient fields that hold more than one address', () => {
+  const listMasking = { sensitiveFields: ['notes'], recipientFields: ['cc', 'owner'] };
+
+  it('a list of recipients is shown partly, item by item; a recipient that is no string is hidden whole', () => {
+    expect(
+      maskPayload(listMasking, {
+        cc: ['ravi@example.com', '+919876549999', 7],
+        owner: { email: 'ada@example.com' },
+        notes: ['secret one'],
+      }),
+    ).toEqual({ cc: ['r***@example.com', '+91******9999', MASK], owner: MASK, notes: MASK });
+  });
+
+  it('each listed recipient is masked wherever free text quotes it', () => {
+    const payload = { cc: ['ravi@example.com', 'ada@example.com'], notes: ['the launch code'] };
+    expect(maskText(listMasking, payload, 'ada@example.com and ravi@example.com: the launch code')).toBe(
+      'a***@example.com and r***@example.com: ***',
+    );
+  });
+});

@@ -13,6 +13,7 @@ describe('newJob', () => {
       type: 'email',
       status: 'queued',
       version: 1,
+      round: 1,
       attempts: 0,
       maxAttempts: 5,
       payload: { to: 'a@example.com' },

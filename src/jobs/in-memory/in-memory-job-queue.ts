@@ -23,8 +23,9 @@ export class InMemoryJobQueue implements JobQueue {
       throw new RangeError(`delaySeconds must be an integer from 0 to ${MAX_DELAY_SECONDS}, got ${delaySeconds}`);
     }
     const queue = this.queues.get(message.type) ?? [];
-    // Only id and type travel, as in the SQS message body.
-    queue.push({ message: { jobId: message.jobId, type: message.type }, visibleAt: this.now() + delaySeconds * 1000 });
+    // Only id, type and round travel, as in the SQS message body.
+    const { jobId, type, round } = message;
+    queue.push({ message: { jobId, type, round }, visibleAt: this.now() + delaySeconds * 1000 });
     this.queues.set(message.type, queue);
   }
 

@@ -4,6 +4,8 @@ import type { JobType } from '../job';
 export interface JobMessage {
   jobId: string;
   type: JobType;
+  /** The job's round the message was sent for: one from an earlier round is dropped (job-rounds.ts). */
+  round: number;
 }
 
 export interface JobQueue {

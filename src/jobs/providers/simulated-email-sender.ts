@@ -15,7 +15,8 @@ export class SimulatedEmailSender implements EmailSender {
   async send(message: EmailMessage, attempt: number): Promise<{ messageId: string }> {
     const [localPart = '', domain = ''] = message.to.toLowerCase().split('@');
     if (localPart === 'bounce' && domain === 'simulator.amazonses.com') {
-      throw new PermanentJobError(`Hard bounce from ${message.to}`);
+      // Like the real sender's errors, the message names no recipient: it is stored, shown and logged.
+      throw new PermanentJobError('Simulated hard bounce: the mailbox does not exist');
     }
     if (localPart === 'fail-always') {
       throw new TransientJobError('Simulated mail server outage');

@@ -18,7 +18,8 @@ export class SimulatedSmsSender implements SmsSender {
   async send(message: SmsMessage, attempt: number): Promise<{ messageId: string }> {
     const { phone } = message;
     if (phone === SIMULATED_SMS_NUMBERS.unreachable) {
-      throw new PermanentJobError(`Handset ${phone} is unreachable`);
+      // Like the real sender's errors, the message names no recipient: it is stored, shown and logged.
+      throw new PermanentJobError('Simulated unreachable handset');
     }
     if (phone === SIMULATED_SMS_NUMBERS.alwaysFailing) {
       throw new TransientJobError('Simulated carrier outage');

@@ -2,6 +2,7 @@ import { JobConflictError } from '../errors/job-conflict-error';
 import { PermanentJobError } from '../errors/permanent-job-error';
 import { backoffDelayMs } from '../backoff';
 import { isTerminal, type Job, type JobError } from '../job';
+import { FIRST_ROUND, isFromEarlierRound, messageFor, roundOf } from '../job-rounds';
 import { transition } from '../job-state-machine';
 import type { JobTypeRegistry } from '../job-type-registry';
 import { sqsDelaySeconds } from '../new-job';
@@ -43,11 +44,14 @@ export function parseJobMessage(body: string, jobTypes: readonly string[]): JobM
   } catch {
     throw new UnreadableMessageError('Message body is not JSON');
   }
-  const { jobId, type } = (parsed ?? {}) as Partial<Record<keyof JobMessage, unknown>>;
+  const { jobId, type, round = FIRST_ROUND } = (parsed ?? {}) as Partial<Record<keyof JobMessage, unknown>>;
   if (typeof jobId !== 'string' || jobId === '' || typeof type !== 'string' || !jobTypes.includes(type)) {
     throw new UnreadableMessageError('Message body lacks a jobId and a known type');
   }
-  return { jobId, type };
+  if (!Number.isInteger(round) || (round as number) < FIRST_ROUND) {
+    throw new UnreadableMessageError('Message round is not a positive integer');
+  }
+  return { jobId, type, round: round as number };
 }
 
 const secondsUntil = (iso: string, now: Date): number =>
@@ -71,6 +75,16 @@ export async function handleJobMessage(
       deps.log.warn('Message for unknown job acknowledged', { jobId: message.jobId, type: message.type });
       return { kind: 'acknowledge', reason: 'unknown job' };
     }
+    if (isFromEarlierRound(job, message.round)) {
+      // Left over from a run that a retry or redrive has since replaced: the current round has its own message.
+      deps.log.info('Message from an earlier round acknowledged', {
+        jobId: job.id,
+        type: job.type,
+        round: message.round,
+        currentRound: roundOf(job),
+      });
+      return { kind: 'acknowledge', reason: 'message from an earlier round' };
+    }
     return advance(deps, job, signal);
   });
 }
@@ -86,7 +100,7 @@ async function advance(deps: HandleJobMessageDeps, job: Job, signal: AbortSignal
   }
   if (job.status === 'delayed' && job.runAt && new Date(job.runAt) > now) {
     const delaySeconds = sqsDelaySeconds(job.runAt, now);
-    await deps.queue.enqueue({ jobId: job.id, type: job.type }, delaySeconds);
+    await deps.queue.enqueue(messageFor(job), delaySeconds);
     deps.log.info('Job re-delayed', { ...context, runAt: job.runAt, delaySeconds });
     return { kind: 'acknowledge', reason: 're-delayed' };
   }

@@ -1,5 +1,7 @@
 import { JobContentionError } from '../errors/job-contention-error';
 import { recordRescue, rescueMarginSeconds, stallReason } from '../job-due';
+import { messageFor } from '../job-rounds';
+import type { JobMessage } from '../ports/job-queue';
 import type { JobTypeConfigs } from '../job-type-config';
 import { sqsDelaySeconds } from '../new-job';
 import type { DueJobs } from '../ports/due-jobs';
@@ -56,7 +58,7 @@ export async function reconcileJobs(deps: ReconcileJobsDeps): Promise<ReconcileR
 }
 
 async function rescueIfStalled(deps: ReconcileJobsDeps, jobId: string, now: Date): Promise<boolean> {
-  let rescue: { type: keyof JobTypeConfigs; reason: string; runAt?: string; attempt: number } | undefined;
+  let rescue: { message: JobMessage; reason: string; runAt?: string; attempt: number } | undefined;
   try {
     rescue = await retryOnConflict(deps.repository, jobId, async (job) => {
       const config = job ? deps.configs[job.type] : undefined;
@@ -64,18 +66,19 @@ async function rescueIfStalled(deps: ReconcileJobsDeps, jobId: string, now: Date
       const reason = stallReason(job, config, now);
       if (reason === undefined) return undefined;
       await deps.repository.save(job, recordRescue(job, now, reason));
-      return { type: job.type, reason, runAt: job.runAt, attempt: job.attempts };
+      return { message: messageFor(job), reason, runAt: job.runAt, attempt: job.attempts };
     });
   } catch (error) {
     if (!(error instanceof JobContentionError)) throw error;
     return false; // It is changing, so it is moving.
   }
   if (!rescue) return false;
-  await deps.queue.enqueue({ jobId, type: rescue.type }, sqsDelaySeconds(rescue.runAt, now));
-  deps.metrics?.jobRescued(rescue.type);
+  await deps.queue.enqueue(rescue.message, sqsDelaySeconds(rescue.runAt, now));
+  deps.metrics?.jobRescued(rescue.message.type);
   deps.log.warn('Job rescued: message re-sent', {
     jobId,
-    type: rescue.type,
+    type: rescue.message.type,
+    round: rescue.message.round,
     attempt: rescue.attempt,
     reason: rescue.reason,
   });

@@ -1,12 +1,12 @@
 import { JobContentionError } from '../errors/job-contention-error';
 import type { JobType } from '../job';
-import { transition } from '../job-state-machine';
+import { isFromEarlierRound, messageFor, startNextRound } from '../job-rounds';
 import type { DeadLetter, DeadLetterQueue } from '../ports/dead-letter-queue';
 import type { JobLog } from '../ports/job-log';
-import type { JobQueue } from '../ports/job-queue';
+import type { JobMessage, JobQueue } from '../ports/job-queue';
 import type { JobsRepository } from '../ports/jobs-repository';
 import { retryOnConflict } from '../retry-on-conflict';
-import { DEAD_LETTER_HOLD_SECONDS, jobIdOfDeadLetter } from './dead-letters';
+import { DEAD_LETTER_HOLD_SECONDS, subjectOfDeadLetter } from './dead-letters';
 
 export interface RedriveDeps {
   repository: JobsRepository;
@@ -31,8 +31,8 @@ export interface RedriveResult {
 const MAX_LETTERS_PER_REDRIVE = 200;
 
 /**
- * Moves a type's dead letters back to its queue: receive → reset the job to `queued` with fresh
- * attempts (conditionally) → send → delete. A crash between steps is safe to repeat: a job found
+ * Moves a type's dead letters back to its queue: receive → start the job's next round, `queued`
+ * with fresh attempts (conditionally) → send → delete. A crash between steps is safe to repeat: a job found
  * already `queued` with its letter still in the DLQ is sent again, and duplicate messages are
  * harmless to the consumer.
  */
@@ -64,19 +64,20 @@ export async function redriveDeadLetters(
 }
 
 async function redriveOne(deps: RedriveDeps, type: JobType, letter: DeadLetter): Promise<keyof RedriveResult> {
-  const jobId = jobIdOfDeadLetter(letter.body);
-  if (!jobId) return 'skipped';
-  let reset: 'reset' | 'already queued' | 'skipped' | 'discarded';
+  const subject = subjectOfDeadLetter(letter.body);
+  if (!subject) return 'skipped';
+  const { jobId, round } = subject;
+  let outcome: JobMessage | 'skipped' | 'discarded';
   try {
-    reset = await retryOnConflict(deps.repository, jobId, async (job) => {
+    outcome = await retryOnConflict(deps.repository, jobId, async (job) => {
       if (!job) return 'skipped';
-      if (job.status === 'queued') return 'already queued';
-      if (job.status !== 'failed') return 'discarded';
-      await deps.repository.save(
-        job,
-        transition(job, 'queued', deps.clock(), { attempts: 0, deadLettered: undefined, error: undefined }),
-      );
-      return 'reset';
+      // Already reset (a crash between reset and send, or a retry): sending its round's message again is harmless.
+      if (job.status === 'queued') return messageFor(job);
+      // A letter of an earlier round is about a run that is over; the job's current round decides.
+      if (job.status !== 'failed' || isFromEarlierRound(job, round)) return 'discarded';
+      const reset = await deps.repository.save(job, startNextRound(job, deps.clock(), job.maxAttempts));
+      deps.log.info('Job redriven', { jobId, type, round: reset.round, attempt: 0 });
+      return messageFor(reset);
     });
   } catch (error) {
     if (!(error instanceof JobContentionError)) throw error;
@@ -84,8 +85,7 @@ async function redriveOne(deps: RedriveDeps, type: JobType, letter: DeadLetter):
     deps.log.warn('Dead letter kept: the job changed during every reset attempt', { jobId, type });
     return 'skipped';
   }
-  if (reset === 'skipped' || reset === 'discarded') return reset;
-  if (reset === 'reset') deps.log.info('Job redriven', { jobId, type, attempt: 0 });
-  await deps.queue.enqueue({ jobId, type }, 0);
+  if (outcome === 'skipped' || outcome === 'discarded') return outcome;
+  await deps.queue.enqueue(outcome, 0);
   return 'moved';
 }

@@ -1,5 +1,6 @@
 import { DependencyUnavailableError } from '../errors/dependency-unavailable-error';
 import type { Job, JobType } from '../job';
+import { messageFor } from '../job-rounds';
 import { transition } from '../job-state-machine';
 import { parseSubmission } from '../job-submission';
 import type { JobTypeRegistry } from '../job-type-registry';
@@ -41,7 +42,7 @@ export async function submitJob(deps: SubmitJobDeps, type: JobType, body: unknow
   });
   await deps.repository.create(job);
   try {
-    await deps.queue.enqueue({ jobId: job.id, type }, sqsDelaySeconds(job.runAt, now));
+    await deps.queue.enqueue(messageFor(job), sqsDelaySeconds(job.runAt, now));
   } catch (error) {
     await markEnqueueFailed(deps, job, error);
     throw error instanceof DependencyUnavailableError

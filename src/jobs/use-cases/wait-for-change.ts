@@ -1,5 +1,5 @@
 import { JobNotFoundError } from '../errors/job-not-found-error';
-import type { Job, JobStatus } from '../job';
+import { isTerminal, JOB_STATUSES, type Job, type JobStatus } from '../job';
 import type { JobsRepository } from '../ports/jobs-repository';
 import type { InboxPool } from '../ports/waiter-inbox';
 import type { WaiterRegistry } from '../ports/waiter-registry';
@@ -33,8 +33,15 @@ export interface StatusView {
 export interface WaitResult {
   job: StatusView;
   changed: boolean;
+  /** The job's status is one it never leaves on its own: waiting longer would show nothing new. */
+  final: boolean;
   /** What ended the wait: the first read, a notice in the inbox, or the deadline (or an abort). */
   answeredBy: 'read' | 'notice' | 'timeout';
+}
+
+/** Whether a status (a notice may carry one this code does not know) is final. */
+export function isFinalStatus(status: StatusView['status']): boolean {
+  return (JOB_STATUSES as readonly string[]).includes(status) && isTerminal(status as JobStatus);
 }
 
 /** Registrations outlive their wait by this much, so TTL never removes a live one. */
@@ -51,6 +58,8 @@ export const statusView = (job: Pick<Job, 'id' | 'status' | 'version' | 'updated
  * Holds until the job's version differs from `since` or the timeout. Subscribe first, then check
  * once: the waiter registers its inbox before it reads the job, so a change landing in between is
  * either seen by the read or notified to the inbox, never lost. No reads are repeated while waiting.
+ * A job already in a final status (completed, failed, cancelled, done) is answered at once: only an
+ * operator's retry moves it again, and that answers its caller with the new version to wait from.
  */
 export async function waitForChange(deps: WaitForChangeDeps, request: WaitRequest): Promise<WaitResult> {
   const deadline = deps.clock().getTime() + request.timeoutMs;
@@ -67,12 +76,14 @@ export async function waitForChange(deps: WaitForChangeDeps, request: WaitReques
     const job = await deps.repository.get(request.jobId);
     if (!job) throw new JobNotFoundError(request.jobId);
     const baseline = request.since ?? job.version;
-    if (job.version !== baseline) return { job: statusView(job), changed: true, answeredBy: 'read' };
+    const final = isTerminal(job.status);
+    if (job.version !== baseline) return { job: statusView(job), changed: true, final, answeredBy: 'read' };
+    if (final) return { job: statusView(job), changed: false, final, answeredBy: 'read' };
 
     for (;;) {
       const remainingMs = deadline - deps.clock().getTime();
       if (remainingMs <= 0 || request.signal?.aborted)
-        return { job: statusView(job), changed: false, answeredBy: 'timeout' };
+        return { job: statusView(job), changed: false, final: false, answeredBy: 'timeout' };
       const notices = await inbox.receive(remainingMs, request.signal);
       // An inbox is reused across waits: notices for an earlier waiter are stale.
       const notice = notices.find((n) => n.waiterId === waiter.waiterId && n.version !== baseline);
@@ -81,6 +92,7 @@ export async function waitForChange(deps: WaitForChangeDeps, request: WaitReques
         return {
           job: { id: job.id, status: notice.status, version: notice.version, updatedAt: notice.updatedAt },
           changed: true,
+          final: isFinalStatus(notice.status),
           answeredBy: 'notice',
         };
       }
