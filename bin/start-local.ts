@@ -2,8 +2,10 @@
  * `npm start`: runs this CDK app locally (API, queues, tables, event source mappings) with
  * no AWS account and no Docker. Options: PORT (default 3000), JOBS_API_KEY (default
  * "local-dev-api-key"), --no-synth to reuse the existing cdk.out, --no-schedules to run scheduled
- * rules only when fired by hand (POST /_local/rules/{rule}/fire).
+ * rules only when fired by hand (POST /_local/rules/{rule}/fire), --data-dir DIR to keep tables,
+ * queues and messages in DIR across restarts (default: in memory).
  */
+import { parseArgs } from 'node:util';
 import { startLocalStack } from '@serverless-jobs/local-stack';
 
 const DEFAULT_API_KEY = 'local-dev-api-key';
@@ -12,8 +14,16 @@ const FUNCTION_ENV_PREFIXES = ['JOBS_', 'POWERTOOLS_'];
 
 const port = Number(process.env.PORT ?? 3000);
 const apiKey = process.env.JOBS_API_KEY ?? DEFAULT_API_KEY;
-const synth = !process.argv.includes('--no-synth');
-const schedules = !process.argv.includes('--no-schedules');
+const { values: flags } = parseArgs({
+  options: {
+    synth: { type: 'boolean', default: true },
+    schedules: { type: 'boolean', default: true },
+    'data-dir': { type: 'string' },
+  },
+  allowNegative: true,
+});
+const { synth, schedules } = flags;
+const dataDir = flags['data-dir'];
 
 console.log(
   synth
@@ -26,6 +36,7 @@ const stack = await startLocalStack({
   schedules,
   apiKeys: [apiKey],
   environmentPrefixes: FUNCTION_ENV_PREFIXES,
+  ...(dataDir !== undefined ? { dataDir } : {}),
 });
 
 console.log('');
@@ -36,6 +47,7 @@ console.log(
   `DynamoDB Local: ${stack.emulators.dynamodb}   e.g. aws dynamodb list-tables --endpoint-url ${stack.emulators.dynamodb}`,
 );
 console.log(`SQS (fauxqs):   ${stack.emulators.sqs}   e.g. aws sqs list-queues --endpoint-url ${stack.emulators.sqs}`);
+if (dataDir !== undefined) console.log(`Data kept in ${dataDir} (start again with --data-dir ${dataDir} to resume)`);
 const scheduledRules = Object.values(stack.rules).filter((rule) => rule.scheduleExpression !== undefined);
 if (scheduledRules.length) {
   console.log(

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { documentClient, sqs } from '../commons/clients';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -34,7 +34,7 @@ const deps: SubmitJobDeps = {
  * created (200, marked Idempotent-Replayed), the same key with a different body or path is a 422,
  * and a concurrent duplicate is a 409. A failed submission releases its key.
  */
-const idempotency = makeHandlerIdempotent({
+const powertoolsIdempotency = makeHandlerIdempotent({
   persistenceStore: new DynamoDBPersistenceLayer({
     tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
     awsSdkV3Client: new DynamoDBClient({}),
@@ -53,6 +53,28 @@ const idempotency = makeHandlerIdempotent({
     },
   }),
 });
+
+/** The requests that hold their key's in-progress record (their own submission runs). */
+const holdingKey = new WeakSet<object>();
+
+/**
+ * Powertools' middleware deletes the key's in-progress record on any error, its own included: a
+ * concurrent duplicate that it refuses with "already in progress" (409) thereby deleted the first
+ * request's record, and the duplicate's retry then submitted a second job under the same key
+ * (seen: one key, four jobs, in test/e2e/mixed-load.test.ts). Only the request that holds the
+ * record may release it, when its own submission fails.
+ */
+const idempotency: MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> = {
+  before: async (request) => {
+    const replayed: unknown = await powertoolsIdempotency.before!(request as never);
+    if (replayed === undefined) holdingKey.add(request);
+    return replayed as never;
+  },
+  after: (request) => powertoolsIdempotency.after!(request as never),
+  onError: async (request) => {
+    if (holdingKey.has(request)) await powertoolsIdempotency.onError!(request as never);
+  },
+};
 
 /** The type is the last segment of `/jobs/<type>`; an unknown `POST /jobs/{id}` lands here too, to be refused with a 404. */
 function jobTypeOf(event: APIGatewayProxyEvent): string {

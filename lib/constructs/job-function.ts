@@ -86,7 +86,11 @@ export class JobFunction extends NodejsFunction {
         target: 'node24',
         minify: true,
         sourceMap: true,
+        // The AWS SDK stays inside, pinned: the runtime's copy is another version, updated by AWS.
         externalModules: [],
+        // ES module builds first: the SDK's and Powertools' dist-es tree-shake, their CommonJS
+        // builds do not (esbuild's default for Node picks `main`): 1.4 MB → 0.74 MB per bundle.
+        mainFields: ['module', 'main'],
         // Some bundled CommonJS dependencies call require(); ESM output needs it defined.
         banner:
           "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);",

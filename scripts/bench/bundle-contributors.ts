@@ -1,7 +1,7 @@
 /**
  * `tsx scripts/bench/bundle-contributors.ts`: what fills each function's bundle. Rebuilds every
  * handler of cdk.out with esbuild's metafile (the same options the stack bundles with: ESM,
- * node24, minified, everything bundled) and prints the output bytes by package or source folder.
+ * node24, minified, ES module builds first, everything bundled) and prints the output bytes by package or source folder.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,6 +37,7 @@ for (const asset of readdirSync('cdk.out').filter((name) => name.startsWith('ass
     format: 'esm',
     target: 'node24',
     minify: true,
+    mainFields: ['module', 'main'],
     metafile: true,
     write: false,
     outfile: 'out.mjs',

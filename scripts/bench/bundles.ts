@@ -10,6 +10,15 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { median } from './stats';
 
+/** Issue 11's targets for every function: a bundle of at most 250 KB, an init phase of at most 50 ms. */
+export const BUNDLE_TARGET_BYTES = 250 * 1024;
+export const INIT_TARGET_MS = 50;
+
+/** The figure against its target, e.g. "×2.9 of 250 KB". */
+export function ofTarget(value: number, target: number, unit: string): string {
+  return `×${(value / target).toFixed(2)} of ${target >= 1024 ? `${target / 1024} KB` : `${target} ${unit}`}`;
+}
+
 export interface BundleRow {
   logicalId: string;
   bundleBytes: number;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
 import { CLEANUP_TASKS, type Cleaner } from '../jobs/providers/cleaner';
 import { SimulatedCleaner } from '../jobs/providers/simulated-cleaner';

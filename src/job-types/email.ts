@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
 import { createEmailSender } from '../aws/message-providers';
 import type { EmailSender } from '../jobs/providers/email-sender';

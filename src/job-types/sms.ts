@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
 import { createSmsSender } from '../aws/message-providers';
 import type { SmsSender } from '../jobs/providers/sms-sender';

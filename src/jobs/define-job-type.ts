@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PermanentJobError } from './errors/permanent-job-error';
 import { TransientJobError } from './errors/transient-job-error';
 import type { JobTypeConfig, JobTypeConfigOverride } from './job-type-config';

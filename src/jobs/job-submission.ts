@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors/validation-error';
 import type { JobPayload } from './job';
 import { payloadStorageProblems } from './storable-payload';

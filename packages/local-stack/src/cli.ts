@@ -19,6 +19,8 @@ Options:
   --api-key KEY        a key accepted by methods with ApiKeyRequired (repeatable)
   --context KEY=VALUE  CDK context for the synthesis (repeatable)
   --pass-env PREFIX    pass this process's variables named PREFIX* into every function (repeatable)
+  --data-dir DIR       keep tables, queues, messages and stream positions in DIR and resume from them
+                       on the next start (default: in memory, gone on exit)
   --help               this text`;
 
 /** The options a command line asks for, or the usage text (for --help or a mistake). */
@@ -40,6 +42,7 @@ export function parseCommandLine(
         'api-key': { type: 'string', multiple: true, default: [] },
         context: { type: 'string', multiple: true, default: [] },
         'pass-env': { type: 'string', multiple: true, default: [] },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -68,6 +71,7 @@ export function parseCommandLine(
       apiKeys: values['api-key'],
       context,
       environmentPrefixes: values['pass-env'],
+      ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
     },
   };
 }

@@ -9,6 +9,7 @@ import type { EmulatorEndpoints } from './emulators/aws-clients';
 import { readSynthesizedStack, synthesize } from './cloudformation/cloud-assembly';
 import { startEmulators, type RunningEmulators } from './emulators/emulators';
 import { startEventSourceMappings, type RunningEventSources } from './event-sources/event-source-mappings';
+import { StreamPositionsFile } from './event-sources/stream-positions';
 import { IntrinsicResolver } from './cloudformation/intrinsics';
 import type { LocalFunction } from './lambda/lambda-function';
 import {
@@ -23,6 +24,7 @@ import { startRestApiServer, type RunningRestApiServer } from './api-gateway/res
 import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './schedules/scheduled-rules';
 import { findIgnored, type IgnoredInTemplate } from './coverage';
 import { startupReport } from './startup-report';
+import { lockDataDir } from './data-dir-lock';
 
 export { DEFAULT_REGION, formatArn, functionNameOf, LOCAL_ACCOUNT_ID, parseArn, unqualifiedFunctionArn } from './arns';
 export { findIgnored, RESOURCE_COVERAGE, type IgnoredInTemplate, type ResourceTypeCoverage } from './coverage';
@@ -71,6 +73,13 @@ export interface LocalStackOptions {
   context?: Record<string, string>;
   /** Reuse already-running emulators instead of starting our own (they are then left running on stop()). */
   emulators?: EmulatorEndpoints;
+  /**
+   * Keep the emulators' data (DynamoDB Local's tables, fauxqs's queues and messages) and the
+   * stream mappings' positions in this folder, and find them there on the next start (a restart
+   * after a crash loses nothing written). Default: everything in memory, gone on stop. Not with
+   * `emulators`. What survives and what does not: the package README, "Restart without loss".
+   */
+  dataDir?: string;
   /** Keys accepted for methods with ApiKeyRequired. */
   apiKeys?: string[];
   /** Where the startup report (and runtime warnings) go; default console.log. */
@@ -138,11 +147,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    if (options.dataDir && options.emulators)
+      throw new Error('dataDir keeps the data of emulators the local stack starts itself: not with emulators');
+    const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
+    const lock = dataDir ? await lockDataDir(dataDir) : undefined;
+    if (lock) cleanups.push(() => lock.release());
     // Synthesis and emulator start-up take seconds each: run them side by side.
     const startingEmulators: Promise<EmulatorEndpoints> = options.emulators
       ? Promise.resolve(options.emulators)
-      : startEmulators().then((running: RunningEmulators) => {
+      : startEmulators({ dataDir }).then(async (running: RunningEmulators) => {
           cleanups.push(() => running.stop());
+          await lock?.recordEmulators(running.pids);
           return running;
         });
     const synthesizing = options.synth === false ? Promise.resolve() : synthesize(appDir, outdir, options.context);
@@ -200,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queues,
       streamPollIntervalMs: options.streamPollIntervalMs ?? 250,
       log,
+      ...(dataDir ? { streamPositions: new StreamPositionsFile(path.join(dataDir, 'stream-positions.json')) } : {}),
     });
     cleanups.push(() => eventSources.stop());
 

@@ -229,6 +229,8 @@ describe('parseCommandLine', () => {
       },
     });
     expect(parseCommandLine([], { PORT: '4000' })).toMatchObject({ options: { appDir: process.cwd(), port: 4000 } });
+    expect(parseCommandLine(['--data-dir', '.local-data'], {})).toMatchObject({ options: { dataDir: '.local-data' } });
+    expect(parseCommandLine([], {})).not.toHaveProperty('options.dataDir');
   });
 
   it('answers --help with the usage, and mistakes with the usage and what was wrong', () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import { PreconditionFailedError } from '../errors/precondition-failed-error';

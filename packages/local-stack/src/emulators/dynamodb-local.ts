@@ -74,10 +74,14 @@ async function assertJavaInstalled(): Promise<void> {
   if (major && major < 17) throw new Error(`Java 17+ is required to run DynamoDB Local; found Java ${major}.`);
 }
 
-/** Starts DynamoDB Local (in memory, one shared database) on a free port and waits until it answers. */
-export async function startDynamoDbLocal(region: string): Promise<RunningDynamoDbLocal> {
+/**
+ * Starts DynamoDB Local (one shared database) on a free port and waits until it answers: in
+ * memory, or with `dbPath` in a SQLite file in that folder that later starts find again.
+ */
+export async function startDynamoDbLocal(region: string, dbPath?: string): Promise<RunningDynamoDbLocal> {
   await assertJavaInstalled();
   const dir = await ensureDynamoDbLocal();
+  if (dbPath) await mkdir(dbPath, { recursive: true });
   let lastOutput = '';
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     const port = await findFreePort();
@@ -90,7 +94,7 @@ export async function startDynamoDbLocal(region: string): Promise<RunningDynamoD
         '-Djava.library.path=./DynamoDBLocal_lib',
         '-jar',
         'DynamoDBLocal.jar',
-        '-inMemory',
+        ...(dbPath ? ['-dbPath', path.resolve(dbPath)] : ['-inMemory']),
         '-sharedDb',
         '-disableTelemetry',
         '-cors',

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { DEFAULT_REGION } from '../arns';
 import type { EmulatorEndpoints } from './aws-clients';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -10,10 +11,17 @@ export interface RunningEmulators extends EmulatorEndpoints {
   stop(): Promise<void>;
 }
 
-/** Starts DynamoDB Local and fauxqs side by side, each on a free port. */
-export async function startEmulators(opts: { region?: string } = {}): Promise<RunningEmulators> {
+/**
+ * Starts DynamoDB Local and fauxqs side by side, each on a free port; with `dataDir`, both keep
+ * their data in its `dynamodb/` and `sqs/` folders and find it again on the next start.
+ */
+export async function startEmulators(opts: { region?: string; dataDir?: string } = {}): Promise<RunningEmulators> {
   const region = opts.region ?? DEFAULT_REGION;
-  const [dynamodb, sqs] = await Promise.allSettled([startDynamoDbLocal(region), startFauxqs()]);
+  const at = (folder: string) => (opts.dataDir ? path.join(opts.dataDir, folder) : undefined);
+  const [dynamodb, sqs] = await Promise.allSettled([
+    startDynamoDbLocal(region, at('dynamodb')),
+    startFauxqs(at('sqs')),
+  ]);
   if (dynamodb.status === 'rejected' || sqs.status === 'rejected') {
     // Never leave the one that did start running.
     await Promise.all(

@@ -5,14 +5,21 @@
  * when stdin closes (the parent process died).
  *
  * fauxqs's startFauxqs() always listens on 0.0.0.0, so this builds its app (buildApp, the same
- * server startFauxqs wraps, without the persistence and spies we do not use) and listens itself.
+ * server startFauxqs wraps) and listens itself. With FAUXQS_DATA_DIR set it wires fauxqs's SQLite
+ * persistence the way startFauxqs does: load the stores first, then attach the persistence (every
+ * change is written synchronously, so a SIGKILL loses nothing acknowledged). fauxqs exports
+ * neither the stores nor the persistence manager: they are imported from its dist/ by file URL,
+ * which is why the package is pinned exactly.
  * It answers only loopback Host names (DNS rebinding) and no browser: SDKs never send Origin, and
  * fauxqs's SNS API takes form posts, which any web page could otherwise send it.
  */
 import { isLoopbackHost, MISDIRECTED_REQUEST_PROBLEM } from '../loopback-host.mjs';
 
 const { buildApp } = await import('fauxqs');
-const app = buildApp({ logger: false });
+const dataDir = process.env.FAUXQS_DATA_DIR;
+const persistent = dataDir ? await persistentStores(dataDir) : undefined;
+const app = buildApp({ logger: false, ...(persistent ? { stores: persistent.stores } : {}) });
+if (persistent) app.addHook('preClose', () => persistent.close());
 app.addHook('onRequest', async (request, reply) => {
   if (!isLoopbackHost(request.headers.host)) {
     return reply.code(421).type('application/problem+json').send(MISDIRECTED_REQUEST_PROBLEM);
@@ -43,3 +50,25 @@ process.on('SIGINT', stop);
 process.stdin.on('end', stop);
 process.stdin.on('close', stop);
 process.stdin.resume();
+
+/**
+ * fauxqs's stores, loaded from and then written to `<dataDir>/fauxqs.db` (fauxqs names the file).
+ * @param {string} dir
+ */
+async function persistentStores(dir) {
+  const dist = import.meta.resolve('fauxqs'); // …/fauxqs/dist/app.js
+  const [{ SqsStore }, { SnsStore }, { S3Store }, { PersistenceManager }] = await Promise.all(
+    ['./sqs/sqsStore.js', './sns/snsStore.js', './s3/s3Store.js', './persistence.js'].map(
+      (file) => import(new URL(file, dist).href),
+    ),
+  );
+  const stores = { sqsStore: new SqsStore(), snsStore: new SnsStore(), s3Store: new S3Store() };
+  const persistence = new PersistenceManager(dir);
+  // Load before attaching: attached, loading would write every row back (and cascade-delete messages).
+  persistence.load(stores.sqsStore, stores.snsStore, stores.s3Store);
+  stores.sqsStore.persistence = persistence;
+  stores.snsStore.persistence = persistence;
+  stores.s3Store.persistence = persistence;
+  for (const queue of stores.sqsStore.allQueues()) queue.persistence = persistence;
+  return { stores, close: () => persistence.close() };
+}

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnManaged, type ManagedChild } from './child-process';
 
@@ -9,9 +10,14 @@ export interface RunningFauxqs {
   process: ManagedChild;
 }
 
-/** Starts the fauxqs SQS emulator in a child Node process (it picks its own free port and reports it). */
-export async function startFauxqs(): Promise<RunningFauxqs> {
-  const child = spawnManaged(process.execPath, [SERVER_SCRIPT]);
+/**
+ * Starts the fauxqs SQS emulator in a child Node process (it picks its own free port and reports
+ * it): in memory, or with `dataDir` persisting queues and messages in a SQLite file there.
+ */
+export async function startFauxqs(dataDir?: string): Promise<RunningFauxqs> {
+  const child = spawnManaged(process.execPath, [SERVER_SCRIPT], {
+    env: { ...process.env, FAUXQS_DATA_DIR: dataDir ? path.resolve(dataDir) : '' },
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`fauxqs did not start within ${READY_TIMEOUT_MS} ms:\n${child.output()}`)),

@@ -13,6 +13,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { LambdaThrottledError, type LocalFunction } from '../lambda/lambda-function';
 import { parseBatchItemFailures } from './batch-item-failures';
 import { sleep } from './sleep';
+import { SHARD_FINISHED, type MappingPositions } from './stream-positions';
 
 export interface DynamoDbStreamEventSourceOptions {
   client: DynamoDBStreamsClient;
@@ -29,6 +30,8 @@ export interface DynamoDbStreamEventSourceOptions {
   /** How often an idle shard is polled; Lambda polls 4 times per second. */
   pollIntervalMs: number;
   log: (line: string) => void;
+  /** Saved positions (a restart with a data directory): resume after them instead of at startingPosition. */
+  positions?: MappingPositions;
 }
 
 const SHARD_DISCOVERY_INTERVAL_MS = 5000;
@@ -49,11 +52,20 @@ export class DynamoDbStreamEventSource {
   /** Resolves once the shards that exist now have their iterators (so later writes are seen, even with LATEST). */
   async start(): Promise<void> {
     const shards = await this.describeShards();
+    const resumed = this.options.positions?.resumed;
+    // Resuming: every shard after its saved position, and from its beginning when nothing of it
+    // was delivered yet (the stream was read from the start of this data directory's table).
     const started = shards
-      .filter(
-        (shard) => this.options.startingPosition === 'TRIM_HORIZON' || !shard.SequenceNumberRange?.EndingSequenceNumber,
+      .filter((shard) =>
+        resumed
+          ? resumed[shard.ShardId!] !== SHARD_FINISHED
+          : this.options.startingPosition === 'TRIM_HORIZON' || !shard.SequenceNumberRange?.EndingSequenceNumber,
       )
-      .map((shard) => this.startReader(shard, this.options.startingPosition));
+      .map((shard) =>
+        resumed
+          ? this.startReader(shard, 'TRIM_HORIZON', resumed[shard.ShardId!])
+          : this.startReader(shard, this.options.startingPosition),
+      );
     await Promise.all(started);
     for (const shard of shards)
       if (!this.readers.has(shard.ShardId!)) this.readers.set(shard.ShardId!, Promise.resolve());
@@ -100,9 +112,12 @@ export class DynamoDbStreamEventSource {
     }
   }
 
-  private async startReader(shard: Shard, position: ShardIteratorType): Promise<void> {
+  /** Reads a shard from `position`, or after `lastDelivered` when given. */
+  private async startReader(shard: Shard, position: ShardIteratorType, lastDelivered?: string): Promise<void> {
     const shardId = shard.ShardId!;
-    const iterator = await this.getIterator(shardId, position);
+    const iterator = lastDelivered
+      ? await this.resumeIterator(shardId, lastDelivered)
+      : await this.getIterator(shardId, position);
     const parent = shard.ParentShardId ? this.readers.get(shard.ParentShardId) : undefined;
     // Records of a child shard come after its parent's: finish the parent first.
     this.readers.set(
@@ -178,13 +193,19 @@ export class DynamoDbStreamEventSource {
           continue;
         }
         windowEnds = undefined;
+        const batch = pending.slice(0, batchSize);
+        const before = pending.length;
         await this.deliver(pending, signal);
+        const done = before - pending.length; // deliver() removes what it is done with from the front
+        const last = batch[done - 1]?.dynamodb?.SequenceNumber;
+        if (last) this.options.positions?.save(shardId, last);
       } catch (error) {
         if (signal.aborted) return;
         log(`Stream reader of ${tableName} (${shardId}): ${(error as Error).message}`);
         await sleep(1000, signal);
       }
     }
+    if (!signal.aborted) this.options.positions?.save(shardId, SHARD_FINISHED);
   }
 
   /** Invokes with the first batch of pending records, retrying per the mapping's rules; removes what is done. */

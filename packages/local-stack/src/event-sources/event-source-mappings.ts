@@ -7,6 +7,7 @@ import type { LocalFunction } from '../lambda/lambda-function';
 import type { LocalTable } from '../cloudformation/provision-table';
 import type { LocalQueue } from '../cloudformation/provision-queue';
 import { SqsEventSource } from './sqs-event-source';
+import type { StreamPositionsFile } from './stream-positions';
 import { resourcesOfType, type CfnTemplate } from '../cloudformation/template';
 
 /** Lambda's default number of concurrent SQS pollers when MaximumConcurrency is not set. */
@@ -46,6 +47,8 @@ export interface EventSourceContext {
   queues: Record<string, LocalQueue>;
   streamPollIntervalMs: number;
   log: (line: string) => void;
+  /** Where stream mappings keep their per-shard positions across restarts (with a data directory). */
+  streamPositions?: StreamPositionsFile;
 }
 
 /** Starts a poller for every enabled AWS::Lambda::EventSourceMapping whose source we emulate. */
@@ -110,6 +113,7 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
           reportBatchItemFailures,
           pollIntervalMs: context.streamPollIntervalMs,
           log,
+          positions: context.streamPositions?.open(logicalId, table.streamArn!),
         });
         await source.start();
         running.push({
@@ -126,6 +130,7 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
   }
   async function stopAll() {
     await Promise.all(running.map((source) => source.stop()));
+    await context.streamPositions?.flush();
     sqsClient.destroy();
     streamsClient.destroy();
   }
