@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startLocalStackChild } from './bench/local-stack-child';
-import { formatSoakReport, runSoak, soakFailed } from './reliability/soak-run';
+import { formatSoakReport, maxInboxes, runSoak, soakFailed } from './reliability/soak-run';
 import { soakTargets } from './reliability/soak-targets';
 
 const API_KEY = 'soak-api-key';
@@ -38,7 +38,9 @@ try {
   });
   for (const line of formatSoakReport(report)) console.log(line);
   const environments = (await stack.metrics())[targets.statusFunction]?.coldStarts ?? 0;
-  console.log(`status function execution environments started: ${environments}`);
+  console.log(
+    `status function execution environments started: ${environments}; inbox queues allowed: ${maxInboxes(report, environments)}`,
+  );
   failed = soakFailed(report, environments);
 } finally {
   dynamoDbClient.destroy();
