@@ -44,6 +44,8 @@ try {
   failed = chaosFailed(report);
 } finally {
   await stack.stop();
-  rmSync(dir, { recursive: true, force: true });
+  // A failed run keeps the providers' delivery log, to see which recipient got what.
+  if (failed === false) rmSync(dir, { recursive: true, force: true });
+  else console.error(`chaos: the providers' deliveries are in ${sendLogFile}`);
 }
 process.exit(failed ? 1 : 0);
