@@ -28,7 +28,7 @@ const stack = await startLocalStackChild({
   logLevel: 'ERROR',
   ...(process.env.CHAOS_VERBOSE ? { log } : {}),
 });
-let failed: boolean;
+let failed: boolean | undefined;
 try {
   const report = await runChaos({
     url: stack.ready.url,
@@ -48,4 +48,4 @@ try {
   if (failed === false) rmSync(dir, { recursive: true, force: true });
   else console.error(`chaos: the providers' deliveries are in ${sendLogFile}`);
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed === false ? 0 : 1);
