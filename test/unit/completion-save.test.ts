@@ -2,6 +2,7 @@ import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-una
 import { InMemoryJobQueue } from '../../src/jobs/in-memory/in-memory-job-queue';
 import { InMemoryJobsRepository } from '../../src/jobs/in-memory/in-memory-jobs-repository';
 import type { Job } from '../../src/jobs/job';
+import { messageFor } from '../../src/jobs/job-rounds';
 import { COMPLETION_SAVE_TRIES, handleJobMessage } from '../../src/jobs/use-cases/handle-job-message';
 import { aJob, instrumentedJobTypes, silentLog } from '../support/jobs';
 
@@ -31,7 +32,7 @@ async function deliverOnce(throttled: number) {
     clock: () => new Date(),
     leaseSeconds: 180,
   };
-  const outcome = await handleJobMessage(deps, { jobId: job.id, type: 'email' }).catch((error: Error) => error);
+  const outcome = await handleJobMessage(deps, messageFor(job)).catch((error: Error) => error);
   return { outcome, runs, stored: await repository.get(job.id) };
 }
 
