@@ -8,9 +8,16 @@
  * elsewhere, and with LOCAL_STACK_INVOCATION_STATS=true it times every invocation of every
  * function; the stdin lines `stats` (prints `STATS <json>`: per function, the invocation durations
  * in ms since the last reset) and `reset` control that.
+ *
+ * For the reliability harnesses: LOCAL_STACK_CHAOS (JSON ChaosOptions) starts it in chaos mode;
+ * the stdin line `faults` prints `FAULTS <json>` (the faults injected so far, by kind), `metrics`
+ * prints `METRICS <json>` (each function's invocations, throttles, cold starts, peak concurrency),
+ * `memory` prints `MEMORY <json>` (this process's memoryUsage(), after a full GC when the process
+ * runs with --expose-gc), and `invoke <n> <logicalId> <event json>` invokes a function directly
+ * (like `aws lambda invoke`) and prints `INVOKED <n> <json>`: {ok: true, result} or {ok: false, errorType, message}.
  */
 import { createInterface } from 'node:readline';
-import { startLocalStack, type EmulatorEndpoints } from '@serverless-jobs/local-stack';
+import { startLocalStack, type ChaosOptions, type EmulatorEndpoints } from '@serverless-jobs/local-stack';
 
 const stack = await startLocalStack({
   port: 0,
@@ -21,6 +28,7 @@ const stack = await startLocalStack({
   emulators: process.env.LOCAL_STACK_EMULATORS
     ? (JSON.parse(process.env.LOCAL_STACK_EMULATORS) as EmulatorEndpoints)
     : undefined,
+  ...(process.env.LOCAL_STACK_CHAOS ? { chaos: JSON.parse(process.env.LOCAL_STACK_CHAOS) as ChaosOptions } : {}),
 });
 
 /** Invocation durations by function logical id, since the last `reset`. */
@@ -52,6 +60,27 @@ process.stdin.on('end', () => void stop());
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === 'stats') process.stdout.write(`STATS ${JSON.stringify(durations)}\n`);
   if (line === 'reset') durations = {};
+  if (line === 'faults') process.stdout.write(`FAULTS ${JSON.stringify(stack.chaos ?? {})}\n`);
+  if (line === 'metrics') {
+    const metrics = Object.fromEntries(Object.entries(stack.functions).map(([id, fn]) => [id, fn.metrics]));
+    process.stdout.write(`METRICS ${JSON.stringify(metrics)}\n`);
+  }
+  const invoke = /^invoke (\d+) (\S+) (.*)$/.exec(line);
+  if (invoke) {
+    const [, n, logicalId, event] = invoke;
+    stack.invoke(logicalId!, JSON.parse(event!)).then(
+      (result) => process.stdout.write(`INVOKED ${n} ${JSON.stringify({ ok: true, result })}\n`),
+      (error: Error & { errorType?: string }) =>
+        process.stdout.write(
+          `INVOKED ${n} ${JSON.stringify({ ok: false, errorType: error.errorType ?? error.name, message: error.message })}\n`,
+        ),
+    );
+  }
+  if (line === 'memory') {
+    // Twice: the first collection's finalizers free more for the second.
+    for (let i = 0; i < 2; i++) (globalThis as { gc?: () => void }).gc?.();
+    process.stdout.write(`MEMORY ${JSON.stringify(process.memoryUsage())}\n`);
+  }
 });
 
 process.stdout.write(

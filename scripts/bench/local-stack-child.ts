@@ -24,11 +24,23 @@ export interface LocalStackChild {
   /** Invocation durations (ms) by function logical id since the last reset (needs invocationStats). */
   invocationDurations(): Promise<Record<string, number[]>>;
   resetInvocationDurations(): void;
+  /** Chaos mode's faults injected so far, by kind (empty without chaos). */
+  faults(): Promise<Record<string, number>>;
+  /** The stack process's memoryUsage() after a full GC (the GC needs nodeOptions ['--expose-gc']). */
+  memory(): Promise<NodeJS.MemoryUsage>;
+  /** Each function's counters (LocalFunctionMetrics), by logical id. */
+  metrics(): Promise<
+    Record<string, { invocations: number; throttles: number; coldStarts: number; peakConcurrency: number }>
+  >;
+  /** Invokes a function directly, by logical id: its result, or how it failed. */
+  invoke(logicalId: string, event: unknown): Promise<InvocationOutcome>;
   /** Bytes the functions wrote to stdout (their logs, EMF metrics included) since the last reset. */
   functionLogBytes(): number;
   resetFunctionLogBytes(): void;
   stop(): Promise<void>;
 }
+
+export type InvocationOutcome = { ok: true; result: unknown } | { ok: false; errorType: string; message: string };
 
 export interface LocalStackChildOptions {
   apiKey: string;
@@ -41,6 +53,10 @@ export interface LocalStackChildOptions {
   invocationStats?: boolean;
   /** Overrides the functions' POWERTOOLS_LOG_LEVEL; default: the template's. */
   logLevel?: string;
+  /** Chaos mode (ChaosOptions of @serverless-jobs/local-stack); default off. */
+  chaos?: object;
+  /** Extra environment variables for the stack (JOBS_* ones reach the functions). */
+  env?: Record<string, string>;
   /** Where the stack's log lines go; default: dropped. */
   log?: (line: string) => void;
 }
@@ -57,6 +73,8 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
         LOCAL_STACK_SYNTH: String(options.synth ?? false),
         LOCAL_STACK_INVOCATION_STATS: String(options.invocationStats ?? false),
         ...(options.emulators ? { LOCAL_STACK_EMULATORS: JSON.stringify(options.emulators) } : {}),
+        ...(options.chaos ? { LOCAL_STACK_CHAOS: JSON.stringify(options.chaos) } : {}),
+        ...options.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     },
@@ -70,11 +88,27 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
   createInterface({ input: child.stderr! }).on('line', log);
   let logBytes = 0;
   const statsWaiters: ((stats: Record<string, number[]>) => void)[] = [];
+  // Replies to the `faults` and `memory` commands, by their line's prefix.
+  const replyWaiters: Record<string, ((reply: unknown) => void)[]> = { FAULTS: [], MEMORY: [], METRICS: [] };
+  const invocations = new Map<number, (outcome: InvocationOutcome) => void>();
+  let nextInvocation = 1;
+  const ask = <Reply>(command: string, prefix: string) =>
+    new Promise<Reply>((resolve) => {
+      replyWaiters[prefix]!.push(resolve as (reply: unknown) => void);
+      child.stdin!.write(`${command}\n`);
+    });
   const ready = await new Promise<LocalStackReady>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)) as LocalStackReady);
       else if (line.startsWith('STATS ')) statsWaiters.shift()?.(JSON.parse(line.slice(6)) as Record<string, number[]>);
-      else {
+      else if (line.startsWith('INVOKED ')) {
+        const [, n, outcome] = /^INVOKED (\d+) (.*)$/.exec(line) ?? [];
+        invocations.get(Number(n))?.(JSON.parse(outcome!) as InvocationOutcome);
+        invocations.delete(Number(n));
+      } else if (/^(FAULTS|MEMORY|METRICS) /.test(line)) {
+        const space = line.indexOf(' ');
+        replyWaiters[line.slice(0, space)]!.shift()?.(JSON.parse(line.slice(space + 1)));
+      } else {
         logBytes += Buffer.byteLength(line) + 1;
         log(line);
       }
@@ -96,6 +130,15 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
         child.stdin!.write('stats\n');
       }),
     resetInvocationDurations: () => child.stdin!.write('reset\n'),
+    faults: () => ask<Record<string, number>>('faults', 'FAULTS'),
+    memory: () => ask<NodeJS.MemoryUsage>('memory', 'MEMORY'),
+    metrics: () => ask('metrics', 'METRICS'),
+    invoke: (logicalId, event) =>
+      new Promise((resolve) => {
+        const n = nextInvocation++;
+        invocations.set(n, resolve);
+        child.stdin!.write(`invoke ${n} ${logicalId} ${JSON.stringify(event)}\n`);
+      }),
     functionLogBytes: () => logBytes,
     resetFunctionLogBytes: () => (logBytes = 0),
     async stop() {

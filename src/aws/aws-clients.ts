@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { sdkFaultInjection } from './sdk-fault-injection';
 
 /**
  * Clients are created once per execution environment and carry no endpoint: the SDK's standard
@@ -8,6 +9,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
  * embedded local stack, so the same code runs everywhere.
  */
 export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
+  // The document client shares the wrapped client's middleware stack.
+  client.middlewareStack.use(sdkFaultInjection());
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
@@ -18,5 +21,7 @@ export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBD
  * not resolve, and on AWS the regional endpoint is the same host anyway.
  */
 export function createSqsClient(): SQSClient {
-  return new SQSClient({ useQueueUrlAsEndpoint: false });
+  const client = new SQSClient({ useQueueUrlAsEndpoint: false });
+  client.middlewareStack.use(sdkFaultInjection());
+  return client;
 }

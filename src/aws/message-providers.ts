@@ -2,6 +2,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { EmailSender } from '../jobs/providers/email-sender';
 import { SimulatedEmailSender } from '../jobs/providers/simulated-email-sender';
+import { simulatedSendLog } from '../jobs/providers/simulated-send-log';
 import { SimulatedSmsSender } from '../jobs/providers/simulated-sms-sender';
 import type { SmsSender } from '../jobs/providers/sms-sender';
 import { SesEmailSender } from './ses-email-sender';
@@ -45,7 +46,8 @@ export function createEmailSender(
   instrument: InstrumentClient = (c) => c,
 ): EmailSender {
   const v = MESSAGE_PROVIDER_VARIABLES;
-  if (oneOf(env, v.emailProvider, ['simulated', 'ses'], 'simulated') === 'simulated') return new SimulatedEmailSender();
+  if (oneOf(env, v.emailProvider, ['simulated', 'ses'], 'simulated') === 'simulated')
+    return new SimulatedEmailSender(simulatedSendLog(env));
   return new SesEmailSender(instrument(new SESv2Client(clientConfig)), {
     fromAddress: required(env, v.sesFromAddress, `${v.emailProvider}=ses`),
     fromIdentityArn: env[v.sesFromIdentityArn] || undefined,
@@ -56,7 +58,8 @@ export function createEmailSender(
 /** The SMS sender the environment asks for (SMS_PROVIDER=sns|simulated, default simulated). Call once per cold start. */
 export function createSmsSender(env: Environment = process.env, instrument: InstrumentClient = (c) => c): SmsSender {
   const v = MESSAGE_PROVIDER_VARIABLES;
-  if (oneOf(env, v.smsProvider, ['simulated', 'sns'], 'simulated') === 'simulated') return new SimulatedSmsSender();
+  if (oneOf(env, v.smsProvider, ['simulated', 'sns'], 'simulated') === 'simulated')
+    return new SimulatedSmsSender(simulatedSendLog(env));
   const smsType: SmsType = oneOf(env, v.snsSmsType, SMS_TYPES, 'Transactional');
   return new SnsSmsSender(instrument(new SNSClient(clientConfig)), {
     smsType,

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
 import { CLEANUP_TASKS, type Cleaner } from '../jobs/providers/cleaner';
 import { SimulatedCleaner } from '../jobs/providers/simulated-cleaner';
+import { simulatedSendLog } from '../jobs/providers/simulated-send-log';
 
 /** One housekeeping task, also enqueued daily at 00:00 UTC. */
 export const cleanup = defineJobType({
@@ -26,7 +27,7 @@ export const cleanup = defineJobType({
     timeoutSeconds: 60,
   },
   schedules: [{ name: 'daily-cleanup', cron: { minute: '0', hour: '0' }, payload: { task: 'delete_temp' } }],
-  providers: (): { cleaner: Cleaner } => ({ cleaner: new SimulatedCleaner() }),
+  providers: (): { cleaner: Cleaner } => ({ cleaner: new SimulatedCleaner(simulatedSendLog(process.env)) }),
   process: async (request, { attempt, providers }) => {
     const { removed } = await providers.cleaner.run(request, attempt);
     return { task: request.task, removed };

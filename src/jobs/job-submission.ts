@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ValidationError } from './errors/validation-error';
+import { fieldPath, ValidationError } from './errors/validation-error';
 import type { JobPayload } from './job';
 import { payloadStorageProblems } from './storable-payload';
 
@@ -28,9 +28,12 @@ function toInvalidFields(error: z.ZodError): ValidationError {
   return new ValidationError(
     error.issues.map((issue) => {
       if (issue.code === 'unrecognized_keys') {
-        return { field: issue.keys.join(', '), message: 'is not a known field' };
+        return {
+          field: issue.keys.map((key) => fieldPath([...issue.path, key])).join(', '),
+          message: 'is not a known field',
+        };
       }
-      return { field: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message };
+      return { field: fieldPath(issue.path), message: issue.message };
     }),
   );
 }

@@ -40,7 +40,11 @@ function numberProblem(value: number): string | undefined {
   return undefined;
 }
 
-const join = (path: string, key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
+/** An empty key is named `""`: a problem never names an empty field. */
+const join = (path: string, key: string | number): string => {
+  const segment = key === '' ? '""' : String(key);
+  return path === '' ? segment : `${path}.${segment}`;
+};
 
 /**
  * Every reason `payload` cannot be stored, each naming its field (`prefix.a.b`); empty when it

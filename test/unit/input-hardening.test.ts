@@ -62,7 +62,7 @@ describe('payloadStorageProblems', () => {
 
   it('refuses empty field names, which DynamoDB cannot store', () => {
     expect(payloadStorageProblems({ ok: { '': 1 } }, 'payload')).toEqual([
-      { field: 'payload.ok.', message: expect.stringContaining('non-empty') },
+      { field: 'payload.ok.""', message: expect.stringContaining('non-empty') },
     ]);
   });
 

@@ -242,3 +242,11 @@ describe('runAt', () => {
     expect(rejectedFieldNames('sms', { ...VALID.sms, delay: 0, runAt: '2030-01-02T09:00:00Z' })).toEqual(['runAt']);
   });
 });
+
+// Found by `npm run fuzz`: `{"": 1}` was refused with a field named "", which names nothing.
+test('an unknown field with an empty name is named "" in the problem', () => {
+  expect(rejectionOf('cleanup', { task: 'delete_temp', '': 1 })).toEqual([
+    { field: '""', message: 'is not a known field' },
+    { field: '""', message: 'must have a non-empty, well-formed Unicode name' },
+  ]);
+});

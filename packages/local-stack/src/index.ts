@@ -23,12 +23,20 @@ import { readRestApis, registerRestApiIds } from './api-gateway/rest-api-routes'
 import { startRestApiServer, type RunningRestApiServer } from './api-gateway/rest-api-server';
 import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './schedules/scheduled-rules';
 import { findIgnored, type IgnoredInTemplate } from './coverage';
+import { ChaosMode, type ChaosCounts, type ChaosOptions } from './chaos/chaos-mode';
 import { startupReport } from './startup-report';
 import { lockDataDir } from './data-dir-lock';
 
 export { DEFAULT_REGION, formatArn, functionNameOf, LOCAL_ACCOUNT_ID, parseArn, unqualifiedFunctionArn } from './arns';
 export { findIgnored, RESOURCE_COVERAGE, type IgnoredInTemplate, type ResourceTypeCoverage } from './coverage';
 export type { EmulatorEndpoints } from './emulators/aws-clients';
+export {
+  CHAOS_SDK_FAULTS_CHANNEL,
+  CHAOS_SDK_THROTTLE_RATE_VARIABLE,
+  type ChaosCounts,
+  type ChaosOptions,
+  type InvocationFault,
+} from './chaos/chaos-mode';
 export { LOCAL_CREDENTIALS } from './emulators/aws-clients';
 export { startEmulators, type RunningEmulators } from './emulators/emulators';
 export {
@@ -105,6 +113,12 @@ export interface LocalStackOptions {
    * ready (they still stop after environmentIdleMs); costs ~50–90 MB per function.
    */
   initFunctionsAtStart?: boolean;
+  /**
+   * Chaos mode (default off): faults injected into the running functions, for reliability tests.
+   * SQS-triggered invocations crash or hang, SQS batches are delivered twice, and every function
+   * gets CHAOS_SDK_THROTTLE_RATE for its own SDK fault middleware. Counted in LocalStack.chaos.
+   */
+  chaos?: ChaosOptions;
 }
 
 export interface LocalStack {
@@ -130,6 +144,8 @@ export interface LocalStack {
    * first target's failure. Also served as POST /_local/rules/{logicalIdOrName}/fire.
    */
   fireRule(logicalIdOrName: string): Promise<unknown[]>;
+  /** Chaos mode's faults injected so far, by kind; undefined without chaos mode. */
+  chaos?: ChaosCounts;
   /** Stops pollers, the HTTP server, every execution environment and the emulators it started. Idempotent. */
   stop(): Promise<void>;
 }
@@ -181,6 +197,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     registerRuleNames(stack.template, resolver);
 
     const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
+    const chaos = options.chaos ? new ChaosMode(options.chaos) : undefined;
+    if (chaos) cleanups.push(async () => chaos.stop());
     const functions = await createLocalFunctions(
       stack,
       resolver,
@@ -192,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         environmentIdleMs: options.environmentIdleMs ?? DEFAULT_ENVIRONMENT_IDLE_MS,
       },
       options.environmentPrefixes,
+      chaos?.environment(),
     );
     cleanups.push(async () => {
       await Promise.all(Object.values(functions).map((fn) => fn.stop()));
@@ -216,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       streamPollIntervalMs: options.streamPollIntervalMs ?? 250,
       log,
       ...(dataDir ? { streamPositions: new StreamPositionsFile(path.join(dataDir, 'stream-positions.json')) } : {}),
+      ...(chaos ? { chaos } : {}),
     });
     cleanups.push(() => eventSources.stop());
 
@@ -264,6 +284,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ignored,
     });
     for (const line of report) log(line);
+    if (chaos) log(chaos.describe());
     log(`Local stack ready at ${server.url}`);
 
     let stopping: Promise<void> | undefined;
@@ -275,6 +296,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functions,
       rules: Object.fromEntries(scheduler.rules.map((rule) => [rule.logicalId, rule])),
       ignored,
+      ...(chaos ? { chaos: chaos.counts } : {}),
       fireRule,
       invoke(logicalId, event) {
         const fn = functions[logicalId];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PermanentJobError } from '../errors/permanent-job-error';
 import { TransientJobError } from '../errors/transient-job-error';
 import type { EmailMessage, EmailSender } from './email-sender';
+import type { SimulatedSendLog } from './simulated-send-log';
 
 /**
  * Stands in for SES. Its behaviour follows the recipient, so any HTTP client can exercise
@@ -9,9 +10,11 @@ import type { EmailMessage, EmailSender } from './email-sender';
  * - `bounce@simulator.amazonses.com` fails permanently;
  * - a local part `fail-N` (e.g. `fail-2@example.com`) fails transiently on the first N attempts;
  * - `fail-always@…` always fails transiently;
- * - anything else, `success@simulator.amazonses.com` included, is delivered.
+ * - anything else, `success@simulator.amazonses.com` included, is delivered (and recorded in `sends`, if given).
  */
 export class SimulatedEmailSender implements EmailSender {
+  constructor(private readonly sends?: SimulatedSendLog) {}
+
   async send(message: EmailMessage, attempt: number): Promise<{ messageId: string }> {
     const [localPart = '', domain = ''] = message.to.toLowerCase().split('@');
     if (localPart === 'bounce' && domain === 'simulator.amazonses.com') {
@@ -25,6 +28,8 @@ export class SimulatedEmailSender implements EmailSender {
     if (failures && attempt <= Number(failures[1])) {
       throw new TransientJobError(`Simulated transient failure ${attempt} of ${failures[1]}`);
     }
-    return { messageId: `simulated-email-${randomUUID()}` };
+    const messageId = `simulated-email-${randomUUID()}`;
+    this.sends?.record({ channel: 'email', recipient: message.to, messageId, attempt });
+    return { messageId };
   }
 }

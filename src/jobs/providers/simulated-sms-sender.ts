@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PermanentJobError } from '../errors/permanent-job-error';
 import { TransientJobError } from '../errors/transient-job-error';
+import type { SimulatedSendLog } from './simulated-send-log';
 import type { SmsMessage, SmsSender } from './sms-sender';
 
 /** Numbers with simulated behaviour, in the reserved +1 500 555 range used by SMS providers' test credentials. */
@@ -13,8 +14,10 @@ export const SIMULATED_SMS_NUMBERS = {
   failFirstPrefix: '+1500555100',
 } as const;
 
-/** Stands in for SNS SMS; behaviour follows the number (see SIMULATED_SMS_NUMBERS). */
+/** Stands in for SNS SMS; behaviour follows the number (see SIMULATED_SMS_NUMBERS). Deliveries are recorded in `sends`, if given. */
 export class SimulatedSmsSender implements SmsSender {
+  constructor(private readonly sends?: SimulatedSendLog) {}
+
   async send(message: SmsMessage, attempt: number): Promise<{ messageId: string }> {
     const { phone } = message;
     if (phone === SIMULATED_SMS_NUMBERS.unreachable) {
@@ -28,6 +31,8 @@ export class SimulatedSmsSender implements SmsSender {
       const failures = Number(phone.slice(-1));
       if (attempt <= failures) throw new TransientJobError(`Simulated transient failure ${attempt} of ${failures}`);
     }
-    return { messageId: `simulated-sms-${randomUUID()}` };
+    const messageId = `simulated-sms-${randomUUID()}`;
+    this.sends?.record({ channel: 'sms', recipient: phone, messageId, attempt });
+    return { messageId };
   }
 }

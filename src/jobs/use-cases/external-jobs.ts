@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import { PreconditionFailedError } from '../errors/precondition-failed-error';
-import { ValidationError } from '../errors/validation-error';
+import { fieldPath, ValidationError } from '../errors/validation-error';
 import { EXTERNAL_JOB_TYPE, isTerminal, type Job } from '../job';
 import { transition } from '../job-state-machine';
 import { callerJobIdProblem } from '../job-ids';
@@ -43,8 +43,11 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   throw new ValidationError(
     result.error.issues.map((issue) =>
       issue.code === 'unrecognized_keys'
-        ? { field: issue.keys.join(', '), message: 'is not a known field' }
-        : { field: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message },
+        ? {
+            field: issue.keys.map((key) => fieldPath([...issue.path, key])).join(', '),
+            message: 'is not a known field',
+          }
+        : { field: fieldPath(issue.path), message: issue.message },
     ),
   );
 }

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DependencyUnavailableError } from '../errors/dependency-unavailable-error';
 import { JobConflictError } from '../errors/job-conflict-error';
 import { PermanentJobError } from '../errors/permanent-job-error';
 import { backoffDelayMs } from '../backoff';
@@ -148,7 +150,9 @@ async function run(deps: HandleJobMessageDeps, claimed: Job, signal: AbortSignal
     return recordFailure(deps, claimed, error);
   }
   try {
-    await deps.repository.save(claimed, transition(claimed, 'completed', deps.clock(), { result }));
+    await saveWhileBusy(() =>
+      deps.repository.save(claimed, transition(claimed, 'completed', deps.clock(), { result })),
+    );
   } catch (error) {
     if (!(error instanceof JobConflictError)) throw error;
     // Our lease expired and another worker reclaimed the job: its outcome is the one that counts.
@@ -159,6 +163,25 @@ async function run(deps: HandleJobMessageDeps, claimed: Job, signal: AbortSignal
   deps.metrics?.jobCompleted(claimed.type, durationMs);
   deps.log.info('Job completed', { ...context, durationMs });
   return { kind: 'acknowledge', reason: 'completed' };
+}
+
+/** Tries of a completion save while the table is throttling (DependencyUnavailableError). */
+export const COMPLETION_SAVE_TRIES = 5;
+
+/**
+ * The processor's side effect (an email sent) has happened: a completion lost to a busy table
+ * would have the job run, and deliver, again once its lease expires. So a throttled save is
+ * retried a few times with backoff within the invocation (found by `npm run chaos`).
+ */
+async function saveWhileBusy(save: () => Promise<Job>): Promise<Job> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await save();
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailableError) || attempt >= COMPLETION_SAVE_TRIES) throw error;
+      await sleep(Math.min(100 * 2 ** attempt, 2_000));
+    }
+  }
 }
 
 async function recordFailure(deps: HandleJobMessageDeps, claimed: Job, error: unknown): Promise<MessageOutcome> {

@@ -1,4 +1,5 @@
 import { functionNameOf } from '../arns';
+import type { ChaosMode } from '../chaos/chaos-mode';
 import type { EmulatorEndpoints } from '../emulators/aws-clients';
 import { createDynamoDbStreamsClient, createSqsClient } from '../emulators/aws-clients';
 import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source';
@@ -49,6 +50,8 @@ export interface EventSourceContext {
   log: (line: string) => void;
   /** Where stream mappings keep their per-shard positions across restarts (with a data directory). */
   streamPositions?: StreamPositionsFile;
+  /** Chaos mode, for the SQS event sources. */
+  chaos?: ChaosMode;
 }
 
 /** Starts a poller for every enabled AWS::Lambda::EventSourceMapping whose source we emulate. */
@@ -89,6 +92,7 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
           visibilityTimeoutSeconds: Number(queueProps.VisibilityTimeout ?? 30),
           reportBatchItemFailures,
           log,
+          ...(context.chaos ? { chaos: context.chaos } : {}),
         });
         source.start();
         running.push({

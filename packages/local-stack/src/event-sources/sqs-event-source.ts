@@ -1,5 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import type { ChaosMode, InvocationFault } from '../chaos/chaos-mode';
 import { LambdaThrottledError, type LocalFunction } from '../lambda/lambda-function';
 import type { LocalQueue } from '../cloudformation/provision-queue';
 import { parseBatchItemFailures } from './batch-item-failures';
@@ -20,6 +21,8 @@ export interface SqsEventSourceOptions {
   visibilityTimeoutSeconds: number;
   reportBatchItemFailures: boolean;
   log: (line: string) => void;
+  /** Chaos mode: crashes and hangs injected into invocations, batches delivered twice. */
+  chaos?: ChaosMode;
 }
 
 /**
@@ -93,16 +96,34 @@ export class SqsEventSource {
   }
 
   private async process(messages: Message[], receivedAt: number): Promise<void> {
-    const { fn, queue, client, reportBatchItemFailures, log } = this.options;
+    const { client, queue, chaos } = this.options;
+    // A duplicate delivery: SQS hands the same messages to a second poller while the first still
+    // runs them; each invocation's successes are deleted, as each poller would.
+    const deliveries = chaos?.duplicateDelivery() ? 2 : 1;
+    const outcomes = await Promise.all(
+      Array.from({ length: deliveries }, () => this.deliver(messages, receivedAt, chaos?.invocationFault())),
+    );
+    const toDelete = [...new Map(outcomes.flat().map((m) => [m.MessageId, m])).values()];
+    for (let i = 0; i < toDelete.length; i += 10) {
+      const entries = toDelete
+        .slice(i, i + 10)
+        .map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle! }));
+      await client.send(new DeleteMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: entries }));
+    }
+  }
+
+  /** One invocation with the batch; resolves with the messages to delete. */
+  private async deliver(messages: Message[], receivedAt: number, fault?: InvocationFault): Promise<Message[]> {
+    const { fn, queue, reportBatchItemFailures, log } = this.options;
     const records = messages.map((message) => this.toRecord(message));
     let toDelete: Message[] = [];
     try {
-      const result = await this.invokeThroughThrottles({ Records: records }, receivedAt);
+      const result = await this.invokeThroughThrottles({ Records: records }, receivedAt, fault);
       if (result === THROTTLED) {
         log(
           `${fn.logicalId} throttled on a batch of ${messages.length} from ${queue.queueName}: it returns to the queue after its visibility timeout`,
         );
-        return;
+        return [];
       }
       if (!reportBatchItemFailures) toDelete = messages;
       else {
@@ -119,22 +140,21 @@ export class SqsEventSource {
         `${fn.logicalId} failed on a batch of ${messages.length} from ${queue.queueName}: ${(error as Error).message}`,
       );
     }
-    for (let i = 0; i < toDelete.length; i += 10) {
-      const entries = toDelete
-        .slice(i, i + 10)
-        .map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle! }));
-      await client.send(new DeleteMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: entries }));
-    }
+    return toDelete;
   }
 
   /** Invokes, retrying throttles with backoff until the batch's visibility timeout leaves no room for a run. */
-  private async invokeThroughThrottles(event: { Records: SQSRecord[] }, receivedAt: number): Promise<unknown> {
+  private async invokeThroughThrottles(
+    event: { Records: SQSRecord[] },
+    receivedAt: number,
+    fault?: InvocationFault,
+  ): Promise<unknown> {
     const { fn, visibilityTimeoutSeconds } = this.options;
     const signal = this.abort.signal;
     const lastStart = receivedAt + (visibilityTimeoutSeconds - fn.timeoutSeconds) * 1000;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn.invoke(event);
+        return await fn.invoke(event, fault ? { fault } : {});
       } catch (error) {
         if (!(error instanceof LambdaThrottledError)) throw error;
         const backoff = Math.min(100 * 2 ** attempt, 2000);

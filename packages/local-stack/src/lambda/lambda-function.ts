@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { InvocationFault } from '../chaos/chaos-mode';
 import {
   AccountConcurrency,
   DEFAULT_ACCOUNT_CONCURRENCY,
@@ -84,6 +85,11 @@ export class LambdaThrottledError extends Error {
 export interface InvokeOptions {
   /** Aborting it aborts the handler's context.abortSignal (see invoke). */
   signal?: AbortSignal;
+  /**
+   * Chaos mode: the runtime throws (Chaos.InjectedCrash) or never returns (so the invocation times
+   * out and the environment is discarded), before the handler runs or after it returned.
+   */
+  fault?: InvocationFault;
 }
 
 /** Counters like the function's CloudWatch metrics, since the stack started. */
@@ -216,6 +222,7 @@ export class LocalFunction implements ReclaimableFunction {
           deadline: Date.now() + timeoutMs,
           event,
           abortable: options.signal !== undefined,
+          ...(options.fault ? { fault: options.fault } : {}),
         },
         timeoutMs,
         options.signal,
@@ -290,7 +297,15 @@ export class LocalFunction implements ReclaimableFunction {
   private run(
     environment: Environment,
     message:
-      { type: 'init' } | { type: 'invoke'; requestId: string; deadline: number; event: unknown; abortable: boolean },
+      | { type: 'init' }
+      | {
+          type: 'invoke';
+          requestId: string;
+          deadline: number;
+          event: unknown;
+          abortable: boolean;
+          fault?: InvocationFault;
+        },
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<unknown> {

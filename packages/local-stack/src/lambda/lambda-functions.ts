@@ -45,6 +45,8 @@ export async function createLocalFunctions(
   log: (line: string) => void,
   concurrency: ConcurrencyOptions,
   passedPrefixes: readonly string[] = [],
+  /** Added to every function's environment after the template's and the passed ones (chaos mode's). */
+  extraEnvironment: Readonly<Record<string, string>> = {},
 ): Promise<Record<string, LocalFunction>> {
   const configs: LocalFunctionConfig[] = [];
   for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
@@ -77,6 +79,7 @@ export async function createLocalFunctions(
     for (const [key, value] of Object.entries(process.env)) {
       if (value !== undefined && passedPrefixes.some((prefix) => key.startsWith(prefix))) environment[key] = value;
     }
+    Object.assign(environment, extraEnvironment);
     // AWS_EXECUTION_ENV stays unset on purpose: Powertools Tracer then stays disabled locally.
     Object.assign(environment, {
       AWS_REGION: endpoints.region,

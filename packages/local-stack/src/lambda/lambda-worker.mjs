@@ -106,12 +106,26 @@ function describeError(error) {
   return { errorType: 'Error', errorMessage: String(error) };
 }
 
+/**
+ * Chaos mode's faults: a crash throws like a handler that failed; a hang never settles, so the
+ * parent's timeout discards this environment as Lambda restarts a timed-out runtime.
+ * @param {InvocationFault} fault
+ * @returns {Promise<never>}
+ */
+function injectFault(fault) {
+  if (fault.kind === 'hang') return new Promise(() => {});
+  throw Object.assign(new Error(`Injected crash (chaos mode, ${fault.when} the handler)`), {
+    name: 'Chaos.InjectedCrash',
+  });
+}
+
 /** The AbortControllers of abortable invocations in flight, by invocation id. */
 /** @type {Map<number, AbortController>} */
 const abortControllers = new Map();
 
 /**
- * @typedef {{ type: 'invoke'; id: number; requestId: string; deadline: number; event: unknown; abortable?: boolean }} InvokeMessage
+ * @typedef {{ kind: 'crash' | 'hang'; when: 'before' | 'after' }} InvocationFault
+ * @typedef {{ type: 'invoke'; id: number; requestId: string; deadline: number; event: unknown; abortable?: boolean; fault?: InvocationFault }} InvokeMessage
  * @typedef {{ type: 'abort'; id: number; reason: string }} AbortMessage
  * @typedef {{ type: 'init'; id: number }} InitMessage
  */
@@ -139,7 +153,9 @@ parentPort?.on('message', async (/** @type {InvokeMessage | AbortMessage | InitM
   try {
     handlerPromise ??= loadHandler();
     const handler = await handlerPromise;
+    if (message.fault?.when === 'before') await injectFault(message.fault);
     const result = await callHandler(handler, message.event, createContext(message, controller?.signal));
+    if (message.fault?.when === 'after') await injectFault(message.fault);
     // Lambda returns JSON: the same round trip drops functions and undefined values.
     const json = result === undefined ? null : JSON.parse(JSON.stringify(result));
     parentPort?.postMessage({ id: message.id, ok: true, result: json });
