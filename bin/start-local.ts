@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '@serverless-jobs/local-stack';
+import { seedLocalToken } from './local-token';
 
 const DEFAULT_API_KEY = 'local-dev-api-key';
 /** Variables of ours (JOBS_*, POWERTOOLS_*) set for `npm start` reach the functions too. */
@@ -34,14 +35,17 @@ const stack = await startLocalStack({
   port,
   synth,
   schedules,
-  apiKeys: [apiKey],
   environmentPrefixes: FUNCTION_ENV_PREFIXES,
   ...(dataDir !== undefined ? { dataDir } : {}),
+});
+await seedLocalToken(stack, apiKey).catch(async (error: unknown) => {
+  await stack.stop();
+  throw error;
 });
 
 console.log('');
 console.log(
-  `API key (x-api-key header): ${apiKey}${process.env.JOBS_API_KEY ? '' : '  (default; set JOBS_API_KEY to choose another)'}`,
+  `Token (Authorization: Bearer …, or x-api-key), every scope: ${apiKey}${process.env.JOBS_API_KEY ? '' : '  (default; set JOBS_API_KEY to choose another)'}`,
 );
 console.log(
   `DynamoDB Local: ${stack.emulators.dynamodb}   e.g. aws dynamodb list-tables --endpoint-url ${stack.emulators.dynamodb}`,

@@ -11,16 +11,21 @@
  */
 import { createInterface } from 'node:readline';
 import { startLocalStack, type EmulatorEndpoints } from '@serverless-jobs/local-stack';
+import { seedLocalToken } from '../bin/local-token';
 
 const stack = await startLocalStack({
   port: 0,
   synth: process.env.LOCAL_STACK_SYNTH !== 'false',
-  apiKeys: [process.env.JOBS_API_KEY ?? ''],
   log: (line) => process.stderr.write(`${line}\n`),
   environmentPrefixes: ['JOBS_', 'POWERTOOLS_'],
   emulators: process.env.LOCAL_STACK_EMULATORS
     ? (JSON.parse(process.env.LOCAL_STACK_EMULATORS) as EmulatorEndpoints)
     : undefined,
+});
+
+if (process.env.JOBS_API_KEY) await seedLocalToken(stack, process.env.JOBS_API_KEY).catch(async (error: unknown) => {
+  await stack.stop();
+  throw error;
 });
 
 /** Invocation durations by function logical id, since the last `reset`. */
