@@ -32,6 +32,7 @@ import {
   type JobTypeInfo,
   type ListJobsFilter,
   type SubmitOptions,
+  type TokenScope,
 } from '../src/client';
 
 const CLI = 'jobsctl';
@@ -83,13 +84,15 @@ interface Command {
 
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
   url: { type: 'string' },
+  token: { type: 'string' },
   'api-key': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 const COMMON_HELP = `Common options:
   --url <url>          API base URL (env JOBS_API_URL; default ${DEFAULT_URL}, the local stack of \`npm start\`)
-  --api-key <key>      sent as x-api-key (env JOBS_API_KEY; default "${DEFAULT_API_KEY}")
+  --token <token>      sent as Authorization: Bearer (env JOBS_API_TOKEN, else JOBS_API_KEY;
+                       default "${DEFAULT_API_KEY}", the local stack's); --api-key is the same
   --json               machine output: the API's JSON on stdout, errors as JSON on stderr
   -h, --help           this help`;
 
@@ -195,6 +198,23 @@ Options:
     usage: `${CLI} queues`,
     options: {},
     run: queuesCommand,
+  },
+  tokens: {
+    summary: 'create, list and revoke scoped API tokens (needs a token with the admin scope)',
+    usage: `${CLI} tokens create --scopes <scope,…> [--name <label>] [--value <secret>]
+${CLI} tokens list
+${CLI} tokens revoke <id>
+
+Scopes: jobs:read, jobs:submit, jobs:operate (cancel, retry, redrive, external status), admin (tokens).
+A created token is printed once: store it, it cannot be shown again. --value imports an existing
+secret (e.g. an x-api-key clients already send) instead of generating one.
+
+Options:
+  --scopes <list>      comma-separated scopes (create)
+  --name <label>       who or what the token is for (create)
+  --value <secret>     import this secret instead of generating one (create)`,
+    options: { scopes: { type: 'string' }, name: { type: 'string' }, value: { type: 'string' } },
+    run: tokensCommand,
   },
 };
 
@@ -604,6 +624,48 @@ async function queuesCommand(ctx: Context, positionals: string[]): Promise<ExitC
   return EXIT.ok;
 }
 
+async function tokensCommand(ctx: Context, positionals: string[], values: Values): Promise<ExitCode> {
+  const [action, ...rest] = positionals;
+  if (action === 'create') {
+    none(rest, 'tokens');
+    const scopes = (str(values, 'scopes') ?? '')
+      .split(',')
+      .map((scope) => scope.trim())
+      .filter(Boolean);
+    if (scopes.length === 0) throw new UsageError('tokens create needs --scopes, e.g. --scopes jobs:read,jobs:submit', 'tokens');
+    const name = str(values, 'name');
+    const value = str(values, 'value');
+    const issued = await ctx.client.createToken(
+      { scopes: scopes as TokenScope[], ...(name ? { name } : {}), ...(value ? { token: value } : {}) },
+      { signal: ctx.signal },
+    );
+    if (ctx.json) printJson(ctx.out, issued);
+    else
+      ctx.out.write(
+        `${issued.token}\n\nToken ${issued.id} (${issued.scopes.join(' ')}) created. It is shown only now: store it.\n`,
+      );
+    return EXIT.ok;
+  }
+  if (action === 'list') {
+    none(rest, 'tokens');
+    const tokens = await ctx.client.listTokens({ signal: ctx.signal });
+    if (ctx.json) printJson(ctx.out, { tokens });
+    else
+      ctx.out.write(
+        `${table([['ID', 'NAME', 'SCOPES', 'CREATED'], ...tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt])])}\n`,
+      );
+    return EXIT.ok;
+  }
+  if (action === 'revoke') {
+    const id = one(rest, 'token id (see `jobsctl tokens list`)', 'tokens');
+    const revoked = await ctx.client.revokeToken(id, { signal: ctx.signal });
+    if (ctx.json) printJson(ctx.out, revoked);
+    else ctx.out.write(`Token ${revoked.id} (${revoked.name}) revoked.\n`);
+    return EXIT.ok;
+  }
+  throw new UsageError(`tokens needs create, list or revoke${action ? `, not "${action}"` : ''}`, 'tokens');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors and main
 
@@ -684,9 +746,10 @@ async function main(
   }
   const json = values.json === true;
   const url = str(values, 'url') ?? (io.env.JOBS_API_URL || DEFAULT_URL);
-  const apiKey = str(values, 'api-key') ?? (io.env.JOBS_API_KEY || DEFAULT_API_KEY);
+  const token =
+    str(values, 'token') ?? str(values, 'api-key') ?? (io.env.JOBS_API_TOKEN || io.env.JOBS_API_KEY || DEFAULT_API_KEY);
   try {
-    const client = new JobsClient<AnyPayloads>({ baseUrl: url, apiKey });
+    const client = new JobsClient<AnyPayloads>({ baseUrl: url, token });
     const ctx: Context = { client, json, out: io.out, err: io.err, signal: io.signal };
     let extraHelp = '';
     if (command.extraOptions) {

@@ -25,7 +25,7 @@ export interface IssuedToken extends TokenSummary {
   token: string;
 }
 
-const NAME_PATTERN = /^[\w .:@-]{1,64}$/;
+const NAME_PATTERN = /^[\w .:@()-]{1,64}$/;
 
 /** Parses `{name, scopes, token?}`; `token` imports an existing secret (an x-api-key in use) instead of generating one. */
 export function parseTokenRequest(body: unknown): { name: string; scopes: TokenScope[]; token?: string } {
@@ -35,7 +35,7 @@ export function parseTokenRequest(body: unknown): { name: string; scopes: TokenS
     throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }]);
   const name = input.name ?? 'unnamed';
   if (typeof name !== 'string' || !NAME_PATTERN.test(name))
-    errors.push({ field: 'name', message: 'must be 1–64 letters, digits, spaces or . : @ _ -' });
+    errors.push({ field: 'name', message: 'must be 1–64 letters, digits, spaces or . : @ ( ) _ -' });
   const scopes = input.scopes;
   if (!Array.isArray(scopes) || scopes.length === 0)
     errors.push({ field: 'scopes', message: `must be a non-empty list of ${TOKEN_SCOPES.join(', ')}` });

@@ -96,6 +96,11 @@ export function registerRestApiIds(template: CfnTemplate, resolver: IntrinsicRes
       resolver.register(logicalId, { ref: id, attributes: prefix === 'authorizer' ? { AuthorizerId: id } : {} });
     }
   }
+  // Ref of a Stage is its name (usage plans' ApiStages refer to stages that way).
+  for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::Stage')) {
+    const name = r.Properties?.StageName;
+    if (typeof name === 'string') resolver.register(logicalId, { ref: name });
+  }
   // Ref of a Model is its name (CloudFormation generates one when Name is absent: the logical id here).
   for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::Model')) {
     const name = r.Properties?.Name;
