@@ -32,6 +32,8 @@ import {
   type JobTypeInfo,
   type ListJobsFilter,
   type SubmitOptions,
+  type CreateTokenRequest,
+  type IssuedToken,
   type TokenScope,
 } from '../src/client';
 
@@ -204,16 +206,27 @@ Options:
     usage: `${CLI} tokens create --scopes <scope,…> [--name <label>] [--value <secret>]
 ${CLI} tokens list
 ${CLI} tokens revoke <id>
+${CLI} tokens bootstrap --table <TokensTableName> --usage-plan <UsagePlanId> [--scopes …] [--name …]
 
 Scopes: jobs:read, jobs:submit, jobs:operate (cancel, retry, redrive, external status), admin (tokens).
 A created token is printed once: store it, it cannot be shown again. --value imports an existing
 secret (e.g. an x-api-key clients already send) instead of generating one.
+bootstrap creates the first token (default: every scope) with your AWS credentials, straight in the
+tokens table and the usage plan (both are stack outputs), since no token exists to call the API with.
 
 Options:
   --scopes <list>      comma-separated scopes (create)
   --name <label>       who or what the token is for (create)
-  --value <secret>     import this secret instead of generating one (create)`,
-    options: { scopes: { type: 'string' }, name: { type: 'string' }, value: { type: 'string' } },
+  --value <secret>     import this secret instead of generating one (create, bootstrap)
+  --table <name>       the stack output TokensTableName (bootstrap)
+  --usage-plan <id>    the stack output UsagePlanId (bootstrap)`,
+    options: {
+      scopes: { type: 'string' },
+      name: { type: 'string' },
+      value: { type: 'string' },
+      table: { type: 'string' },
+      'usage-plan': { type: 'string' },
+    },
     run: tokensCommand,
   },
 };
@@ -626,19 +639,30 @@ async function queuesCommand(ctx: Context, positionals: string[]): Promise<ExitC
 
 async function tokensCommand(ctx: Context, positionals: string[], values: Values): Promise<ExitCode> {
   const [action, ...rest] = positionals;
-  if (action === 'create') {
+  const scopes = (str(values, 'scopes') ?? '')
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean) as TokenScope[];
+  const name = str(values, 'name');
+  const value = str(values, 'value');
+  const request = { scopes, ...(name ? { name } : {}), ...(value ? { token: value } : {}) };
+  if (action === 'create' || action === 'bootstrap') {
     none(rest, 'tokens');
-    const scopes = (str(values, 'scopes') ?? '')
-      .split(',')
-      .map((scope) => scope.trim())
-      .filter(Boolean);
-    if (scopes.length === 0) throw new UsageError('tokens create needs --scopes, e.g. --scopes jobs:read,jobs:submit', 'tokens');
-    const name = str(values, 'name');
-    const value = str(values, 'value');
-    const issued = await ctx.client.createToken(
-      { scopes: scopes as TokenScope[], ...(name ? { name } : {}), ...(value ? { token: value } : {}) },
-      { signal: ctx.signal },
-    );
+    let issued: IssuedToken;
+    if (action === 'bootstrap') {
+      const table = str(values, 'table');
+      const usagePlan = str(values, 'usage-plan');
+      if (!table || !usagePlan) throw new UsageError('tokens bootstrap needs --table and --usage-plan', 'tokens');
+      issued = await bootstrapToken(table, usagePlan, {
+        ...request,
+        scopes: scopes.length ? scopes : ['jobs:read', 'jobs:submit', 'jobs:operate', 'admin'],
+        name: name ?? 'bootstrap admin',
+      });
+    } else {
+      if (scopes.length === 0)
+        throw new UsageError('tokens create needs --scopes, e.g. --scopes jobs:read,jobs:submit', 'tokens');
+      issued = await ctx.client.createToken(request, { signal: ctx.signal });
+    }
     if (ctx.json) printJson(ctx.out, issued);
     else
       ctx.out.write(
@@ -663,7 +687,30 @@ async function tokensCommand(ctx: Context, positionals: string[], values: Values
     else ctx.out.write(`Token ${revoked.id} (${revoked.name}) revoked.\n`);
     return EXIT.ok;
   }
-  throw new UsageError(`tokens needs create, list or revoke${action ? `, not "${action}"` : ''}`, 'tokens');
+  throw new UsageError(`tokens needs create, list, revoke or bootstrap${action ? `, not "${action}"` : ''}`, 'tokens');
+}
+
+/** The first token, written with the caller's AWS credentials as `POST /tokens` would write it. */
+async function bootstrapToken(tableName: string, usagePlanId: string, body: CreateTokenRequest): Promise<IssuedToken> {
+  const [
+    { DynamoDbTokenStore },
+    { ApiGatewayUsageKeys, createApiGatewayClient },
+    { createDocumentClient },
+    { issueToken },
+  ] = await Promise.all([
+    import('../src/aws/dynamodb-token-store'),
+    import('../src/aws/api-gateway-usage-keys'),
+    import('../src/aws/aws-clients'),
+    import('../src/tokens/use-cases/manage-tokens'),
+  ]);
+  return issueToken(
+    {
+      store: new DynamoDbTokenStore(createDocumentClient(), tableName),
+      usageKeys: new ApiGatewayUsageKeys(createApiGatewayClient(), { id: usagePlanId }),
+      clock: () => new Date(),
+    },
+    body,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,10 +25,9 @@ export async function seedLocalToken(stack: LocalStack, token: string): Promise<
       createDocumentClient(new DynamoDBClient({ ...client, endpoint: stack.emulators.dynamodb })),
       tableName,
     ),
-    usageKeys: new ApiGatewayUsageKeys(
-      new APIGatewayClient({ ...client, endpoint: stack.emulators.apiGateway }),
-      usagePlanId,
-    ),
+    usageKeys: new ApiGatewayUsageKeys(new APIGatewayClient({ ...client, endpoint: stack.emulators.apiGateway }), {
+      id: usagePlanId,
+    }),
     clock: () => new Date(),
   };
   await revokeToken(deps, tokenIdOf(token)).catch((error: unknown) => {

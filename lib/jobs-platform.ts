@@ -234,7 +234,7 @@ export class JobsPlatform extends Construct {
     new CfnOutput(this, 'TokensTableName', { value: tokens.table.tableName });
     new CfnOutput(this, 'UsagePlanId', {
       value: this.api.usagePlan.usagePlanId,
-      description: 'jobsctl tokens create --bootstrap uses it (with TokensTableName) to create the first admin token',
+      description: 'jobsctl tokens bootstrap uses it (with TokensTableName) to create the first admin token',
     });
   }
 }

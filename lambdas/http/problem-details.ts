@@ -85,7 +85,12 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
     });
   }
   if (error instanceof TokenNotFoundError) {
-    return problemResponse({ type: problemType('token-not-found'), title: 'Token not found', status: 404, detail: error.message });
+    return problemResponse({
+      type: problemType('token-not-found'),
+      title: 'Token not found',
+      status: 404,
+      detail: error.message,
+    });
   }
   if (error instanceof PreconditionFailedError) {
     return problemResponse(

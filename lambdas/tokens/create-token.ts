@@ -12,7 +12,11 @@ const deps = tokenDependencies();
 /** `POST /tokens` `{name, scopes, token?}`: a new token, shown in this response only. */
 async function create(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const issued = await issueToken(deps, parseJsonBody(event));
-  jobLog.info('Token created', { tokenId: issued.id, scopes: issued.scopes, by: event.requestContext.authorizer?.tokenId });
+  jobLog.info('Token created', {
+    tokenId: issued.id,
+    scopes: issued.scopes,
+    by: event.requestContext.authorizer?.tokenId,
+  });
   return jsonResponse(201, issued, { Location: `/tokens/${issued.id}` });
 }
 

@@ -9,7 +9,9 @@ import { tracer } from '../commons/powertools';
 export function tokenDependencies(): ManageTokensDeps {
   return {
     store: new DynamoDbTokenStore(documentClient, requireEnv('TOKENS_TABLE_NAME')),
-    usageKeys: new ApiGatewayUsageKeys(tracer.captureAWSv3Client(createApiGatewayClient()), requireEnv('USAGE_PLAN_ID')),
+    usageKeys: new ApiGatewayUsageKeys(tracer.captureAWSv3Client(createApiGatewayClient()), {
+      name: requireEnv('USAGE_PLAN_NAME'),
+    }),
     clock: () => new Date(),
   };
 }

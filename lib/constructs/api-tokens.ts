@@ -60,12 +60,15 @@ export class ApiTokens extends Construct {
       handler: this.authorizerFunction,
       // The route is part of the cache key: one token's answer differs from route to route.
       identitySources: cached
-        ? [IdentitySource.header('Authorization'), IdentitySource.context('httpMethod'), IdentitySource.context('resourcePath')]
+        ? [
+            IdentitySource.header('Authorization'),
+            IdentitySource.context('httpMethod'),
+            IdentitySource.context('resourcePath'),
+          ]
         : [],
       resultsCacheTtl: cached ? props.cacheTtl : Duration.seconds(0),
     });
-    if (!cached)
-      (this.authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+    if (!cached) (this.authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
   }
 
   /** Records the scope a route needs; called by the route definitions, the one place that says it. */

@@ -219,7 +219,12 @@ export class JobsApi extends Construct {
         integration,
         open
           ? { ...options, apiKeyRequired: false }
-          : { ...options, apiKeyRequired: true, authorizationType: AuthorizationType.CUSTOM, authorizer: tokens.authorizer },
+          : {
+              ...options,
+              apiKeyRequired: true,
+              authorizationType: AuthorizationType.CUSTOM,
+              authorizer: tokens.authorizer,
+            },
       );
     };
     const jsonObjectBody: MethodOptions = {
@@ -237,7 +242,9 @@ export class JobsApi extends Construct {
       },
     };
     // Each token gets its own key in this plan (POST /tokens creates it): rate, burst and quota per client.
+    const usagePlanName = `${Stack.of(this).stackName}-tokens`;
     this.usagePlan = this.restApi.addUsagePlan('UsagePlan', {
+      name: usagePlanName,
       description: 'Throttles each token of the job API',
       throttle: props.throttle,
       quota: { limit: props.dailyQuota, period: Period.DAY },
@@ -253,7 +260,8 @@ export class JobsApi extends Construct {
     route(jobs, 'GET', new LambdaIntegration(listJobs), 'jobs:read');
     route(root.addResource('stats'), 'GET', new LambdaIntegration(getStats), 'jobs:read');
     const submit = new LambdaIntegration(submitJob);
-    for (const type of Object.keys(props.queues)) route(jobs.addResource(type), 'POST', submit, 'jobs:submit', jsonObjectBody);
+    for (const type of Object.keys(props.queues))
+      route(jobs.addResource(type), 'POST', submit, 'jobs:submit', jsonObjectBody);
     const job = jobs.addResource('{id}');
     route(job, 'GET', new LambdaIntegration(getJob), 'jobs:read');
     // POST /jobs/<unknown type> reaches the submit function, which refuses it with a clear 404.
@@ -265,27 +273,46 @@ export class JobsApi extends Construct {
     route(root.addResource('job-types'), 'GET', new LambdaIntegration(listJobTypes), 'jobs:read');
     const queuesResource = root.addResource('queues');
     route(queuesResource, 'GET', new LambdaIntegration(listQueues), 'jobs:read');
-    route(queuesResource.addResource('{type}').addResource('redrive'), 'POST', new LambdaIntegration(redriveQueue), 'jobs:operate');
+    route(
+      queuesResource.addResource('{type}').addResource('redrive'),
+      'POST',
+      new LambdaIntegration(redriveQueue),
+      'jobs:operate',
+    );
 
     const tokenFunction = (id: string, entry: string, description: string) => {
       const fn = new JobFunction(this, id, {
         ...common,
         entry,
         description,
-        environment: { TOKENS_TABLE_NAME: tokens.table.tableName, USAGE_PLAN_ID: this.usagePlan.usagePlanId },
+        // The plan's name, not its id: the plan depends on the stage, which depends on this function.
+        environment: { TOKENS_TABLE_NAME: tokens.table.tableName, USAGE_PLAN_NAME: usagePlanName },
       });
       tokens.grantManage(fn);
       return fn;
     };
-    const createToken = tokenFunction('CreateToken', 'lambdas/tokens/create-token.ts', 'Creates a scoped token and its usage-plan key');
-    const revokeToken = tokenFunction('RevokeToken', 'lambdas/tokens/revoke-token.ts', 'Deletes a token and its usage-plan key');
+    const createToken = tokenFunction(
+      'CreateToken',
+      'lambdas/tokens/create-token.ts',
+      'Creates a scoped token and its usage-plan key',
+    );
+    const revokeToken = tokenFunction(
+      'RevokeToken',
+      'lambdas/tokens/revoke-token.ts',
+      'Deletes a token and its usage-plan key',
+    );
     const stack = Stack.of(this);
-    const apiKeysArn = stack.formatArn({ service: 'apigateway', account: '', resource: '/apikeys' });
+    const apiGatewayArn = (resource: string) => stack.formatArn({ service: 'apigateway', account: '', resource });
+    const apiKeysArn = apiGatewayArn('/apikeys');
+    // Plan-scoped ARNs would make a cycle (plan → stage → deployment → methods → functions → policy): any plan's keys.
     createToken.addToRolePolicy(
       new PolicyStatement({
         actions: ['apigateway:POST'],
-        resources: [apiKeysArn, stack.formatArn({ service: 'apigateway', account: '', resource: `/usageplans/${this.usagePlan.usagePlanId}/keys` })],
+        resources: [apiKeysArn, apiGatewayArn('/usageplans/*/keys')],
       }),
+    );
+    createToken.addToRolePolicy(
+      new PolicyStatement({ actions: ['apigateway:GET'], resources: [apiGatewayArn('/usageplans')] }),
     );
     for (const fn of [createToken, revokeToken])
       fn.addToRolePolicy(new PolicyStatement({ actions: ['apigateway:DELETE'], resources: [`${apiKeysArn}/*`] }));
@@ -294,7 +321,9 @@ export class JobsApi extends Construct {
     route(
       tokensResource,
       'GET',
-      new LambdaIntegration(tokenFunction('ListTokens', 'lambdas/tokens/list-tokens.ts', 'Lists tokens (never their secrets)')),
+      new LambdaIntegration(
+        tokenFunction('ListTokens', 'lambdas/tokens/list-tokens.ts', 'Lists tokens (never their secrets)'),
+      ),
       'admin',
     );
     route(tokensResource.addResource('{id}'), 'DELETE', new LambdaIntegration(revokeToken), 'admin');

@@ -78,7 +78,11 @@ const PROBLEMS = {
   validation: { status: 400, title: 'Invalid request', when: 'a field, parameter or header is invalid (each named)' },
   'malformed-json': { status: 400, title: 'Malformed JSON', when: 'the body is missing or not JSON' },
   unauthorized: { status: 401, title: 'Unauthorized', when: 'the route needs a token: Authorization: Bearer <token>' },
-  forbidden: { status: 403, title: 'Forbidden', when: 'the token is unknown, revoked, or lacks the scope of the route' },
+  forbidden: {
+    status: 403,
+    title: 'Forbidden',
+    when: 'the token is unknown, revoked, or lacks the scope of the route',
+  },
   'token-not-found': { status: 404, title: 'Token not found', when: 'no token has this id' },
   'route-not-found': { status: 404, title: 'Not Found', when: 'no such route' },
   'not-found': { status: 404, title: 'Not Found', when: 'the dashboard has no such file' },
@@ -581,7 +585,12 @@ export function openApiDocument(
       schemas,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /tokens (jobsctl tokens create)' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same token, for clients written before tokens' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description: 'The same token, for clients written before tokens',
+        },
       },
     },
     'x-problem-types': Object.entries(PROBLEMS).map(([slug, problem]) => ({

@@ -51,7 +51,9 @@ export function matchesHash(token: string, storedHash: string): boolean {
  * The credential of a request: `Authorization: Bearer <token>`, else (for clients written before
  * tokens) the `x-api-key` header. Header names are matched case-insensitively.
  */
-export function credentialOf(headers: Readonly<Record<string, string | undefined>> | null | undefined): string | undefined {
+export function credentialOf(
+  headers: Readonly<Record<string, string | undefined>> | null | undefined,
+): string | undefined {
   let authorization: string | undefined;
   let apiKey: string | undefined;
   for (const [name, value] of Object.entries(headers ?? {})) {

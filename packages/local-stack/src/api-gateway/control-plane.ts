@@ -11,7 +11,7 @@ export interface RunningControlPlane {
 
 /**
  * The part of API Gateway's control plane that applications call at run time: API keys and usage
- * plan keys (CreateApiKey, GetApiKey, DeleteApiKey, CreateUsagePlanKey, DeleteUsagePlanKey), in
+ * plan keys (CreateApiKey, GetApiKey, DeleteApiKey, GetUsagePlans, CreateUsagePlanKey), in
  * the SDK's REST-JSON protocol, on its own loopback port. Keys created here are metered by the
  * API server's usage plans at once.
  */
@@ -72,6 +72,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, plans: UsagePla
       plans.deleteKey(key.id);
       return reply(res, 202, undefined);
     }
+  }
+  if (segments[0] === 'usageplans' && segments.length === 1 && method === 'GET') {
+    const items = [...plans.plans.values()].map((plan) => ({
+      id: plan.id,
+      name: plan.name,
+      apiStages: plan.stages.map((stage) => ({ apiId: stage.apiId, stage: stage.stage })),
+      ...(plan.throttle ? { throttle: plan.throttle } : {}),
+      ...(plan.quota ? { quota: plan.quota } : {}),
+    }));
+    return reply(res, 200, { item: items });
   }
   if (segments[0] === 'usageplans' && segments[2] === 'keys' && segments.length === 3 && method === 'POST') {
     const planId = segments[1]!;
