@@ -53,7 +53,7 @@ describe('security', () => {
   test('openReadRoutes opens the read routes only: writes, token routes and operations keep the authorizer', () => {
     const opened = routes(synth({ openReadRoutes: true }));
     for (const route of ['GET /jobs/{id}', 'GET /jobs/{id}/status', 'GET /jobs', 'GET /stats', 'GET /queues'])
-      expect(opened.get(route)?.Properties.AuthorizationType).toBeUndefined();
+      expect(opened.get(route)?.Properties.AuthorizationType).toBe('NONE');
     for (const route of ['POST /jobs/email', 'DELETE /jobs/{id}', 'GET /tokens', 'POST /queues/{type}/redrive'])
       expect(opened.get(route)?.Properties.AuthorizationType).toBe('CUSTOM');
   });
