@@ -57,6 +57,12 @@ export interface JobsPlatformProps {
   readonly openReadRoutes?: boolean;
   /** Usage-plan throttling of each token. Default 50 requests/s, bursts of 100. */
   readonly apiThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Throttling of the whole stage, every route and every caller together (open routes included),
+   * below the account's regional 10,000/s so one API cannot starve others. Default 500 requests/s,
+   * bursts of 1000.
+   */
+  readonly stageThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
   /** Requests each token may make per UTC day. Default 1,000,000. */
   readonly apiDailyQuota?: number;
   /**
@@ -193,6 +199,7 @@ export class JobsPlatform extends Construct {
       openReadRoutes: props.openReadRoutes ?? false,
       throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
       dailyQuota: props.apiDailyQuota ?? 1_000_000,
+      stageThrottle: props.stageThrottle ?? { rateLimit: 500, burstLimit: 1000 },
       tokens,
       configsJson,
       stageName: props.stageName ?? 'prod',

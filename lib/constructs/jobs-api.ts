@@ -36,6 +36,8 @@ export interface JobsApiProps {
   throttle: { rateLimit: number; burstLimit: number };
   /** Requests per token and UTC day. */
   dailyQuota: number;
+  /** Stage-wide throttling of every route (the usage plan throttles each token below it). */
+  stageThrottle: { rateLimit: number; burstLimit: number };
   tokens: ApiTokens;
   table: Table;
   idempotencyTable: Table;
@@ -197,6 +199,8 @@ export class JobsApi extends Construct {
         loggingLevel: MethodLoggingLevel.ERROR,
         tracingEnabled: true,
         metricsEnabled: true,
+        throttlingRateLimit: props.stageThrottle.rateLimit,
+        throttlingBurstLimit: props.stageThrottle.burstLimit,
       },
     });
     for (const [id, response] of Object.entries(problemGatewayResponses)) this.restApi.addGatewayResponse(id, response);

@@ -85,6 +85,24 @@ describe('security', () => {
     template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
   });
 
+  test('the stage throttles every route, open ones included, with documented defaults', () => {
+    const throttleOf = (t: Template) =>
+      (Object.values(t.findResources('AWS::ApiGateway::Stage'))[0] as Resource).Properties.MethodSettings;
+    expect(throttleOf(template)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 500,
+          ThrottlingBurstLimit: 1000,
+        }),
+      ]),
+    );
+    expect(throttleOf(synth({ stageThrottle: { rateLimit: 20, burstLimit: 40 } }))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })]),
+    );
+  });
+
   test('the tokens table is keyed by token id, encrypted, with point-in-time recovery', () => {
     const tables = resources('AWS::DynamoDB::Table').filter(([id]) => id.startsWith('Tokens'));
     expect(tables).toHaveLength(1);
