@@ -38,10 +38,6 @@ const stack = await startLocalStack({
   environmentPrefixes: FUNCTION_ENV_PREFIXES,
   ...(dataDir !== undefined ? { dataDir } : {}),
 });
-await seedLocalToken(stack, apiKey).catch(async (error: unknown) => {
-  await stack.stop();
-  throw error;
-});
 
 console.log('');
 console.log(
@@ -67,12 +63,22 @@ console.log(
 );
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping the local stack…`);
   await stack.stop();
-  process.exit(0);
+  process.exit(exitCode);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+// The default token, stored like any other (hashed, with its usage-plan key) once signals are handled.
+try {
+  await seedLocalToken(stack, apiKey);
+} catch (error) {
+  if (!stopping) {
+    console.error(`Could not store JOBS_API_KEY as a token: ${(error as Error).message}`);
+    await shutdown('error', 1);
+  }
+}
