@@ -42,7 +42,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, plans: UsagePla
   for await (const chunk of req) chunks.push(chunk as Buffer);
   if (!isLoopbackHost(req.headers.host)) return reply(res, 421, { message: 'Misdirected request' }, 'BadRequestException');
   const text = Buffer.concat(chunks).toString('utf8');
-  let body: Record<string, unknown> = {};
+  let body: Record<string, unknown>;
   try {
     body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
