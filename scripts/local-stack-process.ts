@@ -23,10 +23,11 @@ const stack = await startLocalStack({
     : undefined,
 });
 
-if (process.env.JOBS_API_KEY) await seedLocalToken(stack, process.env.JOBS_API_KEY).catch(async (error: unknown) => {
-  await stack.stop();
-  throw error;
-});
+if (process.env.JOBS_API_KEY)
+  await seedLocalToken(stack, process.env.JOBS_API_KEY).catch(async (error: unknown) => {
+    await stack.stop();
+    throw error;
+  });
 
 /** Invocation durations by function logical id, since the last `reset`. */
 let durations: Record<string, number[]> = {};

@@ -152,7 +152,8 @@ export async function write<T>(method: string, path: string, json?: unknown): Pr
   } catch (error) {
     if (!refused(error)) throw error;
     setApiKey(undefined);
-    if (!(await promptForApiKey('The API refused that token (unknown, revoked or without this scope): try another'))) return undefined;
+    if (!(await promptForApiKey('The API refused that token (unknown, revoked or without this scope): try another')))
+      return undefined;
     return send<T>(path, { method, json });
   }
 }

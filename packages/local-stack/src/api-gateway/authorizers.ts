@@ -45,7 +45,10 @@ export function readAuthorizers(
         .split(',')
         .map((source) => source.trim())
         .filter(Boolean),
-      ttlSeconds: props.AuthorizerResultTtlInSeconds === undefined ? DEFAULT_TTL_SECONDS : Number(props.AuthorizerResultTtlInSeconds),
+      ttlSeconds:
+        props.AuthorizerResultTtlInSeconds === undefined
+          ? DEFAULT_TTL_SECONDS
+          : Number(props.AuthorizerResultTtlInSeconds),
     });
   }
   return authorizers;
@@ -60,8 +63,7 @@ export interface AuthorizerResult {
 }
 
 export type AuthorizationOutcome =
-  | { ok: true; result: AuthorizerResult }
-  | { ok: false; type: GatewayErrorType; details?: GatewayErrorDetails };
+  { ok: true; result: AuthorizerResult } | { ok: false; type: GatewayErrorType; details?: GatewayErrorDetails };
 
 export interface AuthorizeInput {
   authorizer: LambdaAuthorizer;
@@ -103,7 +105,8 @@ export class LambdaAuthorizers {
       try {
         answer = await fn.invoke(authorizerEvent(authorizer, event, input.methodArn, identity[0]));
       } catch (error) {
-        if (error instanceof LambdaFunctionError && error.message === 'Unauthorized') return { ok: false, type: 'UNAUTHORIZED' };
+        if (error instanceof LambdaFunctionError && error.message === 'Unauthorized')
+          return { ok: false, type: 'UNAUTHORIZED' };
         this.log(`authorizer ${authorizer.name} failed: ${(error as Error).message}`);
         return { ok: false, type: 'AUTHORIZER_FAILURE' };
       }
@@ -203,6 +206,9 @@ export function evaluatePolicy(policyDocument: unknown, methodArn: string): 'All
 
 /** IAM wildcards: * any run of characters (slashes included), ? one character. */
 function wildcardMatch(pattern: string, value: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`, 's').test(value);
 }

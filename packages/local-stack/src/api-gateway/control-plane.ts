@@ -40,7 +40,8 @@ export async function startControlPlane(plans: UsagePlans, log: (line: string) =
 async function handle(req: IncomingMessage, res: ServerResponse, plans: UsagePlans): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (!isLoopbackHost(req.headers.host)) return reply(res, 421, { message: 'Misdirected request' }, 'BadRequestException');
+  if (!isLoopbackHost(req.headers.host))
+    return reply(res, 421, { message: 'Misdirected request' }, 'BadRequestException');
   const text = Buffer.concat(chunks).toString('utf8');
   let body: Record<string, unknown>;
   try {
@@ -51,7 +52,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, plans: UsagePla
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const notFound = (what: string) => reply(res, 404, { message: `Invalid ${what} identifier specified` }, 'NotFoundException');
+  const notFound = (what: string) =>
+    reply(res, 404, { message: `Invalid ${what} identifier specified` }, 'NotFoundException');
 
   if (segments[0] === 'apikeys' && segments.length === 1 && method === 'POST') {
     const value = typeof body.value === 'string' ? body.value : undefined;

@@ -99,7 +99,8 @@ function errorTypeHeader(type: GatewayErrorType): string {
   if (type === 'UNAUTHORIZED') return 'UnauthorizedException';
   if (type === 'ACCESS_DENIED') return 'AccessDeniedException';
   if (type === 'THROTTLED' || type === 'QUOTA_EXCEEDED') return 'TooManyRequestsException';
-  if (type === 'AUTHORIZER_FAILURE' || type === 'AUTHORIZER_CONFIGURATION_ERROR') return 'AuthorizerConfigurationException';
+  if (type === 'AUTHORIZER_FAILURE' || type === 'AUTHORIZER_CONFIGURATION_ERROR')
+    return 'AuthorizerConfigurationException';
   if (type === 'BAD_REQUEST_BODY' || type === 'BAD_REQUEST_PARAMETERS') return 'BadRequestException';
   return 'InternalServerErrorException';
 }

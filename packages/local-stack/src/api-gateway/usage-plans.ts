@@ -83,7 +83,13 @@ export class UsagePlans {
       const id = resolver.resolveString({ Ref: logicalId });
       // A key without a Value gets a generated one, like a fresh deployment's.
       const value = typeof props.Value === 'string' ? props.Value : randomBytes(20).toString('hex');
-      plans.keys.set(id, { id, value, name: String(props.Name ?? logicalId), enabled: props.Enabled !== false && props.Enabled !== 'false', createdDate: Date.now() });
+      plans.keys.set(id, {
+        id,
+        value,
+        name: String(props.Name ?? logicalId),
+        enabled: props.Enabled !== false && props.Enabled !== 'false',
+        createdDate: Date.now(),
+      });
     }
     for (const [, r] of resourcesOfType(template, 'AWS::ApiGateway::UsagePlanKey')) {
       const props = resolve(r.Properties ?? {});
