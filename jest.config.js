@@ -17,6 +17,7 @@ const base = {
 const UNIT = [
   'test/unit/',
   'packages/local-stack/test/units.test.ts',
+  'packages/local-stack/test/authorizers.test.ts',
   'packages/local-stack/test/request-validation.test.ts',
   'packages/local-stack/test/scheduled-rules.test.ts',
   'packages/local-stack/test/readme.test.ts',

@@ -3,7 +3,7 @@ import { JobsStack } from '../lib/jobs-stack';
 
 /**
  * `npx cdk deploy` entry point. Deploy-time choices come from context (`-c key=value`):
- * alarmEmail, stageName, removalPolicy=destroy, requireApiKeyForReads=true.
+ * alarmEmail, stageName, removalPolicy=destroy, openReadRoutes=true, acceptApiKeyHeader=false.
  */
 const app = new App();
 const context = (key: string): string | undefined => app.node.tryGetContext(key) as string | undefined;
@@ -12,5 +12,6 @@ new JobsStack(app, 'ServerlessJobs', {
   removalPolicy: context('removalPolicy') === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   ...(context('alarmEmail') ? { alarmEmail: context('alarmEmail') } : {}),
   ...(context('stageName') ? { stageName: context('stageName') } : {}),
-  requireApiKeyForReads: String(context('requireApiKeyForReads')) === 'true',
+  openReadRoutes: String(context('openReadRoutes')) === 'true',
+  acceptApiKeyHeader: String(context('acceptApiKeyHeader')) !== 'false',
 });

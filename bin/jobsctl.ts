@@ -32,6 +32,9 @@ import {
   type JobTypeInfo,
   type ListJobsFilter,
   type SubmitOptions,
+  type CreateTokenRequest,
+  type IssuedToken,
+  type TokenScope,
 } from '../src/client';
 
 const CLI = 'jobsctl';
@@ -83,13 +86,15 @@ interface Command {
 
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
   url: { type: 'string' },
+  token: { type: 'string' },
   'api-key': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 const COMMON_HELP = `Common options:
   --url <url>          API base URL (env JOBS_API_URL; default ${DEFAULT_URL}, the local stack of \`npm start\`)
-  --api-key <key>      sent as x-api-key (env JOBS_API_KEY; default "${DEFAULT_API_KEY}")
+  --token <token>      sent as Authorization: Bearer (env JOBS_API_TOKEN, else JOBS_API_KEY;
+                       default "${DEFAULT_API_KEY}", the local stack's); --api-key is the same
   --json               machine output: the API's JSON on stdout, errors as JSON on stderr
   -h, --help           this help`;
 
@@ -195,6 +200,34 @@ Options:
     usage: `${CLI} queues`,
     options: {},
     run: queuesCommand,
+  },
+  tokens: {
+    summary: 'create, list and revoke scoped API tokens (needs a token with the admin scope)',
+    usage: `${CLI} tokens create --scopes <scope,…> [--name <label>] [--value <secret>]
+${CLI} tokens list
+${CLI} tokens revoke <id>
+${CLI} tokens bootstrap --table <TokensTableName> --usage-plan <UsagePlanId> [--scopes …] [--name …]
+
+Scopes: jobs:read, jobs:submit, jobs:operate (cancel, retry, redrive, external status), admin (tokens).
+A created token is printed once: store it, it cannot be shown again. --value imports an existing
+secret (e.g. an x-api-key clients already send) instead of generating one.
+bootstrap creates the first token (default: every scope) with your AWS credentials, straight in the
+tokens table and the usage plan (both are stack outputs), since no token exists to call the API with.
+
+Options:
+  --scopes <list>      comma-separated scopes (create)
+  --name <label>       who or what the token is for (create)
+  --value <secret>     import this secret instead of generating one (create, bootstrap)
+  --table <name>       the stack output TokensTableName (bootstrap)
+  --usage-plan <id>    the stack output UsagePlanId (bootstrap)`,
+    options: {
+      scopes: { type: 'string' },
+      name: { type: 'string' },
+      value: { type: 'string' },
+      table: { type: 'string' },
+      'usage-plan': { type: 'string' },
+    },
+    run: tokensCommand,
   },
 };
 
@@ -604,6 +637,82 @@ async function queuesCommand(ctx: Context, positionals: string[]): Promise<ExitC
   return EXIT.ok;
 }
 
+async function tokensCommand(ctx: Context, positionals: string[], values: Values): Promise<ExitCode> {
+  const [action, ...rest] = positionals;
+  const scopes = (str(values, 'scopes') ?? '')
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean) as TokenScope[];
+  const name = str(values, 'name');
+  const value = str(values, 'value');
+  const request = { scopes, ...(name ? { name } : {}), ...(value ? { token: value } : {}) };
+  if (action === 'create' || action === 'bootstrap') {
+    none(rest, 'tokens');
+    let issued: IssuedToken;
+    if (action === 'bootstrap') {
+      const table = str(values, 'table');
+      const usagePlan = str(values, 'usage-plan');
+      if (!table || !usagePlan) throw new UsageError('tokens bootstrap needs --table and --usage-plan', 'tokens');
+      issued = await bootstrapToken(table, usagePlan, {
+        ...request,
+        scopes: scopes.length ? scopes : ['jobs:read', 'jobs:submit', 'jobs:operate', 'admin'],
+        name: name ?? 'bootstrap admin',
+      });
+    } else {
+      if (scopes.length === 0)
+        throw new UsageError('tokens create needs --scopes, e.g. --scopes jobs:read,jobs:submit', 'tokens');
+      issued = await ctx.client.createToken(request, { signal: ctx.signal });
+    }
+    if (ctx.json) printJson(ctx.out, issued);
+    else
+      ctx.out.write(
+        `${issued.token}\n\nToken ${issued.id} (${issued.scopes.join(' ')}) created. It is shown only now: store it.\n`,
+      );
+    return EXIT.ok;
+  }
+  if (action === 'list') {
+    none(rest, 'tokens');
+    const tokens = await ctx.client.listTokens({ signal: ctx.signal });
+    if (ctx.json) printJson(ctx.out, { tokens });
+    else
+      ctx.out.write(
+        `${table([['ID', 'NAME', 'SCOPES', 'CREATED'], ...tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt])])}\n`,
+      );
+    return EXIT.ok;
+  }
+  if (action === 'revoke') {
+    const id = one(rest, 'token id (see `jobsctl tokens list`)', 'tokens');
+    const revoked = await ctx.client.revokeToken(id, { signal: ctx.signal });
+    if (ctx.json) printJson(ctx.out, revoked);
+    else ctx.out.write(`Token ${revoked.id} (${revoked.name}) revoked.\n`);
+    return EXIT.ok;
+  }
+  throw new UsageError(`tokens needs create, list, revoke or bootstrap${action ? `, not "${action}"` : ''}`, 'tokens');
+}
+
+/** The first token, written with the caller's AWS credentials as `POST /tokens` would write it. */
+async function bootstrapToken(tableName: string, usagePlanId: string, body: CreateTokenRequest): Promise<IssuedToken> {
+  const [
+    { DynamoDbTokenStore },
+    { ApiGatewayUsageKeys, createApiGatewayClient },
+    { createDocumentClient },
+    { issueToken },
+  ] = await Promise.all([
+    import('../src/aws/dynamodb-token-store'),
+    import('../src/aws/api-gateway-usage-keys'),
+    import('../src/aws/aws-clients'),
+    import('../src/tokens/use-cases/manage-tokens'),
+  ]);
+  return issueToken(
+    {
+      store: new DynamoDbTokenStore(createDocumentClient(), tableName),
+      usageKeys: new ApiGatewayUsageKeys(createApiGatewayClient(), { id: usagePlanId }),
+      clock: () => new Date(),
+    },
+    body,
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors and main
 
@@ -684,9 +793,10 @@ async function main(
   }
   const json = values.json === true;
   const url = str(values, 'url') ?? (io.env.JOBS_API_URL || DEFAULT_URL);
-  const apiKey = str(values, 'api-key') ?? (io.env.JOBS_API_KEY || DEFAULT_API_KEY);
+  const token =
+    str(values, 'token') ?? str(values, 'api-key') ?? (io.env.JOBS_API_TOKEN || io.env.JOBS_API_KEY || DEFAULT_API_KEY);
   try {
-    const client = new JobsClient<AnyPayloads>({ baseUrl: url, apiKey });
+    const client = new JobsClient<AnyPayloads>({ baseUrl: url, token });
     const ctx: Context = { client, json, out: io.out, err: io.err, signal: io.signal };
     let extraHelp = '';
     if (command.extraOptions) {

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '@serverless-jobs/local-stack';
+import { seedLocalToken } from './local-token';
 
 const DEFAULT_API_KEY = 'local-dev-api-key';
 /** Variables of ours (JOBS_*, POWERTOOLS_*) set for `npm start` reach the functions too. */
@@ -34,14 +35,13 @@ const stack = await startLocalStack({
   port,
   synth,
   schedules,
-  apiKeys: [apiKey],
   environmentPrefixes: FUNCTION_ENV_PREFIXES,
   ...(dataDir !== undefined ? { dataDir } : {}),
 });
 
 console.log('');
 console.log(
-  `API key (x-api-key header): ${apiKey}${process.env.JOBS_API_KEY ? '' : '  (default; set JOBS_API_KEY to choose another)'}`,
+  `Token (Authorization: Bearer …, or x-api-key), every scope: ${apiKey}${process.env.JOBS_API_KEY ? '' : '  (default; set JOBS_API_KEY to choose another)'}`,
 );
 console.log(
   `DynamoDB Local: ${stack.emulators.dynamodb}   e.g. aws dynamodb list-tables --endpoint-url ${stack.emulators.dynamodb}`,
@@ -63,12 +63,22 @@ console.log(
 );
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping the local stack…`);
   await stack.stop();
-  process.exit(0);
+  process.exit(exitCode);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+// The default token, stored like any other (hashed, with its usage-plan key) once signals are handled.
+try {
+  await seedLocalToken(stack, apiKey);
+} catch (error) {
+  if (!stopping) {
+    console.error(`Could not store JOBS_API_KEY as a token: ${(error as Error).message}`);
+    await shutdown('error', 1);
+  }
+}

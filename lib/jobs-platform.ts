@@ -18,6 +18,7 @@ import {
   type EmailProviderProps,
   type SmsProviderProps,
 } from './constructs/message-providers';
+import { ApiTokens } from './constructs/api-tokens';
 import { JobsApi } from './constructs/jobs-api';
 import { JobsTable } from './constructs/jobs-table';
 import { LongPoll } from './constructs/long-poll';
@@ -49,10 +50,29 @@ export interface JobsPlatformProps {
   readonly logRetention?: RetentionDays;
   /** The longest a long poll holds a request (ms). Default 25000; must stay below API Gateway's 29 s. */
   readonly maxLongPollTimeoutMs?: number;
-  /** Require the API key on reads too; writes always need it. Default false (job ids are unguessable). */
-  readonly requireApiKeyForReads?: boolean;
-  /** Usage-plan throttling for API callers. Default 50 requests/s, bursts of 100. */
+  /**
+   * Serve the read routes (listings, a job, its status, stats, queues, job types) without a token.
+   * Default false: every route but /health, /openapi.json and the dashboard page needs a token.
+   */
+  readonly openReadRoutes?: boolean;
+  /** Usage-plan throttling of each token. Default 50 requests/s, bursts of 100. */
   readonly apiThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Throttling of the whole stage, every route and every caller together (open routes included),
+   * below the account's regional 10,000/s so one API cannot starve others. Default 500 requests/s,
+   * bursts of 1000.
+   */
+  readonly stageThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Requests each token may make per UTC day. Default 1,000,000. */
+  readonly apiDailyQuota?: number;
+  /**
+   * Accept a token in the legacy `x-api-key` header as well as `Authorization: Bearer`. Default true.
+   * API Gateway can then cache no authorizer answer (it caches by headers every request carries),
+   * so the authorizer runs on each request; set false once clients send bearer tokens.
+   */
+  readonly acceptApiKeyHeader?: boolean;
+  /** How long API Gateway caches the authorizer's answer per token and route (with acceptApiKeyHeader false). Default 5 minutes. */
+  readonly tokenCacheTtl?: Duration;
   /** Alarms (DLQ depth, message age, function errors and throttles) are e-mailed here when set. Default none. */
   readonly alarmEmail?: string;
   /** Alarm when a queue's oldest message waits longer than this. Default 1 hour. */
@@ -156,6 +176,12 @@ export class JobsPlatform extends Construct {
     this.deadLetterQueues = deadLetterQueues;
     this.workers = workers;
     new DeadLetterRecorder(this, 'DeadLetterRecorder', { table, deadLetterQueues, logRetention, removalPolicy });
+    const tokens = new ApiTokens(this, 'Tokens', {
+      cacheTtl: props.tokenCacheTtl ?? Duration.minutes(5),
+      acceptApiKeyHeader: props.acceptApiKeyHeader ?? true,
+      logRetention,
+      removalPolicy,
+    });
     const longPoll = new LongPoll(this, 'LongPoll', { jobsTable: table, logRetention, removalPolicy });
     const maxLongPollTimeoutMs = props.maxLongPollTimeoutMs ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS;
     if (maxLongPollTimeoutMs < 1_000 || maxLongPollTimeoutMs > 26_000) {
@@ -170,8 +196,11 @@ export class JobsPlatform extends Construct {
       deadLetterQueues,
       longPoll,
       maxLongPollTimeoutMs,
-      requireApiKeyForReads: props.requireApiKeyForReads ?? false,
+      openReadRoutes: props.openReadRoutes ?? false,
       throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
+      dailyQuota: props.apiDailyQuota ?? 1_000_000,
+      stageThrottle: props.stageThrottle ?? { rateLimit: 500, burstLimit: 1000 },
+      tokens,
       configsJson,
       stageName: props.stageName ?? 'prod',
       logRetention,
@@ -208,10 +237,11 @@ export class JobsPlatform extends Construct {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${Stack.of(this).region}#dashboards:name=${monitoring.dashboard.dashboardName}`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
-    new CfnOutput(this, 'ApiKeyId', {
-      value: this.api.apiKey.keyId,
-      description: 'aws apigateway get-api-key --include-value --api-key <id> prints the key',
-    });
     new CfnOutput(this, 'JobsTableName', { value: table.tableName });
+    new CfnOutput(this, 'TokensTableName', { value: tokens.table.tableName });
+    new CfnOutput(this, 'UsagePlanId', {
+      value: this.api.usagePlan.usagePlanId,
+      description: 'jobsctl tokens bootstrap uses it (with TokensTableName) to create the first admin token',
+    });
   }
 }

@@ -18,11 +18,11 @@
  */
 import { createInterface } from 'node:readline';
 import { startLocalStack, type ChaosOptions, type EmulatorEndpoints } from '@serverless-jobs/local-stack';
+import { seedLocalToken } from '../bin/local-token';
 
 const stack = await startLocalStack({
   port: 0,
   synth: process.env.LOCAL_STACK_SYNTH !== 'false',
-  apiKeys: [process.env.JOBS_API_KEY ?? ''],
   log: (line) => process.stderr.write(`${line}\n`),
   environmentPrefixes: ['JOBS_', 'POWERTOOLS_'],
   emulators: process.env.LOCAL_STACK_EMULATORS
@@ -30,6 +30,12 @@ const stack = await startLocalStack({
     : undefined,
   ...(process.env.LOCAL_STACK_CHAOS ? { chaos: JSON.parse(process.env.LOCAL_STACK_CHAOS) as ChaosOptions } : {}),
 });
+
+if (process.env.JOBS_API_KEY)
+  await seedLocalToken(stack, process.env.JOBS_API_KEY).catch(async (error: unknown) => {
+    await stack.stop();
+    throw error;
+  });
 
 /** Invocation durations by function logical id, since the last `reset`. */
 let durations: Record<string, number[]> = {};

@@ -12,6 +12,8 @@ import { JobConflictError } from '../../src/jobs/errors/job-conflict-error';
 import { JobContentionError } from '../../src/jobs/errors/job-contention-error';
 import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
 import { PreconditionFailedError } from '../../src/jobs/errors/precondition-failed-error';
+import { TokenAlreadyExistsError } from '../../src/jobs/errors/token-already-exists-error';
+import { TokenNotFoundError } from '../../src/jobs/errors/token-not-found-error';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
 import type { JobLog } from '../../src/jobs/ports/job-log';
 import { HttpProblemError, problemResponse, problemType } from './problem';
@@ -82,6 +84,14 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
       detail: error.message,
     });
   }
+  if (error instanceof TokenNotFoundError) {
+    return problemResponse({
+      type: problemType('token-not-found'),
+      title: 'Token not found',
+      status: 404,
+      detail: error.message,
+    });
+  }
   if (error instanceof PreconditionFailedError) {
     return problemResponse(
       { type: problemType('stale-version'), title: 'Precondition Failed', status: 412, detail: error.message },
@@ -90,6 +100,7 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
   }
   if (
     error instanceof JobAlreadyExistsError ||
+    error instanceof TokenAlreadyExistsError ||
     error instanceof JobConflictError ||
     error instanceof IllegalTransitionError
   ) {

@@ -1,13 +1,18 @@
 import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
+  ApiKeySourceType,
+  AuthorizationType,
+  Period,
+  type UsagePlan,
+  type IResource,
+  type Integration,
   JsonSchemaType,
   JsonSchemaVersion,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   RestApi,
-  type IApiKey,
   type MethodOptions,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -15,6 +20,8 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { TokenScope } from '../../src/tokens/token-scopes';
+import type { ApiTokens } from './api-tokens';
 import { CursorSigningKey } from './cursor-signing-key';
 import { createDashboardFunction } from './dashboard-function';
 import { JobFunction } from './job-function';
@@ -23,10 +30,15 @@ import { problemGatewayResponses } from './problem-gateway-responses';
 import { queueUrlEnvironment } from './queue-url-environment';
 
 export interface JobsApiProps {
-  /** Require the API key on reads too (writes always need it). */
-  requireApiKeyForReads: boolean;
-  /** Usage plan throttling of every caller. */
+  /** Serve the read routes without a token (every other route still needs one). */
+  openReadRoutes: boolean;
+  /** Usage-plan throttling of each token. */
   throttle: { rateLimit: number; burstLimit: number };
+  /** Requests per token and UTC day. */
+  dailyQuota: number;
+  /** Stage-wide throttling of every route (the usage plan throttles each token below it). */
+  stageThrottle: { rateLimit: number; burstLimit: number };
+  tokens: ApiTokens;
   table: Table;
   idempotencyTable: Table;
   /** Each job type's queue and DLQ, by type name: one submit route per type. */
@@ -44,7 +56,7 @@ export interface JobsApiProps {
 /** The REST API (API Gateway v1, Lambda proxy): one small function per route, each with only the access it needs. */
 export class JobsApi extends Construct {
   readonly restApi: RestApi;
-  readonly apiKey: IApiKey;
+  readonly usagePlan: UsagePlan;
 
   constructor(scope: Construct, id: string, props: JobsApiProps) {
     super(scope, id);
@@ -166,7 +178,7 @@ export class JobsApi extends Construct {
       ...common,
       entry: 'lambdas/api/get-openapi-document.ts',
       description: 'Serves the OpenAPI 3.1 document of this API',
-      environment: { READS_NEED_API_KEY: String(props.requireApiKeyForReads) },
+      environment: { ROUTE_SCOPES: props.tokens.routeScopesJson },
     });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -178,6 +190,8 @@ export class JobsApi extends Construct {
       description: 'Background jobs: submit, inspect and wait for jobs',
       // Execution logging needs API Gateway's account-level CloudWatch role.
       cloudWatchRole: true,
+      // Usage plans meter the key the authorizer names for the token (usageIdentifierKey).
+      apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       deployOptions: {
         stageName: props.stageName,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
@@ -185,16 +199,39 @@ export class JobsApi extends Construct {
         loggingLevel: MethodLoggingLevel.ERROR,
         tracingEnabled: true,
         metricsEnabled: true,
+        throttlingRateLimit: props.stageThrottle.rateLimit,
+        throttlingBurstLimit: props.stageThrottle.burstLimit,
       },
     });
     for (const [id, response] of Object.entries(problemGatewayResponses)) this.restApi.addGatewayResponse(id, response);
 
-    // Writes need an API key (throttled by the usage plan); reads by id stay open unless asked otherwise:
-    // job ids are unguessable UUIDs.
-    const write: MethodOptions = { apiKeyRequired: true };
-    const read: MethodOptions = { apiKeyRequired: props.requireApiKeyForReads };
+    // Every route needs a token with the route's scope (the authorizer checks it, the usage plan
+    // meters the token's key); `openReadRoutes` opens the read routes, and a few routes are public
+    // by nature (below). This is the one place that says which scope a route needs.
+    const tokens = props.tokens;
+    const route = (
+      resource: IResource,
+      httpMethod: string,
+      integration: Integration,
+      access: TokenScope | 'public',
+      options: MethodOptions = {},
+    ) => {
+      const open = access === 'public' || (access === 'jobs:read' && props.openReadRoutes);
+      if (!open) tokens.requireScope(access, httpMethod, resource.path);
+      return resource.addMethod(
+        httpMethod,
+        integration,
+        open
+          ? { ...options, apiKeyRequired: false }
+          : {
+              ...options,
+              apiKeyRequired: true,
+              authorizationType: AuthorizationType.CUSTOM,
+              authorizer: tokens.authorizer,
+            },
+      );
+    };
     const jsonObjectBody: MethodOptions = {
-      ...write,
       requestValidator: this.restApi.addRequestValidator('RequestValidator', {
         validateRequestBody: true,
         validateRequestParameters: true,
@@ -208,46 +245,98 @@ export class JobsApi extends Construct {
         }),
       },
     };
-    this.apiKey = this.restApi.addApiKey('ApiKey', { description: 'Key for the job write routes' });
-    this.restApi
-      .addUsagePlan('UsagePlan', {
-        description: 'Throttles callers of the job API',
-        throttle: props.throttle,
-        apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
-      })
-      .addApiKey(this.apiKey);
+    // Each token gets its own key in this plan (POST /tokens creates it): rate, burst and quota per client.
+    const usagePlanName = `${Stack.of(this).stackName}-tokens`;
+    this.usagePlan = this.restApi.addUsagePlan('UsagePlan', {
+      name: usagePlanName,
+      description: 'Throttles each token of the job API',
+      throttle: props.throttle,
+      quota: { limit: props.dailyQuota, period: Period.DAY },
+      apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
+    });
 
     const root = this.restApi.root;
-    root.addResource('health').addMethod('GET', new LambdaIntegration(health));
+    route(root.addResource('health'), 'GET', new LambdaIntegration(health), 'public');
     // Public like /health: describes the API, reveals no job.
-    root.addResource('openapi.json').addMethod('GET', new LambdaIntegration(openApi), { apiKeyRequired: false });
+    route(root.addResource('openapi.json'), 'GET', new LambdaIntegration(openApi), 'public');
     const jobs = root.addResource('jobs');
-    jobs.addMethod('POST', new LambdaIntegration(createExternalJob), write);
-    jobs.addMethod('GET', new LambdaIntegration(listJobs), read);
-    root.addResource('stats').addMethod('GET', new LambdaIntegration(getStats), read);
+    route(jobs, 'POST', new LambdaIntegration(createExternalJob), 'jobs:submit');
+    route(jobs, 'GET', new LambdaIntegration(listJobs), 'jobs:read');
+    route(root.addResource('stats'), 'GET', new LambdaIntegration(getStats), 'jobs:read');
     const submit = new LambdaIntegration(submitJob);
-    for (const type of Object.keys(props.queues)) jobs.addResource(type).addMethod('POST', submit, jsonObjectBody);
+    for (const type of Object.keys(props.queues))
+      route(jobs.addResource(type), 'POST', submit, 'jobs:submit', jsonObjectBody);
     const job = jobs.addResource('{id}');
-    job.addMethod('GET', new LambdaIntegration(getJob), read);
+    route(job, 'GET', new LambdaIntegration(getJob), 'jobs:read');
     // POST /jobs/<unknown type> reaches the submit function, which refuses it with a clear 404.
-    job.addMethod('POST', submit, write);
-    job.addMethod('DELETE', new LambdaIntegration(cancelJob), write);
-    job.addMethod('PUT', new LambdaIntegration(reportExternalStatus), jsonObjectBody);
-    job.addResource('status').addMethod('GET', new LambdaIntegration(getJobStatus), read);
-    job.addResource('retry').addMethod('POST', new LambdaIntegration(retryJob), write);
-    root.addResource('job-types').addMethod('GET', new LambdaIntegration(listJobTypes), read);
+    route(job, 'POST', submit, 'jobs:submit');
+    route(job, 'DELETE', new LambdaIntegration(cancelJob), 'jobs:operate');
+    route(job, 'PUT', new LambdaIntegration(reportExternalStatus), 'jobs:operate', jsonObjectBody);
+    route(job.addResource('status'), 'GET', new LambdaIntegration(getJobStatus), 'jobs:read');
+    route(job.addResource('retry'), 'POST', new LambdaIntegration(retryJob), 'jobs:operate');
+    route(root.addResource('job-types'), 'GET', new LambdaIntegration(listJobTypes), 'jobs:read');
     const queuesResource = root.addResource('queues');
-    queuesResource.addMethod('GET', new LambdaIntegration(listQueues), read);
-    queuesResource
-      .addResource('{type}')
-      .addResource('redrive')
-      .addMethod('POST', new LambdaIntegration(redriveQueue), write);
+    route(queuesResource, 'GET', new LambdaIntegration(listQueues), 'jobs:read');
+    route(
+      queuesResource.addResource('{type}').addResource('redrive'),
+      'POST',
+      new LambdaIntegration(redriveQueue),
+      'jobs:operate',
+    );
+
+    const tokenFunction = (id: string, entry: string, description: string) => {
+      const fn = new JobFunction(this, id, {
+        ...common,
+        entry,
+        description,
+        // The plan's name, not its id: the plan depends on the stage, which depends on this function.
+        environment: { TOKENS_TABLE_NAME: tokens.table.tableName, USAGE_PLAN_NAME: usagePlanName },
+      });
+      tokens.grantManage(fn);
+      return fn;
+    };
+    const createToken = tokenFunction(
+      'CreateToken',
+      'lambdas/tokens/create-token.ts',
+      'Creates a scoped token and its usage-plan key',
+    );
+    const revokeToken = tokenFunction(
+      'RevokeToken',
+      'lambdas/tokens/revoke-token.ts',
+      'Deletes a token and its usage-plan key',
+    );
+    const stack = Stack.of(this);
+    const apiGatewayArn = (resource: string) => stack.formatArn({ service: 'apigateway', account: '', resource });
+    const apiKeysArn = apiGatewayArn('/apikeys');
+    // Plan-scoped ARNs would make a cycle (plan → stage → deployment → methods → functions → policy): any plan's keys.
+    createToken.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['apigateway:POST'],
+        resources: [apiKeysArn, apiGatewayArn('/usageplans/*/keys')],
+      }),
+    );
+    createToken.addToRolePolicy(
+      new PolicyStatement({ actions: ['apigateway:GET'], resources: [apiGatewayArn('/usageplans')] }),
+    );
+    for (const fn of [createToken, revokeToken])
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['apigateway:DELETE'], resources: [`${apiKeysArn}/*`] }));
+    const tokensResource = root.addResource('tokens');
+    route(tokensResource, 'POST', new LambdaIntegration(createToken), 'admin', jsonObjectBody);
+    route(
+      tokensResource,
+      'GET',
+      new LambdaIntegration(
+        tokenFunction('ListTokens', 'lambdas/tokens/list-tokens.ts', 'Lists tokens (never their secrets)'),
+      ),
+      'admin',
+    );
+    route(tokensResource.addResource('{id}'), 'DELETE', new LambdaIntegration(revokeToken), 'admin');
 
     // The operator dashboard (web/dashboard): GET /dashboard (the page) and GET /dashboard/{file} (its assets).
-    // Open: a browser cannot send the key for the page itself; the page asks for it and sends it on API calls.
+    // Open: a browser cannot send a token for the page itself; the page asks for one and sends it on API calls.
     const dashboard = new LambdaIntegration(createDashboardFunction(this, 'Dashboard', common));
     const dashboardResource = root.addResource('dashboard');
-    dashboardResource.addMethod('GET', dashboard, { apiKeyRequired: false });
-    dashboardResource.addResource('{file}').addMethod('GET', dashboard, { apiKeyRequired: false });
+    route(dashboardResource, 'GET', dashboard, 'public');
+    route(dashboardResource.addResource('{file}'), 'GET', dashboard, 'public');
   }
 }

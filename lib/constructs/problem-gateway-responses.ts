@@ -36,13 +36,32 @@ export const problemGatewayResponses: Record<string, GatewayResponseOptions> = {
     'Not Found',
     'No such route',
   ),
+  // No token at all: the authorizer is not even asked.
+  Unauthorized: problem(
+    ResponseType.UNAUTHORIZED,
+    401,
+    'unauthorized',
+    'Unauthorized',
+    'This route needs a token: send Authorization: Bearer <token>',
+    { errors: [{ field: 'Authorization', message: 'must be Bearer <token>' }] },
+    { 'WWW-Authenticate': "'Bearer'" },
+  ),
+  // An unknown or revoked token, or one without the scope of the route.
+  AccessDenied: problem(
+    ResponseType.ACCESS_DENIED,
+    403,
+    'forbidden',
+    'Forbidden',
+    'This token is unknown or revoked, or lacks the scope this route needs',
+    { errors: [{ field: 'Authorization', message: 'must be a valid token with the scope of the route' }] },
+  ),
+  // The token's usage-plan key is missing (deleted by hand): the token cannot be metered.
   InvalidApiKey: problem(
     ResponseType.INVALID_API_KEY,
     403,
-    'api-key',
+    'forbidden',
     'Forbidden',
-    'This route needs a valid API key in the x-api-key header',
-    { errors: [{ field: 'x-api-key', message: 'must be a valid API key' }] },
+    'This token has no usage-plan key; create a new token',
   ),
   BadRequestBody: problem(
     ResponseType.BAD_REQUEST_BODY,
@@ -57,8 +76,15 @@ export const problemGatewayResponses: Record<string, GatewayResponseOptions> = {
     429,
     'throttled',
     'Too Many Requests',
-    'The usage plan limit was reached; retry shortly',
+    "This token's rate limit was reached; retry shortly",
     {},
     { 'Retry-After': "'1'" },
+  ),
+  QuotaExceeded: problem(
+    ResponseType.QUOTA_EXCEEDED,
+    429,
+    'quota-exceeded',
+    'Too Many Requests',
+    "This token's daily quota is used up; it resets at 00:00 UTC",
   ),
 };

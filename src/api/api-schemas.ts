@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { TOKEN_SCOPES } from '../tokens/token-scopes';
 import { JOB_STATUSES } from '../jobs/job';
 
 /**
@@ -157,3 +158,25 @@ export const jobTypeDescriptionSchema = z.object({
 });
 
 export const jobTypesListSchema = z.object({ jobTypes: z.array(jobTypeDescriptionSchema) });
+
+const tokenScopeSchema = z.enum(TOKEN_SCOPES);
+export const tokenRequestSchema = z.object({
+  name: z.string().max(64).optional().describe('A label, e.g. the client it is for'),
+  scopes: z.array(tokenScopeSchema).min(1),
+  token: z
+    .string()
+    .min(16)
+    .max(256)
+    .optional()
+    .describe('Import this existing secret (an x-api-key in use) instead of generating a token'),
+});
+export const tokenSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(tokenScopeSchema),
+  createdAt: z.string(),
+});
+export const issuedTokenSchema = tokenSummarySchema.extend({
+  token: z.string().describe('The bearer token; shown in this answer only'),
+});
+export const tokenListSchema = z.object({ tokens: z.array(tokenSummarySchema) });

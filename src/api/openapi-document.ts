@@ -18,7 +18,12 @@ import {
   queuesSummarySchema,
   redriveResultSchema,
   statsSchema,
+  tokenListSchema,
+  tokenRequestSchema,
+  tokenSummarySchema,
+  issuedTokenSchema,
 } from './api-schemas';
+import { requiredScope, type RouteScopes } from '../tokens/token-scopes';
 import { JOB_ID_PATTERN } from '../jobs/job-ids';
 import { externalJobSchema, externalStatusReportSchema } from '../jobs/use-cases/external-jobs';
 import { submissionTimingSchema } from '../jobs/job-submission';
@@ -43,8 +48,8 @@ export interface DocumentedJobType {
 export interface OpenApiDocumentOptions {
   /** The package version, shown as the API's. */
   version: string;
-  /** Whether read routes need the API key too (the stack's `requireApiKeyForReads`). */
-  readsNeedApiKey: boolean;
+  /** The scope each token route needs (the authorizer's table); routes missing from it are open. */
+  routeScopes: RouteScopes;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -72,7 +77,13 @@ interface ProblemTypeDoc {
 const PROBLEMS = {
   validation: { status: 400, title: 'Invalid request', when: 'a field, parameter or header is invalid (each named)' },
   'malformed-json': { status: 400, title: 'Malformed JSON', when: 'the body is missing or not JSON' },
-  'api-key': { status: 403, title: 'Forbidden', when: 'the route needs a valid x-api-key' },
+  unauthorized: { status: 401, title: 'Unauthorized', when: 'the route needs a token: Authorization: Bearer <token>' },
+  forbidden: {
+    status: 403,
+    title: 'Forbidden',
+    when: 'the token is unknown, revoked, or lacks the scope of the route',
+  },
+  'token-not-found': { status: 404, title: 'Token not found', when: 'no token has this id' },
   'route-not-found': { status: 404, title: 'Not Found', when: 'no such route' },
   'not-found': { status: 404, title: 'Not Found', when: 'the dashboard has no such file' },
   'job-not-found': { status: 404, title: 'Job not found', when: 'no job has this id' },
@@ -91,7 +102,8 @@ const PROBLEMS = {
     title: 'Idempotency key reused',
     when: 'the Idempotency-Key was used with a different request',
   },
-  throttled: { status: 429, title: 'Too Many Requests', when: "the usage plan's limit was reached" },
+  throttled: { status: 429, title: 'Too Many Requests', when: "the token's rate or burst limit was reached" },
+  'quota-exceeded': { status: 429, title: 'Too Many Requests', when: "the token's daily quota is used up" },
   internal: { status: 500, title: 'Internal Server Error', when: 'an unexpected error (nothing is revealed)' },
   unavailable: { status: 503, title: 'Service Unavailable', when: 'a dependency is busy; nothing was changed' },
 } as const satisfies Record<string, Omit<ProblemTypeDoc, 'type'>>;
@@ -123,10 +135,14 @@ const COMPONENTS: Record<string, z.ZodType> = {
   ExternalJobRequest: externalJobSchema,
   ExternalStatusReport: externalStatusReportSchema,
   SubmissionTiming: submissionTimingSchema,
+  TokenRequest: tokenRequestSchema,
+  TokenSummary: tokenSummarySchema,
+  IssuedToken: issuedTokenSchema,
+  TokenList: tokenListSchema,
 };
 
 /** Request bodies are documented as the API accepts them (input); the rest as it answers (output). */
-const INPUT_COMPONENTS = new Set(['ExternalJobRequest', 'ExternalStatusReport', 'SubmissionTiming']);
+const INPUT_COMPONENTS = new Set(['ExternalJobRequest', 'ExternalStatusReport', 'SubmissionTiming', 'TokenRequest']);
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
@@ -208,14 +224,11 @@ function problemResponses(slugs: readonly ProblemSlug[]): Record<string, JsonObj
   );
 }
 
-type Access = 'write' | 'read' | 'public';
-
 interface Operation {
   operationId: string;
   summary: string;
   description?: string;
   tags: string[];
-  access: Access;
   parameters?: JsonObject[];
   requestBody?: JsonObject;
   responses: Record<string, JsonObject>;
@@ -244,7 +257,8 @@ const jobAnswer = (description: string, extraHeaders: JsonObject = {}) => ({
   content: json(ref('Job')),
 });
 /** What API Gateway answers before any function runs: the key check and the usage plan's throttle. */
-const fromGateway = (keyed: boolean): ProblemSlug[] => (keyed ? ['api-key', 'throttled', 'internal'] : ['internal']);
+const fromGateway = (keyed: boolean): ProblemSlug[] =>
+  keyed ? ['unauthorized', 'forbidden', 'throttled', 'quota-exceeded', 'internal'] : ['internal'];
 
 /** Every route: the same set the stack's API has (the test compares them). */
 function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Partial<Record<HttpMethod, Operation>>> {
@@ -284,7 +298,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'health',
         summary: 'Liveness of the API',
         tags: ['meta'],
-        access: 'public',
         responses: { '200': { description: 'Up', content: json(ref('Health')) } },
         problems: [],
       },
@@ -294,7 +307,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'openApiDocument',
         summary: 'This document',
         tags: ['meta'],
-        access: 'public',
         responses: { '200': { description: 'The OpenAPI 3.1 document', content: json({ type: 'object' }) } },
         problems: [],
       },
@@ -304,7 +316,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'listJobTypes',
         summary: 'Every job type: its payload JSON Schema, sensitive fields and settings',
         tags: ['job types'],
-        access: 'read',
         responses: { '200': { description: 'The job types', content: json(ref('JobTypes')) } },
         problems: [],
       },
@@ -314,7 +325,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'listJobs',
         summary: 'Jobs, newest first, by status or type',
         tags: ['jobs'],
-        access: 'read',
         parameters: [
           queryParameter('status', 'Only jobs in this status', ref('JobStatusName')),
           queryParameter('type', 'Only jobs of this type (or external)', {
@@ -331,7 +341,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'createExternalJob',
         summary: 'Create a job whose progress an external system reports (starts pending)',
         tags: ['external jobs'],
-        access: 'write',
         requestBody: { required: false, content: json(ref('ExternalJobRequest')) },
         responses: {
           '201': jobAnswer('Created', { Location: { description: "The job's URL", schema: { type: 'string' } } }),
@@ -344,7 +353,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'getJob',
         summary: 'A job, history included, sensitive fields masked',
         tags: ['jobs'],
-        access: 'read',
         parameters: [jobIdParameter],
         responses: { '200': jobAnswer('The job') },
         problems: ['validation', 'job-not-found'],
@@ -355,7 +363,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         description:
           'POST /jobs/{name} of a declared type is its own route (below); any other name lands here and is refused.',
         tags: ['jobs'],
-        access: 'write',
         parameters: [pathParameter('id', 'A name that is not a declared job type')],
         responses: {},
         problems: ['unknown-job-type'],
@@ -364,7 +371,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'reportExternalStatus',
         summary: "Report an external job's status",
         tags: ['external jobs'],
-        access: 'write',
         parameters: [
           jobIdParameter,
           {
@@ -391,7 +397,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'cancelJob',
         summary: 'Cancel a queued, delayed or retrying job',
         tags: ['jobs'],
-        access: 'write',
         parameters: [jobIdParameter],
         responses: { '200': jobAnswer('The job, cancelled') },
         problems: ['validation', 'job-not-found', 'conflict'],
@@ -402,7 +407,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'getJobStatus',
         summary: "A job's status now, or when it changes (long polling)",
         tags: ['jobs'],
-        access: 'read',
         parameters: [
           jobIdParameter,
           queryParameter('mode', 'short answers now; long holds until the version differs from since', {
@@ -438,7 +442,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'retryJob',
         summary: 'Run a failed job again with fresh attempts (dead-lettered or not)',
         tags: ['jobs'],
-        access: 'write',
         parameters: [jobIdParameter],
         responses: { '200': jobAnswer('The job, queued again') },
         problems: ['validation', 'job-not-found', 'conflict', 'unavailable'],
@@ -449,7 +452,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'getStats',
         summary: 'Retained jobs per status and type',
         tags: ['operations'],
-        access: 'read',
         responses: { '200': { description: 'The counts', content: json(ref('Stats')) } },
         problems: ['unavailable'],
       },
@@ -459,7 +461,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'listQueues',
         summary: 'Per job type: messages visible, in flight, delayed, and dead letters',
         tags: ['operations'],
-        access: 'read',
         responses: { '200': { description: 'The queues', content: json(ref('Queues')) } },
         problems: ['unavailable'],
       },
@@ -469,7 +470,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'redriveQueue',
         summary: "Move a job type's dead letters back to its queue",
         tags: ['operations'],
-        access: 'write',
         parameters: [
           pathParameter('type', 'The job type', { type: 'string', enum: jobTypes.map((type) => type.name) }),
         ],
@@ -477,12 +477,38 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         problems: ['unknown-job-type', 'unavailable'],
       },
     },
+    '/tokens': {
+      post: {
+        operationId: 'createToken',
+        summary: 'Create a scoped token (shown in this answer only)',
+        tags: ['tokens'],
+        requestBody: submitBody(ref('TokenRequest')),
+        responses: { '201': { description: 'The token, once', content: json(ref('IssuedToken')) } },
+        problems: ['validation', 'malformed-json', 'conflict'],
+      },
+      get: {
+        operationId: 'listTokens',
+        summary: 'List tokens (never their secrets)',
+        tags: ['tokens'],
+        responses: { '200': { description: 'Every token', content: json(ref('TokenList')) } },
+        problems: [],
+      },
+    },
+    '/tokens/{id}': {
+      delete: {
+        operationId: 'revokeToken',
+        summary: 'Revoke a token and delete its usage-plan key',
+        tags: ['tokens'],
+        parameters: [pathParameter('id', 'The token id')],
+        responses: { '200': { description: 'The revoked token', content: json(ref('TokenSummary')) } },
+        problems: ['token-not-found'],
+      },
+    },
     '/dashboard': {
       get: {
         operationId: 'dashboard',
         summary: 'The operator dashboard (HTML)',
         tags: ['dashboard'],
-        access: 'public',
         responses: { '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
         problems: [],
       },
@@ -492,7 +518,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: 'dashboardAsset',
         summary: "The dashboard's script, styles and icon",
         tags: ['dashboard'],
-        access: 'public',
         parameters: [pathParameter('file', 'app.js, app.css or favicon.svg')],
         responses: {
           '200': { description: 'The file', content: { '*/*': { schema: { type: 'string' } } } },
@@ -508,7 +533,6 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         operationId: `submit${pascalCase(type.name)}Job`,
         summary: `Submit a ${type.name} job`,
         tags: ['jobs'],
-        access: 'write',
         parameters: [idempotencyKey],
         requestBody: submitBody(ref(`${pascalCase(type.name)}Submission`)),
         responses: submitted,
@@ -530,18 +554,18 @@ export function openApiDocument(
     schemas[`${pascalCase(type.name)}Payload`] = asComponent(type.payloadSchema);
     schemas[`${pascalCase(type.name)}Submission`] = submissionSchema(type, timing);
   }
-  const keyed = (access: Access) => access === 'write' || (access === 'read' && options.readsNeedApiKey);
-  // An open read may still send the key (it is then counted against the usage plan).
-  const security = (access: Access) =>
-    keyed(access) ? [{ apiKey: [] }] : access === 'read' ? [{}, { apiKey: [] }] : [];
+  const scopeOf = (method: string, path: string) => requiredScope(options.routeScopes, method, path);
+  // The scope is listed for readers; API Gateway's authorizer is what checks it.
+  const security = (scope: string | undefined) => (scope ? [{ bearer: [scope] }, { apiKey: [scope] }] : []);
   const paths: OpenApiDocument['paths'] = {};
   for (const [path, methods] of Object.entries(operations(jobTypes))) {
     const documented: Partial<Record<HttpMethod, JsonObject>> = {};
-    for (const [method, { access, problems, ...operation }] of Object.entries(methods) as [HttpMethod, Operation][]) {
+    for (const [method, { problems, ...operation }] of Object.entries(methods) as [HttpMethod, Operation][]) {
+      const scope = scopeOf(method, path);
       documented[method] = {
         ...operation,
-        security: security(access),
-        responses: { ...operation.responses, ...problemResponses([...problems, ...fromGateway(keyed(access))]) },
+        security: security(scope),
+        responses: { ...operation.responses, ...problemResponses([...problems, ...fromGateway(scope !== undefined)]) },
       };
     }
     paths[path] = documented;
@@ -560,7 +584,13 @@ export function openApiDocument(
     components: {
       schemas,
       securitySchemes: {
-        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The stack output ApiKeyId' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /tokens (jobsctl tokens create)' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description: 'The same token, for clients written before tokens',
+        },
       },
     },
     'x-problem-types': Object.entries(PROBLEMS).map(([slug, problem]) => ({

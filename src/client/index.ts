@@ -17,6 +17,7 @@ export type {
 } from './payloads';
 export type { JobTypeInfo, JobTypesSummary, JsonSchema } from './job-types';
 export type { QueueStats, QueuesSummary, RedriveResult } from './queues';
+export type { CreateTokenRequest, IssuedToken, TokenScope, TokenSummary } from './tokens';
 export type { InvalidField, Problem } from './problem';
 export { JobsApiError } from './jobs-api-error';
 export { JobVanishedError } from './job-vanished-error';

@@ -9,6 +9,7 @@ import { JobsConnectionError } from './jobs-connection-error';
 import type { JobPayloads, PayloadMap, SubmitOptions } from './payloads';
 import { toProblem } from './problem';
 import type { QueuesSummary, RedriveResult } from './queues';
+import type { CreateTokenRequest, IssuedToken, TokenSummary } from './tokens';
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep, type RetryPolicy } from './retry-policy';
 import { WaitTimeoutError } from './wait-timeout-error';
 
@@ -17,7 +18,9 @@ export type FetchFunction = (input: string, init: RequestInit) => Promise<Respon
 export interface JobsClientOptions {
   /** The API's base URL, stage included on AWS; defaults to `JOBS_API_URL`. */
   baseUrl?: string;
-  /** Sent as `x-api-key`; defaults to `JOBS_API_KEY`. */
+  /** Sent as `Authorization: Bearer <token>`; defaults to `JOBS_API_TOKEN`, else `JOBS_API_KEY`. */
+  token?: string;
+  /** The same as `token` (its name before scoped tokens). */
   apiKey?: string;
   /** Defaults to the global `fetch`; pass one to add tracing, proxies or faults. */
   fetch?: FetchFunction;
@@ -84,7 +87,7 @@ function newIdempotencyKey(): string {
  */
 export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
   readonly baseUrl: string;
-  private readonly apiKey: string | undefined;
+  private readonly token: string | undefined;
   private readonly fetchFn: FetchFunction | undefined;
   private readonly retryPolicy: RetryPolicy;
   private readonly requestTimeoutMs: number;
@@ -93,7 +96,7 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
     const baseUrl = options.baseUrl ?? fromEnv('JOBS_API_URL');
     if (!baseUrl) throw new TypeError('JobsClient needs a baseUrl (or JOBS_API_URL in the environment)');
     this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
-    this.apiKey = options.apiKey ?? fromEnv('JOBS_API_KEY');
+    this.token = options.token ?? options.apiKey ?? fromEnv('JOBS_API_TOKEN') ?? fromEnv('JOBS_API_KEY');
     this.fetchFn = options.fetch;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -195,6 +198,38 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
     });
   }
 
+  /** `POST /tokens` (admin scope): a new token with these scopes, shown in this answer only. */
+  createToken(request: CreateTokenRequest, options: RequestOptions = {}): Promise<IssuedToken> {
+    return this.request<IssuedToken>({
+      method: 'POST',
+      path: 'tokens',
+      json: request,
+      signal: options.signal,
+      idempotent: false,
+    });
+  }
+
+  /** `GET /tokens` (admin scope): every token's id, name, scopes and creation time. */
+  async listTokens(options: RequestOptions = {}): Promise<TokenSummary[]> {
+    const { tokens } = await this.request<{ tokens: TokenSummary[] }>({
+      method: 'GET',
+      path: 'tokens',
+      signal: options.signal,
+      idempotent: true,
+    });
+    return tokens;
+  }
+
+  /** `DELETE /tokens/{id}` (admin scope): the token stops working (within the authorizer's cache TTL). */
+  revokeToken(id: string, options: RequestOptions = {}): Promise<TokenSummary> {
+    return this.request<TokenSummary>({
+      method: 'DELETE',
+      path: `tokens/${encodeURIComponent(id)}`,
+      signal: options.signal,
+      idempotent: true,
+    });
+  }
+
   /** `POST /queues/{type}/redrive`: moves the type's dead letters back to its queue. */
   redrive(type: keyof Payloads & string, options: RequestOptions = {}): Promise<RedriveResult> {
     return this.request<RedriveResult>({
@@ -283,7 +318,7 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
       accept: 'application/json, application/problem+json',
       ...request.headers,
     };
-    if (this.apiKey) headers['x-api-key'] = this.apiKey;
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (request.json !== undefined) headers['content-type'] = 'application/json';
     const body = request.json === undefined ? undefined : JSON.stringify(request.json);
 

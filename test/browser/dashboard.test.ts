@@ -43,10 +43,20 @@ async function horizontalOverflow(): Promise<number> {
   return page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
 }
 
+/** Reads need a token: the page asks for it in a dialog at its first refused read. */
+async function giveToken(): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'API token' });
+  await dialog.waitFor();
+  await dialog.getByLabel('API token', { exact: true }).fill(process.env.JOBS_API_KEY ?? '');
+  await dialog.getByRole('button', { name: 'Use this token' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
 test('submit a job from the dashboard and follow it to completed, live', async () => {
   const response = await page.goto(apiUrl('/dashboard'));
   expect(response?.status()).toBe(200);
   expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await giveToken();
   await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
   // Counts and queues arrived (GET /stats, GET /queues).
   await page.getByRole('button', { name: /^queued: \d+ jobs/ }).waitFor();
@@ -66,11 +76,8 @@ test('submit a job from the dashboard and follow it to completed, live', async (
   await emailForm.getByLabel('Body', { exact: true }).fill('Sent from the dashboard test');
   await page.getByRole('button', { name: 'Submit email job' }).click();
 
-  // The key is asked for once, in a dialog, then the job is submitted and its page opens.
-  const dialog = page.getByRole('dialog', { name: 'API key' });
-  await dialog.waitFor();
-  await dialog.getByLabel('API key', { exact: true }).fill(process.env.JOBS_API_KEY ?? '');
-  await dialog.getByRole('button', { name: 'Use this key' }).click();
+  // The token given for the reads submits the job; its page opens.
+  const dialog = page.getByRole('dialog', { name: 'API token' });
   await page.waitForURL(/#\/jobs\/[^/]+$/, { timeout: 15_000 });
   const jobId = decodeURIComponent(new URL(page.url()).hash.replace('#/jobs/', ''));
   expect(jobId).not.toBe('');
@@ -132,7 +139,9 @@ test('submit a job from the dashboard and follow it to completed, live', async (
 }, 60_000);
 
 test('one submit form per job type of GET /job-types, its controls from the payload schema', async () => {
-  const { jobTypes } = (await (await fetch(apiUrl('/job-types'))).json()) as {
+  const { jobTypes } = (await (
+    await fetch(apiUrl('/job-types'), { headers: { authorization: `Bearer ${process.env.JOBS_API_KEY ?? ''}` } })
+  ).json()) as {
     jobTypes: {
       name: string;
       payloadSchema: { properties: Record<string, { type?: string; enum?: unknown[] }>; required?: string[] };
@@ -141,6 +150,7 @@ test('one submit form per job type of GET /job-types, its controls from the payl
   };
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(apiUrl('/dashboard'));
+  await giveToken();
   await page.getByRole('button', { name: `Submit ${jobTypes[0]?.name} job` }).waitFor();
   const forms = await page.locator('form.submit-form').evaluateAll((elements) =>
     elements.map((form) => ({
@@ -173,19 +183,17 @@ test('one submit form per job type of GET /job-types, its controls from the payl
 test('retry a failed job from its page', async () => {
   const submitted = await fetch(apiUrl('/jobs/email'), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': process.env.JOBS_API_KEY ?? '' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.JOBS_API_KEY ?? ''}` },
     body: JSON.stringify({ to: 'bounce@simulator.amazonses.com', subject: 'Bounces', body: 'Fails at once' }),
   });
   const { id } = (await submitted.json()) as { id: string };
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(apiUrl(`/dashboard#/jobs/${encodeURIComponent(id)}`));
-  // Only the hash may have changed: reload, so that the tab has forgotten the key, as a new visit would.
+  // Only the hash may have changed: reload, so that the tab has forgotten the token, as a new visit would.
   await page.reload();
+  await giveToken();
   await page.locator('.job-actions .badge', { hasText: 'failed' }).waitFor({ timeout: 30_000 });
   await page.getByRole('button', { name: 'Retry job' }).click();
-  const dialog = page.getByRole('dialog', { name: 'API key' });
-  await dialog.getByLabel('API key', { exact: true }).fill(process.env.JOBS_API_KEY ?? '');
-  await dialog.getByRole('button', { name: 'Use this key' }).click();
   // Followed live: queued again, then (the address bounces) failed a second time, both in the timeline.
   await page.locator('.timeline .timeline-entry.status-failed').nth(1).waitFor({ timeout: 30_000 });
   const timeline = await page.locator('.timeline .timeline-entry .badge').allTextContents();
@@ -206,16 +214,14 @@ test('redrive a dead-letter queue from the dashboard', async () => {
 
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(apiUrl('/dashboard'));
+  // A reload forgets the token (it lives in the tab's memory only), so it is asked for again.
+  await giveToken();
   const redrive = page.getByRole('button', { name: 'Redrive the email dead-letter queue' });
   // Enabled once the next refresh (every 5 s) sees the dead letter.
   await page.locator('button[aria-label="Redrive the email dead-letter queue"]:not([disabled])').waitFor({
     timeout: 15_000,
   });
   await redrive.click();
-  // A reload forgets the key (it lives in the tab's memory only), so it is asked for again.
-  const dialog = page.getByRole('dialog', { name: 'API key' });
-  await dialog.getByLabel('API key', { exact: true }).fill(process.env.JOBS_API_KEY ?? '');
-  await dialog.getByRole('button', { name: 'Use this key' }).click();
   await page.getByText(/^Redrove the email DLQ: \d+ moved, \d+ discarded, \d+ skipped\.$/).waitFor();
   expect(consoleErrors).toEqual([]);
 }, 30_000);

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { JobsStack } from '../../lib/jobs-stack';
 import type * as schemas from '../../src/api/api-schemas';
 import { openApiDocument, PROBLEM_TYPE_BASE } from '../../src/api/openapi-document';
+import type { RouteScopes } from '../../src/tokens/token-scopes';
 import type { Job, JobHistoryEntry } from '../../src/client/job';
 import type { JobPage } from '../../src/client/job-list';
 import type { JobStatusChange, JobStatusSnapshot } from '../../src/client/job-status';
@@ -29,7 +30,21 @@ const documentedAsDeclared: [
 ] = [true, true, true, true, true, true, true, true, true];
 
 const registry = new JobTypeRegistry(jobTypes);
-const document = openApiDocument(registry.describe(), { version: '0.0.0-test', readsNeedApiKey: false });
+const stackTemplate = Template.fromStack(
+  new JobsStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'OpenApiTest'),
+);
+/** The authorizer's route → scope table, as the stack gives it to the functions. */
+const routeScopes = JSON.parse(
+  Object.values(
+    stackTemplate.findResources('AWS::Lambda::Function') as Record<
+      string,
+      { Properties: { Environment?: { Variables?: Record<string, string> } } }
+    >,
+  )
+    .map((fn) => fn.Properties.Environment?.Variables?.ROUTE_SCOPES)
+    .find(Boolean) ?? '{}',
+) as RouteScopes;
+const document = openApiDocument(registry.describe(), { version: '0.0.0-test', routeScopes });
 
 type Resource = { Properties: Record<string, unknown> };
 
@@ -71,8 +86,7 @@ describe('GET /openapi.json document', () => {
   });
 
   test('documents exactly the routes of the synthesized stack', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const routes = templateRoutes(Template.fromStack(new JobsStack(app, 'OpenApiTest')));
+    const routes = templateRoutes(stackTemplate);
     expect([...documentRoutes()].sort()).toEqual([...routes].sort());
     // Not trivially: every job type's submission and the routes around them are there.
     for (const type of registry.names) expect(routes).toContain(`POST /jobs/${type}`);
@@ -100,24 +114,36 @@ describe('GET /openapi.json document', () => {
         required: true,
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}Submission` } } },
       });
-      expect(operation.security).toEqual([{ apiKey: [] }]);
+      expect(operation.security).toEqual([{ bearer: ['jobs:submit'] }, { apiKey: ['jobs:submit'] }]);
     }
   });
 
   test('names every problem type, and each operation answers its problems as application/problem+json', () => {
     const types = document['x-problem-types'].map((problem) => problem.type);
-    for (const slug of ['validation', 'job-not-found', 'unknown-job-type', 'conflict', 'throttled', 'api-key'])
+    for (const slug of [
+      'validation',
+      'job-not-found',
+      'unknown-job-type',
+      'conflict',
+      'throttled',
+      'unauthorized',
+      'forbidden',
+    ])
       expect(types).toContain(PROBLEM_TYPE_BASE + slug);
     const retry = document.paths['/jobs/{id}/retry']?.post as { responses: Record<string, { content?: object }> };
-    expect(Object.keys(retry.responses)).toEqual(expect.arrayContaining(['200', '404', '409', '403', '429']));
+    expect(Object.keys(retry.responses)).toEqual(expect.arrayContaining(['200', '401', '404', '409', '403', '429']));
     expect(retry.responses['409']?.content).toHaveProperty(['application/problem+json']);
   });
 
-  test('read routes take the key only when the stack requires it for reads', () => {
-    const open = document.paths['/jobs/{id}']?.get as { security: unknown };
-    expect(open.security).toEqual([{}, { apiKey: [] }]);
-    const locked = openApiDocument(registry.describe(), { version: '0', readsNeedApiKey: true });
-    expect((locked.paths['/jobs/{id}']?.get as { security: unknown }).security).toEqual([{ apiKey: [] }]);
-    expect((locked.paths['/health']?.get as { security: unknown }).security).toEqual([]);
+  test("each route's security names the scope its authorizer requires; open routes have none", () => {
+    const security = (path: string, method: 'get' | 'post' | 'delete') =>
+      (document.paths[path]?.[method] as { security: unknown }).security;
+    expect(security('/jobs/{id}', 'get')).toEqual([{ bearer: ['jobs:read'] }, { apiKey: ['jobs:read'] }]);
+    expect(security('/jobs/{id}/retry', 'post')).toEqual([{ bearer: ['jobs:operate'] }, { apiKey: ['jobs:operate'] }]);
+    expect(security('/tokens/{id}', 'delete')).toEqual([{ bearer: ['admin'] }, { apiKey: ['admin'] }]);
+    expect(security('/health', 'get')).toEqual([]);
+    expect(Object.keys(routeScopes).length).toBeGreaterThan(15);
+    const open = openApiDocument(registry.describe(), { version: '0', routeScopes: {} });
+    expect((open.paths['/jobs/{id}']?.get as { security: unknown }).security).toEqual([]);
   });
 });

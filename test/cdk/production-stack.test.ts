@@ -32,27 +32,98 @@ function routes(t: Template): Map<string, Resource> {
 }
 
 describe('security', () => {
-  test('every write route needs the API key; reads do not by default', () => {
+  const OPEN_ROUTES = ['GET /dashboard', 'GET /dashboard/{file}', 'GET /health', 'GET /openapi.json'];
+
+  test('every route but the open ones runs the token authorizer and is metered by a usage-plan key', () => {
+    const authorizerId = resources('AWS::ApiGateway::Authorizer')[0]?.[0];
     for (const [route, method] of routes(template)) {
-      const isWrite = !route.startsWith('GET') && !route.startsWith('OPTIONS');
+      const open = OPEN_ROUTES.includes(route);
+      expect({ route, authorizationType: method.Properties.AuthorizationType ?? 'NONE' }).toEqual({
+        route,
+        authorizationType: open ? 'NONE' : 'CUSTOM',
+      });
       expect({ route, apiKeyRequired: Boolean(method.Properties.ApiKeyRequired) }).toEqual({
         route,
-        apiKeyRequired: isWrite,
+        apiKeyRequired: !open,
       });
+      if (!open) expect(method.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
     }
   });
 
-  test('requireApiKeyForReads puts reads behind the key too, but not the dashboard page', () => {
-    const locked = routes(synth({ requireApiKeyForReads: true }));
-    expect(locked.get('GET /jobs/{id}')?.Properties.ApiKeyRequired).toBe(true);
-    expect(locked.get('GET /jobs/{id}/status')?.Properties.ApiKeyRequired).toBe(true);
-    expect(locked.get('GET /dashboard')?.Properties.ApiKeyRequired).toBeFalsy();
+  test('openReadRoutes opens the read routes only: writes, token routes and operations keep the authorizer', () => {
+    const opened = routes(synth({ openReadRoutes: true }));
+    for (const route of ['GET /jobs/{id}', 'GET /jobs/{id}/status', 'GET /jobs', 'GET /stats', 'GET /queues'])
+      expect(opened.get(route)?.Properties.AuthorizationType).toBe('NONE');
+    for (const route of ['POST /jobs/email', 'DELETE /jobs/{id}', 'GET /tokens', 'POST /queues/{type}/redrive'])
+      expect(opened.get(route)?.Properties.AuthorizationType).toBe('CUSTOM');
   });
 
-  test('a usage plan with the given throttling holds the API key', () => {
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 7, BurstLimit: 9 } });
-    template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
-    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+  test('a REQUEST authorizer, uncached while x-api-key is accepted, cached per token and route otherwise', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: Match.absent(),
+    });
+    synth({ acceptApiKeyHeader: false, tokenCacheTtl: Duration.seconds(120) }).hasResourceProperties(
+      'AWS::ApiGateway::Authorizer',
+      {
+        Type: 'REQUEST',
+        AuthorizerResultTtlInSeconds: 120,
+        IdentitySource: 'method.request.header.Authorization,context.httpMethod,context.resourcePath',
+      },
+    );
+  });
+
+  test('the API reads usage-plan keys from the authorizer; the plan throttles and caps each token per day', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 7, BurstLimit: 9 },
+      Quota: { Limit: 1_000_000, Period: 'DAY' },
+    });
+    synth({ apiDailyQuota: 500 }).hasResourceProperties('AWS::ApiGateway::UsagePlan', { Quota: { Limit: 500 } });
+    // Keys come with tokens (POST /tokens), none with the stack.
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
+  });
+
+  test('the stage throttles every route, open ones included, with documented defaults', () => {
+    const throttleOf = (t: Template) =>
+      (Object.values(t.findResources('AWS::ApiGateway::Stage'))[0] as Resource).Properties.MethodSettings;
+    expect(throttleOf(template)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 500,
+          ThrottlingBurstLimit: 1000,
+        }),
+      ]),
+    );
+    expect(throttleOf(synth({ stageThrottle: { rateLimit: 20, burstLimit: 40 } }))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })]),
+    );
+  });
+
+  test('the tokens table is keyed by token id, encrypted, with point-in-time recovery', () => {
+    const tables = resources('AWS::DynamoDB::Table').filter(([id]) => id.startsWith('Tokens'));
+    expect(tables).toHaveLength(1);
+    expect(tables[0]?.[1].Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  test('the authorizer may only read tokens; the token routes create and delete usage-plan keys', () => {
+    const policies = resources('AWS::IAM::Policy');
+    const statementsOf = (prefix: string) =>
+      policies
+        .filter(([id]) => id.startsWith(prefix))
+        .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement)
+        .flatMap((statement) => ([] as string[]).concat(statement.Action));
+    expect(statementsOf('TokensAuthorizer').filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
+    expect(statementsOf('ApiCreateToken')).toEqual(expect.arrayContaining(['apigateway:POST', 'apigateway:DELETE']));
+    expect(statementsOf('ApiRevokeToken')).toEqual(expect.arrayContaining(['apigateway:DELETE']));
+    expect(statementsOf('ApiRevokeToken')).not.toContain('apigateway:POST');
   });
 
   test('job bodies are validated by API Gateway before a function runs', () => {

@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { startLocalStack, type LocalStack } from '@serverless-jobs/local-stack';
+import { seedLocalToken } from '../../bin/local-token';
 import { launchChromium } from '../support/browser';
 
 const appDir = path.resolve('test/fixtures/custom-job-type-app');
-const API_KEY = 'custom-app-key';
+const API_KEY = 'custom-app-key-0123456';
 const onLocalStack = Boolean(process.env.LOCAL_STACK_TABLES);
 const describeOnLocalStack = onLocalStack ? describe : describe.skip;
 
@@ -70,7 +71,6 @@ describeOnLocalStack('a user-defined job type in a user’s own CDK app', () => 
     stack = await startLocalStack({
       appDir,
       port: 0,
-      apiKeys: [API_KEY],
       schedules: false,
       emulators: {
         dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
@@ -79,6 +79,7 @@ describeOnLocalStack('a user-defined job type in a user’s own CDK app', () => 
       },
       log: (line) => logLines.push(line),
     });
+    await seedLocalToken(stack, API_KEY);
   }, 600_000);
 
   afterAll(async () => {
@@ -144,6 +145,10 @@ describeOnLocalStack('a user-defined job type in a user’s own CDK app', () => 
       const pageErrors: string[] = [];
       page.on('pageerror', (error) => pageErrors.push(error.message));
       expect((await page.goto(`${stack.url}/dashboard`))?.status()).toBe(200);
+      // Reads need a token: the page asks for one at its first refused read.
+      const dialog = page.getByRole('dialog', { name: 'API token' });
+      await dialog.getByLabel('API token', { exact: true }).fill(API_KEY);
+      await dialog.getByRole('button', { name: 'Use this token' }).click();
       const form = page.getByRole('form', { name: 'checksum', exact: true });
       await form.waitFor({ timeout: 20_000 });
       // Built from GET /job-types: a secret textarea, a choice of the enum's values, an email input.

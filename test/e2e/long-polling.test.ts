@@ -105,6 +105,7 @@ describe('long polling', () => {
     const job = await createExternalJob();
     const controller = new AbortController();
     const poll = fetch(apiUrl(`/jobs/${job.id}/status?mode=long&timeout=20000&since=1`), {
+      headers: { authorization: `Bearer ${process.env.JOBS_API_KEY ?? ''}` },
       signal: controller.signal,
     }).catch(() => undefined);
     await eventually(async () => (await registeredWaiters(job.id)) === 1);

@@ -1,5 +1,5 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { apiUrl } from '../support/api';
+import { api, apiUrl } from '../support/api';
 
 /** What a client generator or an API explorer would fetch: the document, served by the running API. */
 test('GET /openapi.json serves a valid OpenAPI 3.1 document of the running API, without a key', async () => {
@@ -12,7 +12,7 @@ test('GET /openapi.json serves a valid OpenAPI 3.1 document of the running API, 
   if (!result.valid) throw new Error(compileErrors(result));
 
   // The running API's job types are documented: each one GET /job-types lists has its submit route.
-  const { jobTypes } = (await (await fetch(apiUrl('/job-types'))).json()) as { jobTypes: { name: string }[] };
+  const { jobTypes } = (await api<{ jobTypes: { name: string }[] }>('/job-types')).body;
   expect(jobTypes.length).toBeGreaterThan(0);
   for (const { name } of jobTypes) expect(document.paths).toHaveProperty([`/jobs/${name}`, 'post']);
 });

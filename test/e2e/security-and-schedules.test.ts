@@ -8,38 +8,47 @@ interface Problem {
   errors?: { field: string; message: string }[];
 }
 
-describe('API keys', () => {
+describe('tokens', () => {
   test.each([
     ['POST', '/jobs/email', { to: 'a@example.com', subject: 's', body: 'b' }],
     ['POST', '/jobs', {}],
     ['PUT', `/jobs/${randomUUID()}`, { status: 'done' }],
     ['DELETE', `/jobs/${randomUUID()}`, undefined],
     ['POST', '/queues/email/redrive', undefined],
-  ])('%s %s without a key is a 403 problem naming x-api-key', async (method, path, json) => {
+    ['GET', `/jobs/${randomUUID()}`, undefined],
+  ])('%s %s without a token is a 401 problem naming Authorization', async (method, path, json) => {
     const response = await api<Problem>(path, { method, json, headers: { 'x-api-key': '' } });
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/problem\+json/);
-    expect(response.body.errors?.[0]?.field).toBe('x-api-key');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(response.body.errors?.[0]?.field).toBe('Authorization');
   });
 
-  test('a wrong key is refused too', async () => {
-    const response = await api('/jobs/email', {
-      method: 'POST',
-      json: { to: 'a@example.com', subject: 's', body: 'b' },
-      headers: { 'x-api-key': 'not-the-key' },
-    });
-    expect(response.status).toBe(403);
+  test('a wrong token is refused, as a bearer token or as x-api-key', async () => {
+    const json = { to: 'a@example.com', subject: 's', body: 'b' };
+    const tries: Record<string, string>[] = [
+      { 'x-api-key': 'not-the-key-at-all' },
+      { authorization: 'Bearer not-the-key-at-all' },
+    ];
+    for (const headers of tries) {
+      expect((await api('/jobs/email', { method: 'POST', json, headers })).status).toBe(403);
+    }
   });
 
-  test('reads by id need no key', async () => {
+  test('the key of existing clients (x-api-key) and the bearer token both work', async () => {
+    const key = process.env.JOBS_API_KEY ?? '';
+    expect((await fetch(apiUrl('/stats'), { headers: { 'x-api-key': key } })).status).toBe(200);
+    expect((await fetch(apiUrl('/stats'), { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+  });
+
+  test('reads by id need a token too', async () => {
     const { body } = await api<{ id: string }>('/jobs/sms', {
       method: 'POST',
       json: { phone: '+14155550123', message: 'hi' },
     });
-    const read = await fetch(apiUrl(`/jobs/${body.id}`));
-    expect(read.status).toBe(200);
-    const status = await fetch(apiUrl(`/jobs/${body.id}/status`));
-    expect(status.status).toBe(200);
+    expect((await fetch(apiUrl(`/jobs/${body.id}`))).status).toBe(401);
+    expect((await fetch(apiUrl(`/jobs/${body.id}/status`))).status).toBe(401);
+    expect((await api(`/jobs/${body.id}`)).status).toBe(200);
   });
 
   test('a JSON body that is not an object is refused before any function runs', async () => {

@@ -25,7 +25,7 @@ test('npm start prints its URL, answers /health, and SIGINT stops it and every c
   // `npm test` has synthesized already; reuse it rather than bundling again.
   if (existsSync('cdk.out/manifest.json')) args.push('--no-synth');
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: '0', JOBS_API_KEY: 'start-test-key' },
+    env: { ...process.env, PORT: '0', JOBS_API_KEY: 'start-test-key-0123456' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

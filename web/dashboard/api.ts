@@ -90,7 +90,7 @@ interface RequestOptions {
 
 async function send<T>(path: string, options: RequestOptions): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (apiKey) headers['x-api-key'] = apiKey;
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   if (options.json !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${apiBase}${path}`, {
     method: options.method ?? 'GET',
@@ -119,16 +119,19 @@ async function send<T>(path: string, options: RequestOptions): Promise<T> {
 let readKeyPrompt: Promise<boolean> | undefined;
 let declinedReadKey = false;
 
+/** No token (401), or one the API refuses for this route (403). */
+const refused = (error: unknown) => error instanceof ApiError && (error.status === 401 || error.status === 403);
+
 /**
- * A read. Reads are open unless the stack requires the key for them too: then a 403 without a
- * key asks for it (once for every read waiting) and the read is tried again.
+ * A read. Reads need a token unless the stack opens them: a refusal without a token asks for one
+ * (once for every read waiting) and the read is tried again.
  */
 export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   try {
     return await send<T>(path, { signal });
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 403 || hasApiKey() || declinedReadKey) throw error;
-    readKeyPrompt ??= promptForApiKey('This API needs its key to read').finally(() => (readKeyPrompt = undefined));
+    if (!refused(error) || hasApiKey() || declinedReadKey) throw error;
+    readKeyPrompt ??= promptForApiKey('This API needs a token to read').finally(() => (readKeyPrompt = undefined));
     // Declined: not asked again on every refresh; the header's "Set API key" button is still there.
     if (!(await readKeyPrompt)) {
       declinedReadKey = true;
@@ -139,7 +142,7 @@ export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
 }
 
 /**
- * A write (needs the API key): asks for the key first when the tab has none, and again once if
+ * A write (needs a token): asks for the token first when the tab has none, and again once if
  * the gateway refuses it (403). Resolves undefined when the user declines to give a key.
  */
 export async function write<T>(method: string, path: string, json?: unknown): Promise<T | undefined> {
@@ -147,9 +150,10 @@ export async function write<T>(method: string, path: string, json?: unknown): Pr
   try {
     return await send<T>(path, { method, json });
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 403) throw error;
+    if (!refused(error)) throw error;
     setApiKey(undefined);
-    if (!(await promptForApiKey('The API refused that key: try another'))) return undefined;
+    if (!(await promptForApiKey('The API refused that token (unknown, revoked or without this scope): try another')))
+      return undefined;
     return send<T>(path, { method, json });
   }
 }

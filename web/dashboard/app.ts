@@ -37,15 +37,15 @@ function route(): void {
 }
 
 function showKeyState(hasKey: boolean): void {
-  keyButton.textContent = hasKey ? 'API key set · Forget' : 'Set API key';
+  keyButton.textContent = hasKey ? 'API token set · Forget' : 'Set API token';
 }
 
 keyButton.addEventListener('click', () => {
   if (hasApiKey()) {
     setApiKey(undefined);
-    announce('API key forgotten');
+    announce('API token forgotten');
   } else {
-    void promptForApiKey().then((given) => given && announce('API key set for this tab'));
+    void promptForApiKey().then((given) => given && announce('API token set for this tab'));
   }
 });
 onApiKeyChange(showKeyState);

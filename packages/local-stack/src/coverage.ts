@@ -57,7 +57,7 @@ export const RESOURCE_COVERAGE: Readonly<Record<string, ResourceTypeCoverage>> =
       'MaximumRetryAttempts',
     ],
   },
-  'AWS::ApiGateway::RestApi': { honoured: ['Name'] },
+  'AWS::ApiGateway::RestApi': { honoured: ['Name', 'ApiKeySourceType'] },
   'AWS::ApiGateway::Resource': { honoured: ['RestApiId', 'ParentId', 'PathPart'] },
   'AWS::ApiGateway::Method': {
     honoured: [
@@ -70,9 +70,17 @@ export const RESOURCE_COVERAGE: Readonly<Record<string, ResourceTypeCoverage>> =
       'RequestValidatorId',
       'RequestParameters',
       'RequestModels',
+      'AuthorizerId',
     ],
-    honouredValues: { AuthorizationType: ['NONE'] },
+    honouredValues: { AuthorizationType: ['NONE', 'CUSTOM'] },
   },
+  'AWS::ApiGateway::Authorizer': {
+    honoured: ['RestApiId', 'Name', 'Type', 'AuthorizerUri', 'IdentitySource', 'AuthorizerResultTtlInSeconds'],
+    honouredValues: { Type: ['REQUEST', 'TOKEN'] },
+  },
+  'AWS::ApiGateway::UsagePlan': { honoured: ['UsagePlanName', 'ApiStages', 'Throttle', 'Quota'] },
+  'AWS::ApiGateway::ApiKey': { honoured: ['Name', 'Value', 'Enabled'] },
+  'AWS::ApiGateway::UsagePlanKey': { honoured: ['UsagePlanId', 'KeyId', 'KeyType'] },
   'AWS::ApiGateway::Deployment': { honoured: ['RestApiId', 'StageName'] },
   'AWS::ApiGateway::Stage': { honoured: ['RestApiId', 'StageName', 'DeploymentId'] },
   'AWS::ApiGateway::RequestValidator': {

@@ -21,6 +21,9 @@ import { createLocalFunctions, registerFunctionNames } from './lambda/lambda-fun
 import { provisionResources } from './cloudformation/provision';
 import { readRestApis, registerRestApiIds } from './api-gateway/rest-api-routes';
 import { startRestApiServer, type RunningRestApiServer } from './api-gateway/rest-api-server';
+import { readAuthorizers } from './api-gateway/authorizers';
+import { startControlPlane } from './api-gateway/control-plane';
+import { UsagePlans } from './api-gateway/usage-plans';
 import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './schedules/scheduled-rules';
 import { findIgnored, type IgnoredInTemplate } from './coverage';
 import { ChaosMode, type ChaosCounts, type ChaosOptions } from './chaos/chaos-mode';
@@ -88,7 +91,10 @@ export interface LocalStackOptions {
    * `emulators`. What survives and what does not: the package README, "Restart without loss".
    */
   dataDir?: string;
-  /** Keys accepted for methods with ApiKeyRequired. */
+  /**
+   * Keys accepted for methods with ApiKeyRequired (x-api-key) besides the template's and those
+   * created at run time; metered by no usage plan.
+   */
   apiKeys?: string[];
   /** Where the startup report (and runtime warnings) go; default console.log. */
   log?: (line: string) => void;
@@ -131,6 +137,8 @@ export interface LocalStack {
   queues: Record<string, { queueUrl: string; queueArn: string; queueName: string }>;
   /** By logical id. */
   functions: Record<string, LocalFunction>;
+  /** The template's Outputs, resolved against the local resources, by logical id (what `cdk deploy --outputs-file` lists). */
+  outputs: Record<string, string>;
   /** Every AWS::Events::Rule, by logical id (nextRun is kept up to date while the stack runs). */
   rules: Record<string, LocalRule>;
   /** The template's resource types and properties that are not emulated (also in the startup report). */
@@ -180,21 +188,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const [endpointsResult, synthResult] = await Promise.allSettled([startingEmulators, synthesizing]);
     if (endpointsResult.status === 'rejected') throw endpointsResult.reason;
     if (synthResult.status === 'rejected') throw synthResult.reason;
-    const endpoints: EmulatorEndpoints = {
-      dynamodb: endpointsResult.value.dynamodb,
-      sqs: endpointsResult.value.sqs,
-      region: endpointsResult.value.region,
-    };
-
     const stack = await readSynthesizedStack(outdir, options.stackName);
     const resolver = new IntrinsicResolver(stack.template, {
       stackName: stack.stackName,
-      region: endpoints.region,
+      region: endpointsResult.value.region,
       accountId: LOCAL_ACCOUNT_ID,
     });
     registerFunctionNames(stack, resolver);
     registerRestApiIds(stack.template, resolver);
     registerRuleNames(stack.template, resolver);
+
+    // API keys and usage plans, changed at run time through the control plane the functions reach.
+    const usagePlans = UsagePlans.fromTemplate(stack.template, resolver, options.apiKeys ?? []);
+    const controlPlane = await startControlPlane(usagePlans, log);
+    cleanups.push(() => controlPlane.close());
+    const endpoints: EmulatorEndpoints = {
+      dynamodb: endpointsResult.value.dynamodb,
+      sqs: endpointsResult.value.sqs,
+      region: endpointsResult.value.region,
+      apiGateway: controlPlane.url,
+    };
 
     const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
     const chaos = options.chaos ? new ChaosMode(options.chaos) : undefined;
@@ -257,6 +270,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apis,
       functionsByArn,
       apiKeys: options.apiKeys ?? [],
+      usagePlans,
+      authorizers: readAuthorizers(stack.template, resolver, log),
+      region: endpoints.region,
       log,
       admin: {
         async fireRule(reference) {
@@ -287,10 +303,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (chaos) log(chaos.describe());
     log(`Local stack ready at ${server.url}`);
 
+    const outputs: Record<string, string> = {};
+    for (const [logicalId, output] of Object.entries(stack.template.Outputs ?? {})) {
+      if (output.Condition !== undefined && !resolver.isConditionTrue(output.Condition)) continue;
+      outputs[logicalId] = resolver.resolveString(output.Value);
+    }
+
     let stopping: Promise<void> | undefined;
     return {
       url: server.url,
       emulators: endpoints,
+      outputs,
       tables,
       queues,
       functions,

@@ -5,6 +5,13 @@ import type { HttpResponse } from './rest-api-event';
 const DEFAULTS = {
   MISSING_AUTHENTICATION_TOKEN: { statusCode: 403, message: 'Missing Authentication Token' },
   INVALID_API_KEY: { statusCode: 403, message: 'Forbidden' },
+  UNAUTHORIZED: { statusCode: 401, message: 'Unauthorized' },
+  /** The message says whether the policy denied explicitly: see LambdaAuthorizers. */
+  ACCESS_DENIED: { statusCode: 403, message: 'User is not authorized to access this resource' },
+  AUTHORIZER_FAILURE: { statusCode: 500, message: 'Internal server error' },
+  AUTHORIZER_CONFIGURATION_ERROR: { statusCode: 500, message: 'Internal server error' },
+  THROTTLED: { statusCode: 429, message: 'Too Many Requests' },
+  QUOTA_EXCEEDED: { statusCode: 429, message: 'Limit Exceeded' },
   BAD_REQUEST_BODY: { statusCode: 400, message: 'Invalid request body' },
   /** The message names the missing parameters: see GatewayErrorDetails.message. */
   BAD_REQUEST_PARAMETERS: { statusCode: 400, message: 'Missing required request parameters' },
@@ -89,6 +96,11 @@ export function renderTemplate(
 function errorTypeHeader(type: GatewayErrorType): string {
   if (type === 'MISSING_AUTHENTICATION_TOKEN') return 'MissingAuthenticationTokenException';
   if (type === 'INVALID_API_KEY') return 'ForbiddenException';
+  if (type === 'UNAUTHORIZED') return 'UnauthorizedException';
+  if (type === 'ACCESS_DENIED') return 'AccessDeniedException';
+  if (type === 'THROTTLED' || type === 'QUOTA_EXCEEDED') return 'TooManyRequestsException';
+  if (type === 'AUTHORIZER_FAILURE' || type === 'AUTHORIZER_CONFIGURATION_ERROR')
+    return 'AuthorizerConfigurationException';
   if (type === 'BAD_REQUEST_BODY' || type === 'BAD_REQUEST_PARAMETERS') return 'BadRequestException';
   return 'InternalServerErrorException';
 }

@@ -18,6 +18,10 @@ export interface RestRoute {
   resourcePath: string;
   httpMethod: string; // GET, POST, …, or ANY
   apiKeyRequired: boolean;
+  /** Where API keys come from for this route's API: the x-api-key header, or the authorizer's usageIdentifierKey. */
+  apiKeySource?: 'HEADER' | 'AUTHORIZER';
+  /** The method's authorizer id when its AuthorizationType is CUSTOM. */
+  authorizerId?: string;
   integration: RouteIntegration;
   /** What the method's RequestValidator checks; absent when it has none (or one that checks nothing). */
   validation?: RouteValidation;
@@ -82,6 +86,21 @@ export function registerRestApiIds(template: CfnTemplate, resolver: IntrinsicRes
     const validatorId = fakeId(`validator:${logicalId}`);
     resolver.register(logicalId, { ref: validatorId, attributes: { RequestValidatorId: validatorId } });
   }
+  for (const [type, prefix] of [
+    ['AWS::ApiGateway::Authorizer', 'authorizer'],
+    ['AWS::ApiGateway::UsagePlan', 'usageplan'],
+    ['AWS::ApiGateway::ApiKey', 'apikey'],
+  ] as const) {
+    for (const [logicalId] of resourcesOfType(template, type)) {
+      const id = fakeId(`${prefix}:${logicalId}`);
+      resolver.register(logicalId, { ref: id, attributes: prefix === 'authorizer' ? { AuthorizerId: id } : {} });
+    }
+  }
+  // Ref of a Stage is its name (usage plans' ApiStages refer to stages that way).
+  for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::Stage')) {
+    const name = r.Properties?.StageName;
+    if (typeof name === 'string') resolver.register(logicalId, { ref: name });
+  }
   // Ref of a Model is its name (CloudFormation generates one when Name is absent: the logical id here).
   for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::Model')) {
     const name = r.Properties?.Name;
@@ -116,6 +135,12 @@ export function readRestApis(template: CfnTemplate, resolver: IntrinsicResolver)
     }
   }
 
+  const keySourceByApi = new Map<string, 'HEADER' | 'AUTHORIZER'>();
+  for (const [logicalId, r] of resourcesOfType(template, 'AWS::ApiGateway::RestApi')) {
+    const source = resolve(r.Properties ?? {}).ApiKeySourceType;
+    keySourceByApi.set(resolver.resolveString({ Ref: logicalId }), source === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER');
+  }
+
   const stageByApi = new Map<string, string>();
   for (const type of ['AWS::ApiGateway::Deployment', 'AWS::ApiGateway::Stage']) {
     for (const [, r] of resourcesOfType(template, type)) {
@@ -148,6 +173,10 @@ export function readRestApis(template: CfnTemplate, resolver: IntrinsicResolver)
       resourcePath,
       httpMethod: String(props.HttpMethod).toUpperCase(),
       apiKeyRequired: isTrue(props.ApiKeyRequired),
+      apiKeySource: keySourceByApi.get(apiId) ?? 'HEADER',
+      ...(props.AuthorizationType === 'CUSTOM' && props.AuthorizerId !== undefined
+        ? { authorizerId: String(props.AuthorizerId) }
+        : {}),
       integration: readIntegration(isRecord(props.Integration) ? props.Integration : {}),
       validation: readValidation(props, validators),
     });

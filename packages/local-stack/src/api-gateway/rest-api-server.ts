@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { unqualifiedFunctionArn } from '../arns';
+import { DEFAULT_REGION, formatArn, LOCAL_ACCOUNT_ID, unqualifiedFunctionArn } from '../arns';
+import { LambdaAuthorizers, type LambdaAuthorizer } from './authorizers';
+import { UsagePlans } from './usage-plans';
 import { gatewayErrorResponse, type GatewayErrorDetails, type GatewayErrorType } from './gateway-responses';
 import { LambdaThrottledError, LambdaTimeoutError, type LocalFunction } from '../lambda/lambda-function';
 import { isLoopbackHost, MISDIRECTED_REQUEST_PROBLEM } from '../loopback-host.mjs';
@@ -20,6 +22,12 @@ export interface RestApiServerOptions {
   /** Function by ARN (unqualified). */
   functionsByArn: Map<string, LocalFunction>;
   apiKeys: string[];
+  /** API keys and usage plans (rate, burst, quota); default: the apiKeys above, metered by no plan. */
+  usagePlans?: UsagePlans;
+  /** Lambda authorizers by id (Methods with AuthorizationType CUSTOM); default none. */
+  authorizers?: Map<string, LambdaAuthorizer>;
+  /** For method ARNs; default DEFAULT_REGION. */
+  region?: string;
   log: (line: string) => void;
   /** What the local admin routes (under /_local/) act on. */
   admin?: LocalAdmin;
@@ -59,8 +67,13 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
       );
   }
   const validation = new RequestValidation(options.apis, options.log);
+  const gate: Gate = {
+    usagePlans: options.usagePlans ?? new UsagePlans(options.apiKeys),
+    authorizers: options.authorizers ?? new Map(),
+    lambdaAuthorizers: new LambdaAuthorizers(options.functionsByArn, options.log),
+  };
   const server = createServer((req, res) => {
-    handle(req, res, options, validation).catch((error: unknown) => {
+    handle(req, res, options, validation, gate).catch((error: unknown) => {
       options.log(`API error: ${(error as Error).stack ?? String(error)}`);
       send(res, gatewayErrorResponse('DEFAULT_5XX', options.apis.gatewayResponses, 'unknown'), 'unknown');
     });
@@ -85,11 +98,19 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
   };
 }
 
+/** What stands between a request and its integration: authorizers, API keys, usage plans. */
+interface Gate {
+  usagePlans: UsagePlans;
+  authorizers: Map<string, LambdaAuthorizer>;
+  lambdaAuthorizers: LambdaAuthorizers;
+}
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   options: RestApiServerOptions,
   validation: RequestValidation,
+  gate: Gate,
 ): Promise<void> {
   const requestId = randomUUID();
   const fail = (type: GatewayErrorType, details?: GatewayErrorDetails) =>
@@ -116,9 +137,37 @@ async function handle(
   const match = matchRoute(options.apis.routes, method, pathname);
   if (!match) return fail('MISSING_AUTHENTICATION_TOKEN');
   const { route } = match;
+  const request = {
+    method,
+    url: req.url ?? '/',
+    rawHeaders: req.rawHeaders,
+    body,
+    sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+  };
+  const event = buildProxyEvent(request, match, requestId);
+  // As API Gateway: the authorizer, then the API key and its usage plan, then request validation.
+  let usageIdentifierKey: string | undefined;
+  if (route.authorizerId !== undefined) {
+    const authorizer = gate.authorizers.get(route.authorizerId);
+    if (!authorizer) {
+      options.log(`${method} ${route.resourcePath}: authorizer ${route.authorizerId} is not emulated`);
+      return fail('AUTHORIZER_CONFIGURATION_ERROR');
+    }
+    const methodArn = formatArn({
+      service: 'execute-api',
+      region: options.region ?? DEFAULT_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      resource: `${route.apiId}/${route.stageName}/${method}${pathname}`,
+    });
+    const outcome = await gate.lambdaAuthorizers.authorize({ authorizer, event, methodArn });
+    if (!outcome.ok) return fail(outcome.type, outcome.details);
+    event.requestContext.authorizer = { ...outcome.result.context, principalId: outcome.result.principalId };
+    usageIdentifierKey = outcome.result.usageIdentifierKey;
+  }
   if (route.apiKeyRequired) {
-    const key = req.headers['x-api-key'];
-    if (typeof key !== 'string' || !options.apiKeys.includes(key)) return fail('INVALID_API_KEY');
+    const key = route.apiKeySource === 'AUTHORIZER' ? usageIdentifierKey : headerValue(req, 'x-api-key');
+    const refusal = gate.usagePlans.admit(route.apiId, route.stageName, key);
+    if (refusal) return fail(refusal);
   }
   // The method's RequestValidator (parameters, then the body): an invalid request never reaches the integration.
   const invalid = validation.validate(match, { url: req.url ?? '/', rawHeaders: req.rawHeaders, body });
@@ -142,17 +191,6 @@ async function handle(
     return fail('DEFAULT_5XX');
   }
 
-  const event = buildProxyEvent(
-    {
-      method,
-      url: req.url ?? '/',
-      rawHeaders: req.rawHeaders,
-      body,
-      sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-    },
-    match,
-    requestId,
-  );
   let integrationTimer: NodeJS.Timeout | undefined;
   const integrationTimeout = new Promise<'integration-timeout'>((resolve) => {
     integrationTimer = setTimeout(() => resolve('integration-timeout'), integration.timeoutMs);
@@ -230,6 +268,11 @@ async function handleAdmin(
     options.log(`POST ${pathname} failed: ${errorType}: ${message}`);
     return json(502, { rule: reference, error: { errorType, errorMessage: message } });
   }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** Reads the request body, or reports 'too-large' past API Gateway's 10 MB limit (the rest is read and discarded). */

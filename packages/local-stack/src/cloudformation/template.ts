@@ -16,6 +16,7 @@ export interface CfnTemplate {
   Resources?: Record<string, CfnResource>;
   Parameters?: Record<string, CfnParameter>;
   Conditions?: Record<string, unknown>;
+  Outputs?: Record<string, { Value?: unknown; Condition?: string }>;
   Mappings?: Record<string, Record<string, Record<string, unknown>>>;
 }
 

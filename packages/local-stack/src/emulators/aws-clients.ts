@@ -7,6 +7,8 @@ export interface EmulatorEndpoints {
   dynamodb: string;
   sqs: string;
   region: string;
+  /** The local stack's API Gateway control plane (API keys, usage plan keys), when it runs one. */
+  apiGateway?: string;
 }
 
 /** Plain alphanumerics: DynamoDB Local rejects access keys containing `_` or `-`. */
