@@ -16,7 +16,8 @@ import { issueToken, revokeToken, type ManageTokensDeps } from '../src/tokens/us
  * run is replaced (its usage-plan key did not survive the restart).
  */
 export async function seedLocalToken(stack: LocalStack, token: string): Promise<void> {
-  const { TokensTableName: tableName, UsagePlanId: usagePlanId } = stack.outputs;
+  const tableName = platformOutput(stack, 'TokensTableName');
+  const usagePlanId = platformOutput(stack, 'UsagePlanId');
   if (!tableName || !usagePlanId || !stack.emulators.apiGateway)
     throw new Error('The template has no TokensTableName / UsagePlanId outputs: is it the JobsPlatform stack?');
   const client = { region: stack.emulators.region, credentials: LOCAL_CREDENTIALS };
@@ -34,4 +35,14 @@ export async function seedLocalToken(stack: LocalStack, token: string): Promise<
     if (!(error instanceof TokenNotFoundError)) throw error;
   });
   await issueToken(deps, { name: 'local default (JOBS_API_KEY)', scopes: [...TOKEN_SCOPES], token });
+}
+
+/**
+ * A JobsPlatform output by its id: `TokensTableName` when the platform's construct id is `Default`
+ * (the logical id then carries no path), `<path>TokensTableName<hash>` in any other app.
+ */
+function platformOutput(stack: LocalStack, id: string): string | undefined {
+  const pattern = new RegExp(`^(?:[A-Za-z0-9]*${id}[0-9A-F]{8}|${id})$`);
+  const matches = Object.keys(stack.outputs).filter((logicalId) => pattern.test(logicalId));
+  return matches.length === 1 ? stack.outputs[matches[0]!] : undefined;
 }

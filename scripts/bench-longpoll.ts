@@ -8,7 +8,7 @@ import { startLocalStackChild } from './bench/local-stack-child';
 import { measureLongPollWake } from './bench/long-poll-wake';
 import { markdownTable } from './bench/stats';
 
-const API_KEY = 'bench-api-key';
+const API_KEY = 'bench-api-key-0123456';
 
 console.log('Starting the local stack…');
 const stack = await startLocalStackChild({

@@ -32,7 +32,7 @@ import { latencyPercentiles, markdownTable, percentile } from './bench/stats';
 import { measureSubmitLatency, type SubmitLatency } from './bench/submit-latency';
 import { measureThroughput, measureUnloadedSubmitToCompleted } from './bench/throughput';
 
-const API_KEY = 'bench-api-key';
+const API_KEY = 'bench-api-key-0123456';
 const quick = process.env.BENCH_QUICK === '1';
 const size = (name: string, full: number, quickSize: number) => Number(process.env[name] ?? (quick ? quickSize : full));
 const config = {

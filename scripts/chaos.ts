@@ -13,7 +13,7 @@ import { startLocalStackChild } from './bench/local-stack-child';
 import { CHAOS_FAULT_RATES, chaosFailed, formatChaosReport, runChaos } from './reliability/chaos-run';
 import { SIMULATED_SEND_LOG_VARIABLE } from '../src/jobs/providers/simulated-send-log';
 
-const API_KEY = 'chaos-api-key';
+const API_KEY = 'chaos-api-key-0123456';
 const profile = process.env.CHAOS_PROFILE === 'short' ? 'short' : 'full';
 const jobs = Number(process.env.CHAOS_JOBS ?? 1000);
 const log = (line: string) => console.error(line);

@@ -9,7 +9,7 @@ import { startLocalStackChild } from './bench/local-stack-child';
 import { fuzzEventHandlers } from './reliability/event-handler-fuzz';
 import { formatFuzzReport, runFuzz } from './reliability/fuzz-run';
 
-const API_KEY = 'fuzz-api-key';
+const API_KEY = 'fuzz-api-key-0123456';
 const log = (line: string) => console.error(line);
 
 log('fuzz: starting the local stack…');

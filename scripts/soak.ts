@@ -12,7 +12,7 @@ import { startLocalStackChild } from './bench/local-stack-child';
 import { formatSoakReport, maxInboxes, runSoak, soakFailed } from './reliability/soak-run';
 import { soakTargets } from './reliability/soak-targets';
 
-const API_KEY = 'soak-api-key';
+const API_KEY = 'soak-api-key-0123456';
 const log = (line: string) => console.error(line);
 
 log('soak: starting the local stack…');

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalStack, type LocalStack } from '@serverless-jobs/local-stack';
+import { seedLocalToken } from '../../bin/local-token';
 import { packPackage, ROOT } from './packed-package';
 
 const run = promisify(execFile);
@@ -202,6 +203,8 @@ beforeAll(async () => {
       : {}),
     log: (line) => logLines.push(line),
   });
+  // What `npm start` does for JOBS_API_KEY: the key becomes a token with every scope.
+  await seedLocalToken(stack, API_KEY);
   timings.synthAndStartMs = Date.now() - started;
 }, 600_000);
 
