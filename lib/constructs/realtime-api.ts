@@ -1,0 +1,188 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnUsagePlan, CfnUsagePlanKey, type IApiKey } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CfnApi,
+  CfnStage,
+  WebSocketApi,
+  WebSocketApiKeySelectionExpression,
+  WebSocketRoute,
+  WebSocketStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, ProjectionType, Table, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { SUBSCRIPTIONS_BY_CONNECTION_INDEX } from '../../src/aws/dynamodb-subscription-store';
+import { JobFunction } from './job-function';
+
+export interface RealtimeApiProps {
+  /** The jobs table: read for the snapshot sent right after a subscribe. */
+  readonly jobsTable: ITable;
+  /** The REST API's key: the WebSocket API checks the same one at `$connect` (header `x-api-key`). */
+  readonly apiKey: IApiKey;
+  /** The stream notifier, which also posts every change to the subscribed connections. */
+  readonly notifier: JobFunction;
+  /** The stage's name. Default `prod`. */
+  readonly stageName?: string;
+  /** Throttling of the stage's messages. Default 50 messages/s, bursts of 100. */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logRetention: RetentionDays;
+  /** Of the functions' log groups and the access logs; the subscriptions table is always destroyed. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The WebSocket API (API Gateway v2): clients connect with the API key, subscribe to job ids or a
+ * {type, status} filter, and receive every change the stream notifier posts through @connections.
+ * API Gateway holds the connections, so no function waits on a client.
+ */
+export class RealtimeApi extends Construct {
+  readonly webSocketApi: WebSocketApi;
+  readonly stage: WebSocketStage;
+  readonly subscriptionsTable: Table;
+  /** `wss://…/<stage>`, from the API's endpoint attribute (so an emulator can answer its own). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: RealtimeApiProps) {
+    super(scope, id);
+    const stageName = props.stageName ?? 'prod';
+    const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
+
+    this.subscriptionsTable = new Table(this, 'SubscriptionsTable', {
+      partitionKey: { name: 'targetKey', type: AttributeType.STRING },
+      sortKey: { name: 'connectionId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Subscriptions live as long as a connection (2 h at most); nothing here is worth keeping.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.subscriptionsTable.addGlobalSecondaryIndex({
+      indexName: SUBSCRIPTIONS_BY_CONNECTION_INDEX,
+      partitionKey: { name: 'connectionId', type: AttributeType.STRING },
+      sortKey: { name: 'targetKey', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    const tableEnv = { SUBSCRIPTIONS_TABLE_NAME: this.subscriptionsTable.tableName };
+
+    const connect = new JobFunction(this, 'Connect', {
+      ...common,
+      entry: 'lambdas/realtime/connect.ts',
+      description: 'Admits a WebSocket client with a valid credential ($connect)',
+    });
+    const disconnect = new JobFunction(this, 'Disconnect', {
+      ...common,
+      entry: 'lambdas/realtime/disconnect.ts',
+      description: "Removes a closed WebSocket connection's subscriptions ($disconnect)",
+      environment: tableEnv,
+    });
+    this.subscriptionsTable.grantReadWriteData(disconnect);
+    const messages = new JobFunction(this, 'SubscriptionMessages', {
+      ...common,
+      entry: 'lambdas/realtime/subscription-messages.ts',
+      description: 'Subscribes and unsubscribes WebSocket connections; answers the current state',
+      timeout: Duration.seconds(20),
+      environment: { ...tableEnv, JOBS_TABLE_NAME: props.jobsTable.tableName },
+    });
+    this.subscriptionsTable.grantReadWriteData(messages);
+    props.jobsTable.grantReadData(messages);
+
+    this.webSocketApi = new WebSocketApi(this, 'WebSocketApi', {
+      apiName: `${Stack.of(this).stackName}-realtime`,
+      description: 'Job status changes as they happen, to subscribed WebSocket clients',
+      routeSelectionExpression: '$request.body.action',
+      apiKeySelectionExpression: WebSocketApiKeySelectionExpression.HEADER_X_API_KEY,
+      disconnectRouteOptions: { integration: new WebSocketLambdaIntegration('DisconnectHandler', disconnect) },
+      defaultRouteOptions: { integration: new WebSocketLambdaIntegration('DefaultMessages', messages) },
+    });
+    // Only WebSocketRoute takes apiKeyRequired, not the API's connectRouteOptions.
+    new WebSocketRoute(this, 'ConnectRoute', {
+      webSocketApi: this.webSocketApi,
+      routeKey: '$connect',
+      integration: new WebSocketLambdaIntegration('ConnectHandler', connect),
+      apiKeyRequired: true,
+    });
+    for (const action of ['subscribe', 'unsubscribe']) {
+      this.webSocketApi.addRoute(action, {
+        integration: new WebSocketLambdaIntegration(`${action}Messages`, messages),
+      });
+    }
+
+    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.webSocketApi,
+      stageName,
+      autoDeploy: true,
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+    });
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        connectionId: '$context.connectionId',
+        routeKey: '$context.routeKey',
+        eventType: '$context.eventType',
+        status: '$context.status',
+        requestTime: '$context.requestTime',
+        ip: '$context.identity.sourceIp',
+      }),
+    };
+    this.url = `${this.webSocketApi.apiEndpoint}/${stageName}`;
+
+    // The REST API's key opens connections too: API Gateway checks it only for stages of a usage plan that holds it.
+    const usagePlan = new CfnUsagePlan(this, 'UsagePlan', {
+      description: 'Lets the job API key open WebSocket connections',
+      apiStages: [{ apiId: this.webSocketApi.apiId, stage: this.stage.stageName }],
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+    });
+    // The plan names the stage by name: it must exist first.
+    usagePlan.node.addDependency(this.stage);
+    new CfnUsagePlanKey(this, 'UsagePlanKey', {
+      keyId: props.apiKey.keyId,
+      keyType: 'API_KEY',
+      usagePlanId: usagePlan.ref,
+    });
+
+    // Posting to connections: execute-api:ManageConnections, for POST on this stage's @connections only.
+    const stack = Stack.of(this);
+    const postToConnections = stack.formatArn({
+      service: 'execute-api',
+      resource: this.webSocketApi.apiId,
+      resourceName: `${stageName}/POST/@connections/*`,
+    });
+    const callbackUrl = this.stage.callbackUrl;
+    for (const poster of [messages, props.notifier]) {
+      poster.addToRolePolicy(
+        new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [postToConnections] }),
+      );
+      poster.addEnvironment('WEBSOCKET_CALLBACK_URL', callbackUrl);
+    }
+    props.notifier.addEnvironment('SUBSCRIPTIONS_TABLE_NAME', this.subscriptionsTable.tableName);
+    this.subscriptionsTable.grantReadWriteData(props.notifier);
+
+    const apiLogicalId = stack.resolve(stack.getLogicalId(this.webSocketApi.node.defaultChild as CfnApi)) as string;
+    const tableLogicalId = stack.resolve(
+      stack.getLogicalId(this.subscriptionsTable.node.defaultChild as CfnTable),
+    ) as string;
+    Validations.of(stack).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${stageName}/POST/@connections/*]`,
+      reason: 'Connection ids are made by API Gateway at run time; the grant covers POST on this stage only.',
+    });
+    Validations.of(stack).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+      reason: "DynamoDB grants cover the subscriptions table's byConnection index, queried to remove a connection.",
+    });
+    Validations.of(this.webSocketApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        '$connect requires the API key (ApiKeyRequired); the other routes run only on connections $connect admitted',
+    });
+  }
+}
