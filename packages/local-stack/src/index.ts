@@ -21,6 +21,13 @@ import { createLocalFunctions, registerFunctionNames } from './lambda/lambda-fun
 import { provisionResources } from './cloudformation/provision';
 import { readRestApis, registerRestApiIds } from './api-gateway/rest-api-routes';
 import { startRestApiServer, type RunningRestApiServer } from './api-gateway/rest-api-server';
+import {
+  readWebSocketApi,
+  registerWebSocketApi,
+  registerWebSocketResources,
+  webSocketApiLogicalIds,
+} from './api-gateway-v2/websocket-apis';
+import { LocalWebSocketApis } from './api-gateway-v2/websocket-server';
 import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './schedules/scheduled-rules';
 import { findIgnored, type IgnoredInTemplate } from './coverage';
 import { ChaosMode, type ChaosCounts, type ChaosOptions } from './chaos/chaos-mode';
@@ -124,6 +131,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   /** http://localhost:PORT */
   url: string;
+  /** ws://127.0.0.1:PORT/<stage> of every stage of every WebSocket API in the template. */
+  webSocketUrls: string[];
   emulators: EmulatorEndpoints;
   /** By logical id. */
   tables: Record<string, { tableName: string; streamArn?: string }>;
@@ -199,6 +208,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
     const chaos = options.chaos ? new ChaosMode(options.chaos) : undefined;
     if (chaos) cleanups.push(async () => chaos.stop());
+    // WebSocket APIs listen before the functions exist: their environments may name the APIs' URLs.
+    const webSockets = await LocalWebSocketApis.listen(webSocketApiLogicalIds(stack.template), {
+      apiKeys: options.apiKeys ?? [],
+      log,
+    });
+    cleanups.push(() => webSockets.close());
+    registerWebSocketResources(stack.template, resolver);
+    for (const { logicalId, apiId, endpoint } of webSockets.endpoints)
+      registerWebSocketApi(resolver, logicalId, apiId, endpoint);
+    const managementEndpoint = webSockets.managementEndpoint;
     const functions = await createLocalFunctions(
       stack,
       resolver,
@@ -210,7 +229,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         environmentIdleMs: options.environmentIdleMs ?? DEFAULT_ENVIRONMENT_IDLE_MS,
       },
       options.environmentPrefixes,
-      chaos?.environment(),
+      {
+        ...chaos?.environment(),
+        ...(managementEndpoint ? { AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI: managementEndpoint } : {}),
+      },
     );
     cleanups.push(async () => {
       await Promise.all(Object.values(functions).map((fn) => fn.stop()));
@@ -224,6 +246,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
     const functionsByArn = new Map(Object.values(functions).map((fn) => [fn.functionArn, fn]));
+    webSockets.serve(
+      webSockets.endpoints.map(({ logicalId }) => readWebSocketApi(stack.template, resolver, logicalId)),
+      functionsByArn,
+    );
 
     const eventSources: RunningEventSources = await startEventSourceMappings({
       template: stack.template,
@@ -282,6 +308,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       eventSources: eventSources.sources.map((source) => source.description),
       rules: scheduler.rules.map((rule) => describeRule(rule, scheduling)),
       ignored,
+      webSocketUrls: webSockets.urls,
     });
     for (const line of report) log(line);
     if (chaos) log(chaos.describe());
@@ -290,6 +317,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let stopping: Promise<void> | undefined;
     return {
       url: server.url,
+      webSocketUrls: webSockets.urls,
       emulators: endpoints,
       tables,
       queues,
