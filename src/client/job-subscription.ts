@@ -112,9 +112,25 @@ export function openJobSubscription(
     }
   };
 
+  const retryLater = () => {
+    if (!everOpened && failures === 0) settle?.reject(new Error(`WebSocket ${url} closed before subscribing`));
+    const delay = backoffDelay(policy, failures);
+    failures += 1;
+    reconnectTimer = setTimeout(connect, delay);
+  };
+
   const connect = () => {
     if (closed) return;
-    const current = factory(url, apiKey);
+    let current: WebSocket;
+    try {
+      current = factory(url, apiKey);
+    } catch (error) {
+      // No WebSocket in this runtime, or a URL it refuses: as good as a connection that failed.
+      if (!everOpened && failures === 0) settle?.reject(error instanceof Error ? error : new Error(String(error)));
+      failures += 1;
+      reconnectTimer = setTimeout(connect, backoffDelay(policy, failures));
+      return;
+    }
     socket = current;
     current.onopen = () => current.send(JSON.stringify(request));
     current.onmessage = (event: MessageEvent) => {
@@ -127,10 +143,7 @@ export function openJobSubscription(
     };
     current.onclose = () => {
       if (closed || socket !== current) return;
-      if (!everOpened && failures === 0) settle?.reject(new Error(`WebSocket ${url} closed before subscribing`));
-      const delay = backoffDelay(policy, failures);
-      failures += 1;
-      reconnectTimer = setTimeout(connect, delay);
+      retryLater();
     };
     // An error is followed by close, which reconnects.
     current.onerror = () => undefined;
