@@ -102,7 +102,8 @@ describe('WebSocket subscriptions', () => {
     } finally {
       subscription.close();
     }
-  });
+    // 100 requests and as many posts on a 2-core machine: cold starts alone take tens of seconds.
+  }, 180_000);
 
   test('a reconnect resubscribes and gets the current state', async () => {
     const id = await createExternalJob();
