@@ -26,6 +26,7 @@ import {
   JobsConnectionError,
   JobVanishedError,
   WaitTimeoutError,
+  isTerminalStatus,
   type Job,
   type JobStatus,
   type JobStatusSnapshot,
@@ -195,6 +196,20 @@ Options:
     options: {},
     run: redriveCommand,
   },
+  watch: {
+    summary: 'show job changes live, over the WebSocket API',
+    usage: `${CLI} watch [--type <type>] [--status <status>] [<id> …]
+
+With ids: follows those jobs, one line per job updated in place on a terminal (one line per change
+otherwise, NDJSON with --json), and exits when every one is final (0 if all completed or done, 1
+otherwise). Without ids: every job whose new state matches --type and --status, until Ctrl-C.
+
+Options:
+  --type <type>        only jobs of this type (without ids)
+  --status <status>    only changes to this status (without ids): ${JOB_STATUSES.join(', ')}`,
+    options: { type: { type: 'string' }, status: { type: 'string' } },
+    run: watchCommand,
+  },
   queues: {
     summary: 'per job type: messages visible, in flight, delayed, and dead letters',
     usage: `${CLI} queues`,
@@ -250,6 +265,7 @@ Examples:
   ${CLI} status 0f8c…  --wait --timeout 30000
   ${CLI} list --status failed --limit 20
   ${CLI} retry 0f8c…
+  ${CLI} watch --type email --status failed
   ${CLI} redrive email
 
 ${COMMON_HELP}
@@ -711,6 +727,75 @@ async function bootstrapToken(tableName: string, usagePlanId: string, body: Crea
     },
     body,
   );
+}
+
+/**
+ * The watch view: on a terminal, one line per job rewritten in place (the block is redrawn from
+ * its first line); otherwise one line per change.
+ */
+function watchView(ctx: Context) {
+  const tty = !ctx.json && ctx.out.isTTY === true;
+  const lines = new Map<string, string>();
+  let drawn = 0;
+  return (status: JobStatusSnapshot) => {
+    if (ctx.json) return printJson(ctx.out, status);
+    const time = new Date().toISOString().slice(11, 19);
+    const text = `${time}  ${status.id}  ${status.status.padEnd(10)} v${status.version}`;
+    if (!tty) return void ctx.out.write(`${text}\n`);
+    lines.set(status.id, text);
+    const width = (ctx.out.columns || 80) - 1;
+    let block = drawn > 0 ? `\x1b[${drawn}A` : '';
+    for (const line of lines.values()) block += `\r\x1b[2K${line.slice(0, width)}\n`;
+    drawn = lines.size;
+    ctx.out.write(block);
+  };
+}
+
+async function watchCommand(ctx: Context, ids: string[], values: Values): Promise<ExitCode> {
+  const type = str(values, 'type');
+  const status = str(values, 'status');
+  if (ids.length > 0 && (type !== undefined || status !== undefined))
+    throw new UsageError('give job ids or --type/--status, not both', 'watch');
+  if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status))
+    throw new UsageError(`--status must be one of ${JOB_STATUSES.join(', ')}`, 'watch');
+  const show = watchView(ctx);
+  const finals = new Map<string, string>();
+  return new Promise<ExitCode>((resolve, reject) => {
+    let done = false;
+    const end = (outcome: () => void) => {
+      if (done) return;
+      done = true;
+      subscription.close();
+      ctx.signal.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const onAbort = () => end(() => reject(ctx.signal.reason));
+    const subscription = ctx.client.subscribe(
+      ids.length > 0 ? ids : { ...(type ? { type } : {}), ...(status ? { status: status as JobStatus } : {}) },
+      (change) => {
+        show(change);
+        if (ids.length === 0 || !isTerminalStatus(change.status)) return;
+        finals.set(change.id, change.status);
+        if (finals.size === new Set(ids).size) {
+          const allDone = [...finals.values()].every((final) => exitFor(final) === EXIT.ok);
+          end(() => resolve(allDone ? EXIT.ok : EXIT.failed));
+        }
+      },
+      {
+        onError: (problem) => {
+          ctx.err.write(`${CLI}: ${problem.title} (${problem.status}): ${problem.detail}\n`);
+          for (const field of problem.errors ?? []) ctx.err.write(`  ${field.field}: ${field.message}\n`);
+          if (problem.status === 404 || problem.status === 400) end(() => resolve(EXIT.failed));
+        },
+        onRemoved: (jobId) => ctx.err.write(`${CLI}: job ${jobId} was removed\n`),
+      },
+    );
+    subscription.ready.catch((error: Error) =>
+      end(() => reject(new Error(`cannot watch: ${error.message} (is the WebSocket API reachable?)`))),
+    );
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { JobTypeRegistry, resolveJobTypeConfigs, type RegisteredSchedule } from 
 import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS } from '../src/jobs/status-query';
 import { jobTypes as builtInJobTypes } from '../src/job-types';
 import { DeadLetterRecorder } from './constructs/dead-letter-recorder';
-import { DEFAULT_JOB_TYPES_MODULE, JOB_TYPES_MODULE_CONTEXT } from './constructs/job-function';
+import { DEFAULT_JOB_TYPES_MODULE, JOB_TYPES_MODULE_CONTEXT, type JobFunction } from './constructs/job-function';
 import { JobQueue } from './constructs/job-queue';
 import { JobWorker } from './constructs/job-worker';
 import {
@@ -22,6 +22,7 @@ import { ApiTokens } from './constructs/api-tokens';
 import { JobsApi } from './constructs/jobs-api';
 import { JobsTable } from './constructs/jobs-table';
 import { LongPoll } from './constructs/long-poll';
+import { RealtimeApi } from './constructs/realtime-api';
 import { AlarmTopic, Monitoring } from './constructs/monitoring';
 import { ScheduledJobs } from './constructs/scheduled-jobs';
 import { JobReconciler } from './constructs/job-reconciler';
@@ -115,6 +116,8 @@ export class JobsPlatform extends Construct {
   /** The registry as this deployment configures it. */
   readonly jobTypes: JobTypeRegistry;
   readonly api: JobsApi;
+  /** The WebSocket API that pushes job changes to subscribers. */
+  readonly realtime: RealtimeApi;
   readonly queues: Readonly<Record<string, Queue>>;
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
   /** Each type's worker function, by type name: add the environment or grants your processor needs. */
@@ -207,6 +210,18 @@ export class JobsPlatform extends Construct {
       removalPolicy,
     });
 
+    this.realtime = new RealtimeApi(this, 'Realtime', {
+      jobsTable: table,
+      tokensTable: tokens.table,
+      notifier: longPoll.notifier,
+      stageName: props.stageName ?? 'prod',
+      throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
+      logRetention,
+      removalPolicy,
+    });
+    // GET /health advertises it, so a client given only the REST URL finds the WebSocket API.
+    (this.api.node.findChild('Health') as JobFunction).addEnvironment('WEBSOCKET_API_URL', this.realtime.url);
+
     const schedules = props.schedules ?? this.jobTypes.schedules();
     if (schedules.length > 0) {
       new ScheduledJobs(this, 'Schedules', { schedules, table, queues, configsJson, logRetention, removalPolicy });
@@ -237,6 +252,7 @@ export class JobsPlatform extends Construct {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${Stack.of(this).region}#dashboards:name=${monitoring.dashboard.dashboardName}`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+    new CfnOutput(this, 'WebSocketUrl', { value: this.realtime.url });
     new CfnOutput(this, 'JobsTableName', { value: table.tableName });
     new CfnOutput(this, 'TokensTableName', { value: tokens.table.tableName });
     new CfnOutput(this, 'UsagePlanId', {

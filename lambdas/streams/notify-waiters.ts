@@ -7,16 +7,25 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { SqsNoticeSender } from '../../src/aws/sqs-waiter-inboxes';
 import { notifyWaiters, type JobChange, type NotifyWaitersDeps } from '../../src/jobs/use-cases/notify-waiters';
+import { ApiGatewayConnectionPoster, createConnectionsClient } from '../../src/aws/api-gateway-connection-poster';
+import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
+import { notifySubscribers, type NotifySubscribersDeps } from '../../src/jobs/use-cases/job-subscriptions';
 import { requireEnv } from '../commons/environment';
-import { logger, observability } from '../commons/powertools';
+import { logger, observability, tracer } from '../commons/powertools';
 
 const deps: NotifyWaitersDeps = {
   registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
   sender: new SqsNoticeSender(sqs),
 };
+const subscribers: NotifySubscribersDeps = {
+  store: new DynamoDbSubscriptionStore(documentClient, requireEnv('SUBSCRIPTIONS_TABLE_NAME')),
+  poster: new ApiGatewayConnectionPoster(
+    tracer.captureAWSv3Client(createConnectionsClient(requireEnv('WEBSOCKET_CALLBACK_URL'))),
+  ),
+};
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
-type Image = { id?: string; version?: number; status?: string; updatedAt?: string };
+type Image = { id?: string; type?: string; version?: number; status?: string; updatedAt?: string };
 const imageOf = (image: unknown): Image | undefined =>
   image ? (unmarshall(image as Record<string, AttributeValue>) as Image) : undefined;
 
@@ -27,6 +36,7 @@ export function jobChangeOf(record: DynamoDBRecord): JobChange | undefined {
   if (record.eventName === 'REMOVE' && before?.id) {
     return {
       jobId: before.id,
+      ...(before.type ? { type: before.type } : {}),
       version: (before.version ?? 0) + 1,
       status: 'removed',
       updatedAt: new Date().toISOString(),
@@ -36,6 +46,7 @@ export function jobChangeOf(record: DynamoDBRecord): JobChange | undefined {
   if (!after?.id || after.version === undefined || after.version === before?.version) return undefined;
   return {
     jobId: after.id,
+    ...(after.type ? { type: after.type } : {}),
     version: after.version,
     status: after.status ?? 'unknown',
     updatedAt: after.updatedAt ?? '',
@@ -49,9 +60,28 @@ async function handleRecord(record: DynamoDBRecord): Promise<void> {
   if (woken > 0) logger.debug('Waiters notified', { jobId: change.jobId, version: change.version, woken });
 }
 
-/** The jobs table's stream → every long poll waiting on a changed job. */
+/**
+ * Posts the batch's changes to WebSocket subscribers. A failure is logged, not retried: a retried
+ * batch would wake long polls twice for nothing, and a client that missed a post resubscribes.
+ */
+async function postToSubscribers(records: DynamoDBRecord[]): Promise<void> {
+  const changes = records.flatMap((record) => jobChangeOf(record) ?? []);
+  if (changes.length === 0) return;
+  try {
+    const outcome = await notifySubscribers(subscribers, changes);
+    if (outcome.sent + outcome.gone > 0) logger.debug('Subscribers notified', { ...outcome });
+  } catch (error) {
+    logger.error('Posting to WebSocket subscribers failed', { error: error as Error });
+  }
+}
+
+/** The jobs table's stream → every long poll waiting on a changed job, and every WebSocket subscriber. */
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
   .use(observability())
-  .handler(async (event, context) =>
-    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
-  );
+  .handler(async (event, context) => {
+    const [response] = await Promise.all([
+      processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+      postToSubscribers(event.Records),
+    ]);
+    return response;
+  });

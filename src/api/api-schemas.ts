@@ -137,7 +137,13 @@ export const statsSchema = z.object({
     .describe('Per status, the number of retained jobs of each type that has any'),
 });
 
-export const healthSchema = z.object({ status: z.literal('ok') });
+export const healthSchema = z.object({
+  status: z.literal('ok'),
+  websocketUrl: z
+    .string()
+    .optional()
+    .describe('The WebSocket API to subscribe to job changes (wss://…/<stage>), when the deployment has one'),
+});
 
 export const jobTypeSettingsSchema = z.object({
   maxAttempts: z.int().min(1),

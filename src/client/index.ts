@@ -4,6 +4,13 @@ export type { FetchFunction, JobsClientOptions, RequestOptions, WaitForOptions }
 export { JOB_STATUSES, TERMINAL_STATUSES, isTerminalStatus } from './job';
 export type { Job, JobError, JobHistoryEntry, JobStatus, JobType } from './job';
 export type { JobStatusChange, JobStatusSnapshot } from './job-status';
+export type {
+  JobFilter,
+  JobSubscription,
+  SubscribeOptions,
+  SubscriptionTarget,
+  WebSocketFactory,
+} from './job-subscription';
 export type { JobPage, JobSummary, ListJobsFilter } from './job-list';
 export type {
   CleanupPayload,

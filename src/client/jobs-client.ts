@@ -3,6 +3,14 @@ import { isTerminalStatus, type Job } from './job';
 import type { JobTypesSummary } from './job-types';
 import type { JobPage, ListJobsFilter } from './job-list';
 import type { JobStatusChange, JobStatusSnapshot } from './job-status';
+import {
+  defaultWebSocketFactory,
+  openJobSubscription,
+  type JobSubscription,
+  type SubscribeOptions,
+  type SubscriptionTarget,
+  type WebSocketFactory,
+} from './job-subscription';
 import { JobVanishedError } from './job-vanished-error';
 import { JobsApiError } from './jobs-api-error';
 import { JobsConnectionError } from './jobs-connection-error';
@@ -28,6 +36,13 @@ export interface JobsClientOptions {
   retry?: Partial<RetryPolicy>;
   /** How long one request may take before it counts as a network error (long polls get their hold time on top). */
   requestTimeoutMs?: number;
+  /**
+   * The WebSocket API's stage URL (`wss://…/prod`); defaults to `JOBS_WEBSOCKET_URL`, else the
+   * `websocketUrl` that `GET /health` advertises. `null`: never use it (waitFor long-polls).
+   */
+  websocketUrl?: string | null;
+  /** Opens WebSocket connections; defaults to the global WebSocket. */
+  webSocketFactory?: WebSocketFactory;
 }
 
 export interface WaitForOptions {
@@ -39,6 +54,8 @@ export interface WaitForOptions {
   onChange?: (status: JobStatusSnapshot) => void;
   /** How long each long poll may be held by the server, in ms (default 20 s; the server clamps it to 1–25 s). */
   pollTimeout?: number;
+  /** Default true: wait over the WebSocket API when its URL is known, falling back to long polls if it fails. */
+  subscribe?: boolean;
 }
 
 export interface RequestOptions {
@@ -91,6 +108,8 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
   private readonly fetchFn: FetchFunction | undefined;
   private readonly retryPolicy: RetryPolicy;
   private readonly requestTimeoutMs: number;
+  private readonly webSocketFactory: WebSocketFactory;
+  private webSocketUrlLookup: Promise<string | undefined> | undefined;
 
   constructor(options: JobsClientOptions = {}) {
     const baseUrl = options.baseUrl ?? fromEnv('JOBS_API_URL');
@@ -100,6 +119,59 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
     this.fetchFn = options.fetch;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.webSocketFactory = options.webSocketFactory ?? defaultWebSocketFactory;
+    const websocketUrl = options.websocketUrl === undefined ? fromEnv('JOBS_WEBSOCKET_URL') : options.websocketUrl;
+    if (websocketUrl !== undefined) this.webSocketUrlLookup = Promise.resolve(websocketUrl ?? undefined);
+  }
+
+  /**
+   * The WebSocket API's URL: the option or `JOBS_WEBSOCKET_URL`, else what `GET /health`
+   * advertises (asked once); undefined when the API has none or cannot say.
+   */
+  webSocketUrl(): Promise<string | undefined> {
+    this.webSocketUrlLookup ??= this.request<{ websocketUrl?: unknown }>({
+      method: 'GET',
+      path: 'health',
+      idempotent: true,
+    }).then(
+      (health) => (typeof health.websocketUrl === 'string' ? health.websocketUrl : undefined),
+      () => {
+        // Ask again next time: the API may have been briefly unreachable.
+        this.webSocketUrlLookup = undefined;
+        return undefined;
+      },
+    );
+    return this.webSocketUrlLookup;
+  }
+
+  /**
+   * Follows jobs as they change, over the WebSocket API: `onChange` gets each job's current state
+   * right after subscribing, then every new version, in order. Job ids, or a `{ type, status }`
+   * filter (every job whose new state matches). Reconnects with full-jitter backoff and
+   * resubscribes, receiving the current state again. `ready` rejects when the API has no
+   * WebSocket URL or the first connection fails; `close()` ends it.
+   */
+  subscribe(
+    target: SubscriptionTarget,
+    onChange: (status: JobStatusSnapshot) => void,
+    options: SubscribeOptions = {},
+  ): JobSubscription {
+    let inner: JobSubscription | undefined;
+    let closed = false;
+    const ready = this.webSocketUrl().then((url) => {
+      if (!url) throw new Error(`${this.baseUrl} advertises no WebSocket API`);
+      if (closed) throw new Error('Subscription closed');
+      inner = openJobSubscription(url, this.token, target, onChange, options, this.webSocketFactory);
+      return inner.ready;
+    });
+    ready.catch(() => undefined);
+    return {
+      ready,
+      close: () => {
+        closed = true;
+        inner?.close();
+      },
+    };
   }
 
   /** `POST /jobs/{type}`: the accepted job (`queued`, or `delayed` with its `runAt`). */
@@ -242,8 +314,10 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
 
   /**
    * Waits until the job reaches a terminal status (completed, failed, cancelled, done) and answers
-   * the whole job, whatever that status. Chains long polls, each from the last version seen, so a
-   * change is never missed and nothing is re-read while the job stands still.
+   * the whole job, whatever that status. Subscribes over the WebSocket API when its URL is known
+   * (no request is held open); when there is none or the connection fails, chains long polls,
+   * each from the last version seen, so a change is never missed and nothing is re-read while the
+   * job stands still.
    *
    * Rejects with {@link JobVanishedError} if the job does not exist or disappears (waiting on would
    * never end), {@link WaitTimeoutError} after `timeout`, the signal's reason when it aborts, and
@@ -267,6 +341,10 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
       options.onChange?.(snapshot);
     };
     try {
+      const url = options.subscribe === false ? undefined : await this.webSocketUrl();
+      if (url && (await this.untilFinalBySubscription(id, url, wait.signal, seen))) {
+        return await this.vanishingOn404(id, this.get(id, { signal: wait.signal }));
+      }
       seen(await this.vanishingOn404(id, this.status(id, { signal: wait.signal })));
       while (last && !isTerminalStatus(last.status)) {
         const remainingMs = deadline - Date.now();
@@ -293,6 +371,56 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
     } finally {
       wait.dispose();
     }
+  }
+
+  /**
+   * Resolves true once the subscription reports a terminal status, false when it cannot be opened
+   * (the caller then long-polls); rejects with JobVanishedError or the signal's reason.
+   */
+  private untilFinalBySubscription(
+    id: string,
+    url: string,
+    signal: AbortSignal,
+    seen: (status: JobStatusSnapshot) => void,
+  ): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      let done = false;
+      const finish = (settle: () => void) => {
+        if (done) return;
+        done = true;
+        signal.removeEventListener('abort', onAbort);
+        subscription.close();
+        settle();
+      };
+      const onAbort = () => finish(() => reject(signal.reason));
+      const vanished = (problem: JobVanishedError['problem']) =>
+        finish(() => reject(new JobVanishedError(id, problem)));
+      const subscription = openJobSubscription(
+        url,
+        this.token,
+        [id],
+        (status) => {
+          seen(status);
+          if (isTerminalStatus(status.status)) finish(() => resolve(true));
+        },
+        {
+          onError: (problem) => {
+            if (problem.status === 404) vanished(problem);
+          },
+          onRemoved: () =>
+            vanished({
+              type: 'urn:serverless-jobs:problem:job-not-found',
+              title: 'Job not found',
+              status: 404,
+              detail: `Job ${id} was removed`,
+            }),
+        },
+        this.webSocketFactory,
+      );
+      subscription.ready.catch(() => finish(() => resolve(false)));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   private async vanishingOn404<T>(id: string, pending: Promise<T>): Promise<T> {

@@ -102,6 +102,34 @@ describe('jobsctl CLI', () => {
     expect(lines[3]).toMatch(new RegExp(`^done {2}job ${id} \\(external\\) after \\d+\\.\\ds`));
   });
 
+  test('watch <id…> shows each change live, one plain line each off a terminal, and exits 0 when all are done', async () => {
+    const [first, second] = [await externalJob(), await externalJob()];
+    const cli = start('watch', first, second);
+    await eventually(() => cli.stdout().includes(`${first}  pending`) && cli.stdout().includes(`${second}  pending`));
+    await api(`/jobs/${first}`, { method: 'PUT', json: { status: 'processing' } });
+    await eventually(() => cli.stdout().includes(`${first}  processing`));
+    for (const id of [first, second]) await api(`/jobs/${id}`, { method: 'PUT', json: { status: 'done' } });
+    const run = await cli.done;
+    expectExit(run, 0);
+    const changes = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.replace(/^\d\d:\d\d:\d\d {2}/, '').replace(/\s+/g, ' '));
+    expect(changes.filter((line) => line.startsWith(first))).toEqual([
+      `${first} pending v1`,
+      `${first} processing v2`,
+      `${first} done v3`,
+    ]);
+    expect(changes.filter((line) => line.startsWith(second))).toEqual([`${second} pending v1`, `${second} done v2`]);
+  });
+
+  test('watch refuses ids together with a filter, and an unknown status', async () => {
+    expectExit(await jobs('watch', 'job_1', '--type', 'email'), 2);
+    const run = await jobs('watch', '--status', 'asleep');
+    expectExit(run, 2);
+    expect(run.stderr).toContain('--status must be one of');
+  });
+
   test('status --wait --json prints only the finished job', async () => {
     const submitted = await submitEmail('success@simulator.amazonses.com');
     const run = await jobs('status', submitted.id, '--wait', '--json');

@@ -156,7 +156,8 @@ describe('JobsClient.waitFor', () => {
 describe('retries', () => {
   test('a 503 with Retry-After on a long poll is waited out and retried; the wait still ends on completion', async () => {
     const { fetch, calls } = faultyFetch((url) => url.includes('mode=long'), unavailable);
-    const faulty = new JobsClient({ fetch });
+    // Long polls only: with the WebSocket API known, waitFor would not poll at all.
+    const faulty = new JobsClient({ fetch, websocketUrl: null });
     const id = await externalJob();
     const waiting = faulty.waitFor(id, { timeout: 30_000 });
     await eventually(() => calls.some((call) => call.faulted));

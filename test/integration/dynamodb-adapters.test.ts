@@ -2,10 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
 import { describeJobListingConformance } from '../conformance/job-listing-conformance';
 import { describeJobsRepositoryConformance } from '../conformance/jobs-repository-conformance';
+import { describeSubscriptionStoreConformance } from '../conformance/subscription-store-conformance';
 import { describeWaiterRegistryConformance } from '../conformance/waiter-registry-conformance';
 import { copyOfLocalStackTable, injectFault } from '../support/aws-resources';
 import { aJob } from '../support/jobs';
@@ -21,6 +23,11 @@ describeJobsRepositoryConformance(
 describeWaiterRegistryConformance(
   'DynamoDbWaiterRegistry against DynamoDB Local',
   async () => new DynamoDbWaiterRegistry(documentClient, await copyOfLocalStackTable('LongPollWaitersTable')),
+);
+
+describeSubscriptionStoreConformance(
+  'DynamoDbSubscriptionStore against DynamoDB Local',
+  async () => new DynamoDbSubscriptionStore(documentClient, await copyOfLocalStackTable('RealtimeSubscriptionsTable')),
 );
 
 describeJobListingConformance('DynamoDbJobListing against DynamoDB Local', async () => {

@@ -4,12 +4,14 @@ import { InMemoryJobListing } from '../../src/jobs/in-memory/in-memory-job-listi
 import { InMemoryJobQueue } from '../../src/jobs/in-memory/in-memory-job-queue';
 import { InMemoryJobsRepository } from '../../src/jobs/in-memory/in-memory-jobs-repository';
 import { InMemoryWaiterInboxes } from '../../src/jobs/in-memory/in-memory-waiter-inboxes';
+import { InMemorySubscriptionStore } from '../../src/jobs/in-memory/in-memory-subscription-store';
 import { InMemoryWaiterRegistry } from '../../src/jobs/in-memory/in-memory-waiter-registry';
 import { describeDeadLetterQueueConformance } from '../conformance/dead-letter-queue-conformance';
 import { describeJobListingConformance } from '../conformance/job-listing-conformance';
 import { describeJobQueueConformance } from '../conformance/job-queue-conformance';
 import { describeJobsRepositoryConformance } from '../conformance/jobs-repository-conformance';
 import { describeWaiterInboxesConformance } from '../conformance/waiter-inboxes-conformance';
+import { describeSubscriptionStoreConformance } from '../conformance/subscription-store-conformance';
 import { describeWaiterRegistryConformance } from '../conformance/waiter-registry-conformance';
 
 /** Time the in-memory queues see: moved by the suites' `elapse`, so nothing here sleeps. */
@@ -51,3 +53,5 @@ describe('InMemoryJobQueue', () => {
     );
   });
 });
+
+describeSubscriptionStoreConformance('InMemorySubscriptionStore', async () => new InMemorySubscriptionStore());

@@ -91,6 +91,19 @@ export const RESOURCE_COVERAGE: Readonly<Record<string, ResourceTypeCoverage>> =
     honoured: ['RestApiId', 'ResponseType', 'StatusCode', 'ResponseParameters', 'ResponseTemplates'],
   },
   'AWS::Events::Rule': { honoured: ['Name', 'EventBusName', 'ScheduleExpression', 'State', 'Targets'] },
+  'AWS::ApiGatewayV2::Api': {
+    honoured: ['Name', 'ProtocolType', 'RouteSelectionExpression', 'ApiKeySelectionExpression'],
+    honouredValues: { ProtocolType: ['WEBSOCKET'] },
+  },
+  'AWS::ApiGatewayV2::Route': {
+    honoured: ['ApiId', 'RouteKey', 'Target', 'ApiKeyRequired', 'AuthorizationType'],
+    honouredValues: { AuthorizationType: ['NONE'] },
+  },
+  'AWS::ApiGatewayV2::Integration': {
+    honoured: ['ApiId', 'IntegrationType', 'IntegrationUri'],
+    honouredValues: { IntegrationType: ['AWS_PROXY'] },
+  },
+  'AWS::ApiGatewayV2::Stage': { honoured: ['ApiId', 'StageName', 'AutoDeploy'] },
 };
 
 /** What a template holds that the local stack does not emulate. */

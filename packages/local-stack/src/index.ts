@@ -24,6 +24,13 @@ import { startRestApiServer, type RunningRestApiServer } from './api-gateway/res
 import { readAuthorizers } from './api-gateway/authorizers';
 import { startControlPlane } from './api-gateway/control-plane';
 import { UsagePlans } from './api-gateway/usage-plans';
+import {
+  readWebSocketApi,
+  registerWebSocketApi,
+  registerWebSocketResources,
+  webSocketApiLogicalIds,
+} from './api-gateway-v2/websocket-apis';
+import { LocalWebSocketApis } from './api-gateway-v2/websocket-server';
 import { describeRule, readRules, registerRuleNames, RuleScheduler, type LocalRule } from './schedules/scheduled-rules';
 import { findIgnored, type IgnoredInTemplate } from './coverage';
 import { ChaosMode, type ChaosCounts, type ChaosOptions } from './chaos/chaos-mode';
@@ -130,6 +137,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   /** http://localhost:PORT */
   url: string;
+  /** ws://127.0.0.1:PORT/<stage> of every stage of every WebSocket API in the template. */
+  webSocketUrls: string[];
   emulators: EmulatorEndpoints;
   /** By logical id. */
   tables: Record<string, { tableName: string; streamArn?: string }>;
@@ -212,6 +221,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
     const chaos = options.chaos ? new ChaosMode(options.chaos) : undefined;
     if (chaos) cleanups.push(async () => chaos.stop());
+    // WebSocket APIs listen before the functions exist: their environments may name the APIs' URLs.
+    const webSockets = await LocalWebSocketApis.listen(webSocketApiLogicalIds(stack.template), {
+      apiKeys: options.apiKeys ?? [],
+      log,
+    });
+    cleanups.push(() => webSockets.close());
+    registerWebSocketResources(stack.template, resolver);
+    for (const { logicalId, apiId, endpoint } of webSockets.endpoints)
+      registerWebSocketApi(resolver, logicalId, apiId, endpoint);
+    const managementEndpoint = webSockets.managementEndpoint;
     const functions = await createLocalFunctions(
       stack,
       resolver,
@@ -223,7 +242,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         environmentIdleMs: options.environmentIdleMs ?? DEFAULT_ENVIRONMENT_IDLE_MS,
       },
       options.environmentPrefixes,
-      chaos?.environment(),
+      {
+        ...chaos?.environment(),
+        ...(managementEndpoint ? { AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI: managementEndpoint } : {}),
+      },
     );
     cleanups.push(async () => {
       await Promise.all(Object.values(functions).map((fn) => fn.stop()));
@@ -237,6 +259,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
     const functionsByArn = new Map(Object.values(functions).map((fn) => [fn.functionArn, fn]));
+    webSockets.serve(
+      webSockets.endpoints.map(({ logicalId }) => readWebSocketApi(stack.template, resolver, logicalId)),
+      functionsByArn,
+    );
 
     const eventSources: RunningEventSources = await startEventSourceMappings({
       template: stack.template,
@@ -298,6 +324,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       eventSources: eventSources.sources.map((source) => source.description),
       rules: scheduler.rules.map((rule) => describeRule(rule, scheduling)),
       ignored,
+      webSocketUrls: webSockets.urls,
     });
     for (const line of report) log(line);
     if (chaos) log(chaos.describe());
@@ -312,6 +339,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let stopping: Promise<void> | undefined;
     return {
       url: server.url,
+      webSocketUrls: webSockets.urls,
       emulators: endpoints,
       outputs,
       tables,

@@ -19,6 +19,8 @@ export interface StartupReportInput {
   rules: string[];
   /** What the template holds that is not emulated. */
   ignored: IgnoredInTemplate;
+  /** The stage URLs of the WebSocket APIs; default none. */
+  webSocketUrls?: string[];
 }
 
 /** One line per emulated resource, then what is not emulated, so users see at a glance what the template turned into. */
@@ -58,6 +60,7 @@ export function startupReport(input: StartupReportInput): string[] {
       `route     ${route.httpMethod.padEnd(6)} ${route.resourcePath} → ${target}${route.apiKeyRequired ? ' 🔑' : ''}`,
     );
   }
+  for (const url of input.webSocketUrls ?? []) lines.push(`WebSocket API: ${url}`);
   for (const description of input.eventSources) lines.push(`mapping   ${description}`);
   lines.push(...input.rules);
   lines.push(...describeIgnored(input.ignored));

@@ -3,6 +3,8 @@ import type { WaiterRegistry } from '../ports/waiter-registry';
 
 export interface JobChange {
   jobId: string;
+  /** The job's type, when the stream image carries it (filter subscriptions match on it). */
+  type?: string;
   version: number;
   status: string;
   updatedAt: string;
