@@ -65,7 +65,14 @@ async function handleRecord(record: DynamoDBRecord): Promise<void> {
  * batch would wake long polls twice for nothing, and a client that missed a post resubscribes.
  */
 async function postToSubscribers(records: DynamoDBRecord[]): Promise<void> {
-  const changes = records.flatMap((record) => jobChangeOf(record) ?? []);
+  // A record that is not a job image is the per-record processor's to report (as a batch item failure).
+  const changes = records.flatMap((record) => {
+    try {
+      return jobChangeOf(record) ?? [];
+    } catch {
+      return [];
+    }
+  });
   if (changes.length === 0) return;
   try {
     const outcome = await notifySubscribers(subscribers, changes);
@@ -81,7 +88,7 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, 
   .handler(async (event, context) => {
     const [response] = await Promise.all([
       processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
-      postToSubscribers(event.Records),
+      postToSubscribers(Array.isArray(event.Records) ? event.Records : []),
     ]);
     return response;
   });

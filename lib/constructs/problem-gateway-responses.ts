@@ -62,6 +62,7 @@ export const problemGatewayResponses: Record<string, GatewayResponseOptions> = {
     'forbidden',
     'Forbidden',
     'This token has no usage-plan key; create a new token',
+    { errors: [{ field: 'Authorization', message: 'must be a token with a usage-plan key' }] },
   ),
   BadRequestBody: problem(
     ResponseType.BAD_REQUEST_BODY,

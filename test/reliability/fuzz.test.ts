@@ -30,6 +30,8 @@ test('no generated request gets a 5xx, and every 4xx is a problem naming what it
   // Requests reached the functions, not only the gateway's refusals.
   expect(Object.keys(report.byStatus).filter((status) => status.startsWith('2')).length).toBeGreaterThan(0);
   const lines = formatFuzzReport(report);
+  // The figures and each violation's example, so a failure says which request broke which rule.
+  console.log(lines.join('\n'));
   // The figures, then one line per kind of violation: none.
   expect(lines.slice(2, 4)).toEqual(['answers ≥ 500: 0', '4xx not a problem naming the field: 0']);
   expect(lines.slice(5)).toEqual([]);
