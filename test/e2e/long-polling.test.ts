@@ -70,9 +70,10 @@ describe('long polling', () => {
 
   localStackOnly('20 waiters on one job all wake on one change, and none is left registered', async () => {
     const job = await createExternalJob();
-    const polls = Array.from({ length: 20 }, () => longPoll(job.id, 'timeout=15000&since=1'));
-    // Every waiter must be registered before the change, or some would answer from their read.
-    const deadline = Date.now() + 10_000;
+    const polls = Array.from({ length: 20 }, () => longPoll(job.id, 'timeout=25000&since=1'));
+    // Every waiter must be registered before the change, or some would answer from their read. 20
+    // polls need 20 execution environments: room for their cold starts on a busy machine.
+    const deadline = Date.now() + 20_000;
     while ((await registeredWaiters(job.id)) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await registeredWaiters(job.id)).toBe(20);
     await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'processing' } });

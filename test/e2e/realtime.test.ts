@@ -161,7 +161,8 @@ describe('WebSocket subscriptions', () => {
       ] as const) {
         await db.send(new PutCommand({ TableName, Item: { targetKey, connectionId, target, expiresAt } }));
       }
-      expect(await subscriptionsOf(connectionId)).toHaveLength(2);
+      // Any change of an external job (this one's, or another test's still in the stream) is posted
+      // to the filter subscription, so the removal may begin before this report: only the end is checked.
       await report(id, 'processing');
       const deadline = Date.now() + 20_000;
       while ((await subscriptionsOf(connectionId)).length > 0 && Date.now() < deadline) {

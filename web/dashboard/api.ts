@@ -54,8 +54,10 @@ export function promptForApiKey(reason?: string): Promise<boolean> {
   const form = document.getElementById('api-key-form') as HTMLFormElement;
   const input = document.getElementById('api-key-input') as HTMLInputElement;
   const cancel = document.getElementById('api-key-cancel') as HTMLButtonElement;
-  const title = document.getElementById('api-key-title') as HTMLElement;
-  title.textContent = reason ?? 'API key';
+  // The dialog keeps its name ("API token"); why it opened is said beside it.
+  const why = document.getElementById('api-key-reason') as HTMLElement;
+  why.textContent = reason ?? '';
+  why.hidden = !reason;
   input.value = '';
   return new Promise((resolve) => {
     const done = (given: boolean) => {

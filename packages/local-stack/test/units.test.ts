@@ -196,7 +196,6 @@ describe('findIgnored', () => {
       { type: 'AWS::Lambda::Function', property: 'Role', logicalIds: ['Traced'] },
       { type: 'AWS::Lambda::Function', property: 'TracingConfig', logicalIds: ['Traced'] },
       { type: 'AWS::ApiGateway::Method', property: 'AuthorizationType=COGNITO_USER_POOLS', logicalIds: ['Secured'] },
-      { type: 'AWS::ApiGateway::Method', property: 'AuthorizerId', logicalIds: ['Secured'] },
       { type: 'AWS::SQS::Queue', property: 'SqsManagedSseEnabled', logicalIds: ['Encrypted'] },
     ]);
   });
@@ -207,7 +206,7 @@ describe('findIgnored', () => {
       'ignored   AWS::CloudWatch::Alarm Alarm (not emulated)',
       'ignored   AWS::CloudWatch::Dashboard Dashboard (not emulated)',
       'ignored   AWS::Lambda::Function properties: Role, TracingConfig',
-      'ignored   AWS::ApiGateway::Method properties: AuthorizationType=COGNITO_USER_POOLS, AuthorizerId',
+      'ignored   AWS::ApiGateway::Method properties: AuthorizationType=COGNITO_USER_POOLS',
       'ignored   AWS::SQS::Queue properties: SqsManagedSseEnabled',
     ]);
   });
