@@ -3,6 +3,7 @@ import { ValidationError } from '../jobs/errors/validation-error';
 import { EXTERNAL_JOB_TYPE, JOB_STATUSES, type AnyJobType, type Job, type JobStatus } from '../jobs/job';
 import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
 import { mapOverload } from './aws-error-mapping';
+import { queryAll } from './dynamodb-query-all';
 import { withoutIndexAttributes } from './dynamodb-due-jobs';
 
 /** GSI names shared with the CDK stack. */
@@ -83,28 +84,18 @@ export class DynamoDbJobListing implements JobListing {
     const counts: Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>> = {};
     await Promise.all(
       JOB_STATUSES.map(async (status) => {
-        let ExclusiveStartKey: Key | undefined;
-        do {
-          const page = await this.documentClient
-            .send(
-              new QueryCommand({
-                TableName: this.tableName,
-                IndexName: JOBS_BY_STATUS_INDEX,
-                KeyConditionExpression: '#status = :status',
-                ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
-                ExpressionAttributeValues: { ':status': status },
-                ProjectionExpression: '#type',
-                ExclusiveStartKey,
-              }),
-            )
-            .catch(mapOverload('DynamoDB'));
-          for (const item of page.Items ?? []) {
-            const type = item.type as AnyJobType;
-            const byType = (counts[status] ??= {});
-            byType[type] = (byType[type] ?? 0) + 1;
-          }
-          ExclusiveStartKey = page.LastEvaluatedKey;
-        } while (ExclusiveStartKey);
+        const items = await queryAll<{ type: AnyJobType }>(this.documentClient, {
+          TableName: this.tableName,
+          IndexName: JOBS_BY_STATUS_INDEX,
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
+          ExpressionAttributeValues: { ':status': status },
+          ProjectionExpression: '#type',
+        });
+        for (const { type } of items) {
+          const byType = (counts[status] ??= {});
+          byType[type] = (byType[type] ?? 0) + 1;
+        }
       }),
     );
     return counts;

@@ -1,7 +1,8 @@
-import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Subscription, SubscriptionStore } from '../jobs/ports/subscriptions';
 import { targetKey, type SubscriptionTarget } from '../jobs/realtime/subscriptions';
 import { mapOverload } from './aws-error-mapping';
+import { queryAll } from './dynamodb-query-all';
 
 /** The GSI listing a connection's subscriptions (partition key `connectionId`, sort key `targetKey`, keys only). */
 export const SUBSCRIPTIONS_BY_CONNECTION_INDEX = 'byConnection';
@@ -69,34 +70,22 @@ export class DynamoDbSubscriptionStore implements SubscriptionStore {
     await this.deleteKeys(items.map((item) => ({ targetKey: item.targetKey, connectionId })));
   }
 
-  private async queryAll(by: { key: string } | { connectionId: string }): Promise<SubscriptionItem[]> {
-    const items: SubscriptionItem[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documentClient
-        .send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ...('key' in by
-              ? {
-                  KeyConditionExpression: 'targetKey = :key',
-                  ExpressionAttributeValues: { ':key': by.key },
-                  // A subscription stored just before the change must be seen, or its client misses it.
-                  ConsistentRead: true,
-                }
-              : {
-                  IndexName: SUBSCRIPTIONS_BY_CONNECTION_INDEX,
-                  KeyConditionExpression: 'connectionId = :connectionId',
-                  ExpressionAttributeValues: { ':connectionId': by.connectionId },
-                }),
-            ExclusiveStartKey,
+  private queryAll(by: { key: string } | { connectionId: string }): Promise<SubscriptionItem[]> {
+    return queryAll<SubscriptionItem>(this.documentClient, {
+      TableName: this.tableName,
+      ...('key' in by
+        ? {
+            KeyConditionExpression: 'targetKey = :key',
+            ExpressionAttributeValues: { ':key': by.key },
+            // A subscription stored just before the change must be seen, or its client misses it.
+            ConsistentRead: true,
+          }
+        : {
+            IndexName: SUBSCRIPTIONS_BY_CONNECTION_INDEX,
+            KeyConditionExpression: 'connectionId = :connectionId',
+            ExpressionAttributeValues: { ':connectionId': by.connectionId },
           }),
-        )
-        .catch(mapOverload('DynamoDB'));
-      items.push(...((page.Items ?? []) as SubscriptionItem[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
+    });
   }
 
   private async deleteKeys(keys: { targetKey: string; connectionId: string }[]): Promise<void> {

@@ -1,6 +1,7 @@
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Waiter, WaiterRegistry } from '../jobs/ports/waiter-registry';
 import { mapOverload } from './aws-error-mapping';
+import { queryAll } from './dynamodb-query-all';
 
 /** The waiters table: partition key `jobId`, sort key `waiterId`, TTL on `expiresAt`. */
 export class DynamoDbWaiterRegistry implements WaiterRegistry {
@@ -22,27 +23,16 @@ export class DynamoDbWaiterRegistry implements WaiterRegistry {
   }
 
   async waitersOf(jobId: string): Promise<Waiter[]> {
-    const waiters: Waiter[] = [];
     const now = Math.floor(Date.now() / 1000);
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documentClient
-        .send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'jobId = :jobId',
-            ExpressionAttributeValues: { ':jobId': jobId },
-            // A waiter that registered just before the change must be seen: an eventually consistent
-            // read could miss it and leave it waiting until its timeout.
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        )
-        .catch(mapOverload('DynamoDB'));
-      // TTL deletes lazily: an expired registration may still be listed.
-      for (const item of page.Items ?? []) if ((item as Waiter).expiresAt > now) waiters.push(item as Waiter);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return waiters;
+    const waiters = await queryAll<Waiter>(this.documentClient, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'jobId = :jobId',
+      ExpressionAttributeValues: { ':jobId': jobId },
+      // A waiter that registered just before the change must be seen: an eventually consistent
+      // read could miss it and leave it waiting until its timeout.
+      ConsistentRead: true,
+    });
+    // TTL deletes lazily: an expired registration may still be listed.
+    return waiters.filter((waiter) => waiter.expiresAt > now);
   }
 }
