@@ -24,6 +24,15 @@ const UNIT = [
   'packages/local-stack/test/dynamodb-stream-event-source.test.ts',
 ];
 const CDK = ['test/cdk/'];
+/**
+ * Suites that start a local stack of their own (no global setup) and mostly wait on it: npm test
+ * runs them in a second jest process beside the others (scripts/run-tests.mjs).
+ */
+const ISOLATED = [
+  'test/reliability/',
+  'test/local-stack/restart.test.ts',
+  'test/package/webhook-delivery-example.test.ts',
+];
 
 const asGlob = (entry) => `<rootDir>/${entry}${entry.endsWith('/') ? '**/*.test.ts' : ''}`;
 const asRegExp = (entry) => `<rootDir>/${entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
@@ -40,10 +49,16 @@ export default {
   projects: [
     project('unit', UNIT.map(asGlob)),
     project('cdk', CDK.map(asGlob)),
-    project('emulators', ['<rootDir>/test/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'], [...UNIT, ...CDK], {
-      globalSetup: '<rootDir>/test/support/global-setup.mjs',
-      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
-    }),
+    project('isolated', ISOLATED.map(asGlob)),
+    project(
+      'emulators',
+      ['<rootDir>/test/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'],
+      [...UNIT, ...CDK, ...ISOLATED],
+      {
+        globalSetup: '<rootDir>/test/support/global-setup.mjs',
+        globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+      },
+    ),
   ],
   testTimeout: 60_000,
 };
