@@ -1,3 +1,5 @@
+import type { JobTypeConfig } from '../jobs/job-type-config';
+
 /**
  * The part of JSON Schema (draft 2020-12, as zod 4's `z.toJSONSchema` writes it) that a payload
  * schema uses. Anything else a schema says is kept and passed through untouched.
@@ -38,15 +40,7 @@ export interface JobTypeInfo {
   sensitiveFields: string[];
   /** Shown partly (`r***@example.com`, `+91******9999`). */
   recipientFields: string[];
-  config: {
-    maxAttempts: number;
-    backoff: { baseMs: number; capMs: number };
-    batchSize: number;
-    maxBatchingWindowSeconds: number;
-    maxConcurrency: number;
-    timeoutSeconds: number;
-    memorySize: number;
-  };
+  config: JobTypeConfig;
 }
 
 export interface JobTypesSummary {

@@ -1,18 +1,8 @@
-/** The scopes a token can hold: see the README's Security section. */
-export type TokenScope = 'jobs:read' | 'jobs:submit' | 'jobs:operate' | 'admin';
+import type { TokenScope } from '../tokens/token-scopes';
 
-/** A token as `GET /tokens` lists it: never its secret. */
-export interface TokenSummary {
-  id: string;
-  name: string;
-  scopes: TokenScope[];
-  createdAt: string;
-}
-
-/** `POST /tokens`'s answer: the only time the token itself is shown. */
-export interface IssuedToken extends TokenSummary {
-  token: string;
-}
+// The shapes the API's token use cases answer with (type-only: the client bundles no server code).
+export type { TokenScope } from '../tokens/token-scopes';
+export type { IssuedToken, TokenSummary } from '../tokens/use-cases/manage-tokens';
 
 export interface CreateTokenRequest {
   name?: string;
