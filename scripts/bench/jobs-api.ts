@@ -27,6 +27,25 @@ export async function submitEmailJob(url: string, apiKey: string): Promise<Submi
   return { id: body.id, version: body.version ?? 1, submittedAt };
 }
 
+export interface JobStatusAnswer {
+  status: string;
+  version: number;
+  updatedAt: string;
+}
+
+/**
+ * `GET /jobs/{id}/status` with the bench's token (`query` is e.g. `mode=long&timeout=20000&since=3`).
+ * Anything but 200 throws: a poll loop must never spin on an error answer.
+ */
+export async function readJobStatus(url: string, apiKey: string, id: string, query = ''): Promise<JobStatusAnswer> {
+  const response = await fetch(`${url}/jobs/${id}/status${query ? `?${query}` : ''}`, {
+    headers: { 'x-api-key': apiKey },
+  });
+  const body = (await response.json()) as JobStatusAnswer;
+  if (response.status !== 200) throw new Error(`status of ${id} answered ${response.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
 /** The table, queue and key names, by the logical-id prefixes the stack's constructs give them. */
 export function findResources(ready: LocalStackReady): {
   jobsTable: string;

@@ -3,6 +3,7 @@
  * Latency is measured from the acknowledged write (the PUT's response) to each poll's detection.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readJobStatus } from './jobs-api';
 import { latencyPercentiles } from './stats';
 
 const SHORT_POLL_INTERVAL_MS = 1000;
@@ -58,8 +59,7 @@ export async function measureLongPollWake(options: {
     const shortPoller = (async () => {
       while (!stopShort) {
         shortRequests++;
-        const response = await fetch(url(`/jobs/${id}/status`));
-        const body = (await response.json()) as { version: number };
+        const body = await readJobStatus(options.url, options.apiKey, id);
         if (body.version !== shortSeen) {
           shortSeen = body.version;
           shortLatencies.push(Date.now() - acknowledgedAt);
@@ -73,10 +73,9 @@ export async function measureLongPollWake(options: {
       // A random phase against the short poller, so its latency is not locked to its interval.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * SHORT_POLL_INTERVAL_MS));
       const polls = Array.from({ length: waiters }, () =>
-        fetch(url(`/jobs/${id}/status?mode=long&timeout=20000&since=${version}`)).then(async (response) => {
-          await response.arrayBuffer();
-          return Date.now();
-        }),
+        readJobStatus(options.url, options.apiKey, id, `mode=long&timeout=20000&since=${version}`).then(() =>
+          Date.now(),
+        ),
       );
       while ((await registered(id)) < waiters) await new Promise((resolve) => setTimeout(resolve, 5));
       const detectedByShortPoller = new Promise<void>((resolve) => (shortDetected = resolve));

@@ -5,7 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { queueDepth, readJobs, submitEmailJob, type SubmittedJob } from './jobs-api';
+import { queueDepth, readJobStatus, readJobs, submitEmailJob, type SubmittedJob } from './jobs-api';
 
 export interface ThroughputResult {
   jobs: number;
@@ -82,8 +82,7 @@ export async function measureUnloadedSubmitToCompleted(options: {
     const job = await submitEmailJob(options.url, options.apiKey);
     let since = job.version;
     for (;;) {
-      const response = await fetch(`${options.url}/jobs/${job.id}/status?mode=long&timeout=20000&since=${since}`);
-      const status = (await response.json()) as { status: string; version: number; updatedAt: string };
+      const status = await readJobStatus(options.url, options.apiKey, job.id, `mode=long&timeout=20000&since=${since}`);
       if (status.status === 'completed') {
         latencies.push(Date.parse(status.updatedAt) - job.submittedAt);
         break;

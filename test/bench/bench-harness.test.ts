@@ -3,16 +3,20 @@
  * measures every row and prints one table with a figure in each, and writes the figures as JSON.
  * It asserts the table's shape, never speed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const OUTPUT = 'test-artifacts/bench-harness.json';
 
+let running: ChildProcess | undefined;
+// A run cut short by the test's timeout must not outlive jest (its stack would keep jest open).
+afterAll(() => running?.kill('SIGTERM'));
+
 function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts'], {
+  const child = (running = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts'], {
     env: { ...process.env, BENCH_QUICK: '1', BENCH_OUTPUT: OUTPUT },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -141,6 +141,9 @@ describe('managing tokens', () => {
     expect((refused as ValidationError).fields.map((f) => f.field)).toEqual(['name', 'scopes.0', 'token', 'extra']);
     await expect(issueToken(d, { scopes: [] })).rejects.toThrow(ValidationError);
     await expect(issueToken(d, [])).rejects.toThrow(ValidationError);
+    // An empty key is a field too, and gets a name a reader can see.
+    const emptyKey = await issueToken(d, { name: 'ci', scopes: ['jobs:read'], '': 1 }).catch((error: unknown) => error);
+    expect((emptyKey as ValidationError).fields).toEqual([{ field: '""', message: 'is not a known field' }]);
     expect(d.usageKeys.keys.size).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { TokenAlreadyExistsError } from '../../jobs/errors/token-already-exists-error';
 import { TokenNotFoundError } from '../../jobs/errors/token-not-found-error';
-import { ValidationError, type InvalidField } from '../../jobs/errors/validation-error';
+import { fieldPath, ValidationError, type InvalidField } from '../../jobs/errors/validation-error';
 import { generateToken, importedToken, MIN_IMPORTED_TOKEN_LENGTH } from '../api-token';
 import type { StoredToken, TokenStore } from '../ports/token-store';
 import type { UsageKeys } from '../ports/usage-keys';
@@ -54,7 +54,8 @@ export function parseTokenRequest(body: unknown): { name: string; scopes: TokenS
       message: `must be ${MIN_IMPORTED_TOKEN_LENGTH}–256 characters without spaces (omit it to get a generated token)`,
     });
   for (const key of Object.keys(input))
-    if (!['name', 'scopes', 'token'].includes(key)) errors.push({ field: key, message: 'is not a known field' });
+    if (!['name', 'scopes', 'token'].includes(key))
+      errors.push({ field: fieldPath([key]), message: 'is not a known field' });
   if (errors.length) throw new ValidationError(errors);
   return {
     name: name as string,
