@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnManaged, type ManagedChild } from './child-process';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./fauxqs-server.mjs', import.meta.url));
-const READY_TIMEOUT_MS = 15_000;
+// Usually ready in about a second; minutes on a machine busy with parallel installs and test runs.
+const READY_TIMEOUT_MS = 90_000;
 
 export interface RunningFauxqs {
   endpoint: string;
