@@ -1,26 +1,60 @@
 /**
- * npm test's jest step: two jest processes side by side. One runs the `unit`, `cdk` and `emulators`
- * projects in band (they share the local stack the global setup starts); the other runs `isolated`,
- * the suites that start a stack of their own and spend most of their time waiting on it
- * (visibility timeouts after a kill or an injected crash), so their waits overlap the rest.
- * Extra arguments go to both. Exits non-zero when either fails; Ctrl-C stops both.
+ * `npm test`: everything, in two stages, each running its parts side by side so that one part's
+ * waiting overlaps another's work.
+ *
+ * 1. The static checks (tsc, then ESLint and Prettier) beside the package build and `cdk synth`.
+ * 2. Three jest processes: `unit` and `cdk` (CPU-bound, no emulators); `emulators` in band (its
+ *    suites share the local stack the global setup starts, on the synthesized cdk.out); `isolated`
+ *    (suites that start a stack of their own and mostly wait on it: visibility timeouts after a kill
+ *    or an injected crash).
+ *
+ * Extra arguments go to every jest process. Exits non-zero when any part fails (a failed first
+ * stage skips the second); Ctrl-C stops every part.
  */
 import { spawn } from 'node:child_process';
 
-const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--runInBand'];
-const extra = process.argv.slice(2);
-const runs = [
-  ['--selectProjects', 'unit', 'cdk', 'emulators'],
-  ['--selectProjects', 'isolated'],
-].map((projects) => spawn(process.execPath, [...jest, ...projects, ...extra], { stdio: 'inherit' }));
+const running = new Set();
+
+function run(command, args, env = {}) {
+  const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  running.add(child);
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? (signal ? 1 : 0));
+    }),
+  );
+}
+
+/** `npm run a && npm run b …`: stops at the first failure. */
+async function inSequence(scripts) {
+  for (const script of scripts) {
+    const code = await run('npm', ['run', '--silent', script]);
+    if (code !== 0) return code;
+  }
+  return 0;
+}
 
 const stop = (signal) => {
-  for (const run of runs) if (run.exitCode === null) run.kill(signal);
+  for (const child of running) child.kill(signal);
+  process.exit(1);
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 
-const codes = await Promise.all(
-  runs.map((run) => new Promise((resolve) => run.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))))),
+const failed = (codes) => codes.some((code) => code !== 0);
+
+const checks = await Promise.all([inSequence(['typecheck', 'lint']), inSequence(['build', 'synth'])]);
+if (failed(checks)) {
+  console.error('npm test: the checks, the build or the synth failed; jest not started');
+  process.exit(1);
+}
+
+const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--runInBand'];
+const extra = process.argv.slice(2);
+const suites = await Promise.all(
+  [['unit', 'cdk'], ['emulators'], ['isolated']].map((projects) =>
+    run(process.execPath, [...jest, '--selectProjects', ...projects, ...extra], { LOCAL_STACK_SYNTH: 'false' }),
+  ),
 );
-process.exitCode = codes.some((code) => code !== 0) ? 1 : 0;
+process.exitCode = failed(suites) ? 1 : 0;
