@@ -186,6 +186,7 @@ export class JobsPlatform extends Construct {
       removalPolicy,
     });
     const longPoll = new LongPoll(this, 'LongPoll', { jobsTable: table, logRetention, removalPolicy });
+    for (const worker of Object.values(workers)) longPoll.grantWake(worker);
     const maxLongPollTimeoutMs = props.maxLongPollTimeoutMs ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS;
     if (maxLongPollTimeoutMs < 1_000 || maxLongPollTimeoutMs > 26_000) {
       throw new Error(

@@ -29,6 +29,7 @@ try {
     changes: Number(process.env.BENCH_CHANGES ?? 200),
     documentClient: createDocumentClient(),
     waitersTable: findResources(stack.ready).waitersTable,
+    jobsTable: findResources(stack.ready).jobsTable,
     log: console.log,
   });
   console.log('');

@@ -175,6 +175,7 @@ async function main(): Promise<void> {
       changes: config.changes,
       documentClient,
       waitersTable: resources.waitersTable,
+      jobsTable: resources.jobsTable,
       waiterCounts: WAITERS,
       log,
     });

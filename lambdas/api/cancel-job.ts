@@ -1,9 +1,7 @@
 import middy from '@middy/core';
-import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { jobsRepositoryWakingWaiters } from '../commons/jobs-repository';
 import { cancelJob, type CancelJobDeps } from '../../src/jobs/use-cases/cancel-job';
-import { requireEnv } from '../commons/environment';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jobIdOf } from '../http/find-job';
@@ -12,7 +10,7 @@ import { problemDetails } from '../http/problem-details';
 
 const jobTypes = declaredJobTypes();
 const deps: CancelJobDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: jobsRepositoryWakingWaiters(),
   log: jobLog,
   clock: () => new Date(),
 };

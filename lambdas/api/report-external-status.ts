@@ -1,10 +1,8 @@
 import middy from '@middy/core';
-import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { jobsRepositoryWakingWaiters } from '../commons/jobs-repository';
 import { maskJob, NO_MASKING } from '../../src/jobs/mask-job';
 import { reportExternalStatus, type ExternalJobDeps } from '../../src/jobs/use-cases/external-jobs';
-import { requireEnv } from '../commons/environment';
 import { jobLog, observability } from '../commons/powertools';
 import { jobIdOf } from '../http/find-job';
 import { parseJsonBody, requestHeader } from '../http/json-request-body';
@@ -13,7 +11,7 @@ import { HttpProblemError } from '../http/problem';
 import { problemDetails } from '../http/problem-details';
 
 const deps: ExternalJobDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: jobsRepositoryWakingWaiters(),
   log: jobLog,
   clock: () => new Date(),
 };

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { jobsRepositoryWakingWaiters } from '../commons/jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { retryJob, type RetryJobDeps } from '../../src/jobs/use-cases/retry-job';
-import { documentClient, sqs } from '../commons/clients';
-import { readQueueUrls, requireEnv } from '../commons/environment';
+import { sqs } from '../commons/clients';
+import { readQueueUrls } from '../commons/environment';
 import { deployedJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jobIdOf } from '../http/find-job';
@@ -13,7 +13,7 @@ import { problemDetails } from '../http/problem-details';
 
 const jobTypes = deployedJobTypes();
 const deps: RetryJobDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: jobsRepositoryWakingWaiters(),
   queue: new SqsJobQueue(sqs, readQueueUrls(jobTypes.names)),
   jobTypes,
   log: jobLog,

@@ -1,9 +1,9 @@
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { jobsRepositoryWakingWaiters } from './jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { visibilityTimeoutSeconds } from '../../src/jobs/job-type-config';
 import type { HandleJobMessageDeps } from '../../src/jobs/use-cases/handle-job-message';
 import { requireEnv } from './environment';
-import { documentClient, sqs } from './clients';
+import { sqs } from './clients';
 import { deployedJobTypes } from './job-types';
 import { jobLog, jobMetrics } from './powertools';
 
@@ -17,7 +17,7 @@ export function createConsumerDependencies(type: string) {
   const jobType = jobTypes.find(type);
   if (!jobType) throw new Error(`JOB_TYPE ${type} is not in the registry (${jobTypes.names.join(', ')})`);
   const deps: HandleJobMessageDeps = {
-    repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+    repository: jobsRepositoryWakingWaiters(),
     // A consumer only ever re-sends to its own queue (re-delays), so it knows just that URL.
     queue: new SqsJobQueue(sqs, { [type]: queueUrl }),
     jobTypes,

@@ -127,6 +127,7 @@ export class JobsApi extends Construct {
     });
     props.table.grantReadWriteData(retryJob);
     for (const queue of queues) queue.grantSendMessages(retryJob);
+    for (const writer of [reportExternalStatus, cancelJob, retryJob]) props.longPoll.grantWake(writer);
     const listJobTypes = new JobFunction(this, 'ListJobTypes', {
       ...common,
       entry: 'lambdas/api/list-job-types.ts',

@@ -99,6 +99,16 @@ export class LongPoll extends Construct {
     fn.addEnvironment('INBOX_QUEUE_PREFIX', this.inboxQueuePrefix);
   }
 
+  /**
+   * Lets a function that changes jobs wake their long polls itself, right after its write: it may
+   * look up the job's waiters and send to their inboxes, as the stream notifier does.
+   */
+  grantWake(fn: IFunction & { addEnvironment(key: string, value: string): unknown }): void {
+    this.waitersTable.grantReadData(fn);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.inboxArns()] }));
+    fn.addEnvironment('WAITERS_TABLE_NAME', this.waitersTable.tableName);
+  }
+
   private inboxArns(): string {
     return Stack.of(this).formatArn({ service: 'sqs', resource: `${this.inboxQueuePrefix}*` });
   }

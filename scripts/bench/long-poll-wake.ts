@@ -1,8 +1,11 @@
 /**
  * Wake latency of long polling, beside short polling at a 1 s interval on the same changes.
  * Latency is measured from the acknowledged write (the PUT's response) to each poll's detection.
+ * Changes made through the API wake their long polls twice over: the writer's own notice right
+ * after its save, and the stream notifier's. The stream-only row writes the same change to the
+ * table directly, so only the stream can wake the waiter: the guarantee's own latency.
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readJobStatus } from './jobs-api';
 import { latencyPercentiles } from './stats';
 
@@ -27,6 +30,7 @@ export async function measureLongPollWake(options: {
   changes: number;
   documentClient: DynamoDBDocumentClient;
   waitersTable: string;
+  jobsTable: string;
   waiterCounts?: number[];
   log?: (line: string) => void;
 }): Promise<WakeRow[]> {
@@ -47,9 +51,36 @@ export async function measureLongPollWake(options: {
   }
 
   /** One job with `waiters` long polls per change, and a short poller at 1 s beside them. */
-  async function runJob(waiters: number, changes: number, longLatencies: number[], shortLatencies: number[]) {
+  /** What the API's PUT would write, straight to the table: no writer wakes anyone. */
+  async function writeToTable(id: string, version: number, status: string): Promise<void> {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: options.jobsTable,
+        Key: { id },
+        UpdateExpression: 'SET #version = :next, #status = :status, updatedAt = :now',
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':next': version + 1,
+          ':version': version,
+          ':status': status,
+          ':now': new Date().toISOString(),
+        },
+      }),
+    );
+  }
+
+  async function runJob(
+    waiters: number,
+    changes: number,
+    longLatencies: number[],
+    shortLatencies: number[],
+    via: 'api' | 'table' = 'api',
+  ) {
     const created = await fetch(url('/jobs'), { method: 'POST', headers, body: '{}' });
-    const { id } = (await created.json()) as { id: string };
+    const answer = await created.text();
+    if (created.status !== 201) throw new Error(`POST /jobs answered ${created.status}: ${answer}`);
+    const { id } = JSON.parse(answer) as { id: string };
     let version = 1;
     let shortRequests = 0;
     // Until the PUT is acknowledged a poller that already sees the change has waited 0 ms for it.
@@ -82,13 +113,15 @@ export async function measureLongPollWake(options: {
       while ((await registered(id)) < waiters) await new Promise((resolve) => setTimeout(resolve, 5));
       const detectedByShortPoller = new Promise<void>((resolve) => (shortDetected = resolve));
       acknowledgedAt = Number.POSITIVE_INFINITY;
-      const put = await fetch(url(`/jobs/${id}`), {
-        method: 'PUT',
-        headers,
-        body: JSON.stringify({ status: version % 2 === 1 ? 'processing' : 'pending' }),
-      });
-      acknowledgedAt = Date.now();
-      await put.arrayBuffer();
+      const status = version % 2 === 1 ? 'processing' : 'pending';
+      if (via === 'table') {
+        await writeToTable(id, version, status);
+        acknowledgedAt = Date.now();
+      } else {
+        const put = await fetch(url(`/jobs/${id}`), { method: 'PUT', headers, body: JSON.stringify({ status }) });
+        acknowledgedAt = Date.now();
+        await put.arrayBuffer();
+      }
       version++;
       for (const answeredAt of await Promise.all(polls)) longLatencies.push(waitedSinceAcknowledged(answeredAt));
       // The next change waits until the short poller has seen this one, so both see every change.
@@ -120,6 +153,19 @@ export async function measureLongPollWake(options: {
     });
     shortAll.push(...shortLatencies);
     shortRequestsAll += shortRequests.reduce((a, b) => a + b, 0);
+  }
+  {
+    const longLatencies: number[] = [];
+    const shortLatencies: number[] = [];
+    options.log?.(`Long polling, stream only: 1 waiter × ${options.changes} changes written to the table…`);
+    await runJob(1, options.changes, longLatencies, shortLatencies, 'table');
+    rows.push({
+      mode: 'long poll, 1 waiter, stream only',
+      changes: options.changes,
+      wakeUps: longLatencies.length,
+      ...latencyPercentiles(longLatencies),
+      requestsPerChange: 1,
+    });
   }
   rows.push({
     mode: 'short poll every 1 s',

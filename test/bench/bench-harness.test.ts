@@ -50,6 +50,7 @@ test('the quick benchmark prints one table with a figure in every row and writes
     'submit → completed, under load (p50 / p95 / p99)',
     'wake-up, long poll, 1 waiter (p50 / p95 / p99)',
     'wake-up, long poll, 2 waiters (p50 / p95 / p99)',
+    'wake-up, long poll, 1 waiter, stream only (p50 / p95 / p99)',
     'wake-up, short poll every 1 s (p50 / p95 / p99)',
   ]);
   for (const [, figure] of latencyRows) expect(figure).toMatch(/^\d+ \/ \d+ \/ \d+ ms$/);

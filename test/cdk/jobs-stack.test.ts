@@ -178,6 +178,34 @@ describe('JobsStack', () => {
     for (const statement of inboxStatements) expect(JSON.stringify(statement.Resource)).toContain('Test-inbox-*');
   });
 
+  test('every function that changes jobs may wake their long polls itself: the waiters table and a send to the inboxes', () => {
+    const waitersTable = resources('AWS::DynamoDB::Table').find(([id]) => id.startsWith('LongPollWaitersTable'))?.[0];
+    const policyOf = (functionId: string) =>
+      JSON.stringify(
+        resources('AWS::IAM::Policy').find(([id]) => id.startsWith(`${functionId}ServiceRoleDefaultPolicy`))?.[1]
+          .Properties.PolicyDocument,
+      );
+    for (const writer of [
+      'EmailWorkerConsumer',
+      'SmsWorkerConsumer',
+      'CleanupWorkerConsumer',
+      'ApiReportExternalStatus',
+      'ApiCancelJob',
+      'ApiRetryJob',
+    ]) {
+      const fn = resources('AWS::Lambda::Function').find(([id]) => id.startsWith(writer))?.[1];
+      expect({
+        writer,
+        env: (fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.WAITERS_TABLE_NAME,
+      }).toEqual({
+        writer,
+        env: { Ref: waitersTable },
+      });
+      expect(policyOf(writer)).toMatch(/"sqs:SendMessage".*?Test-inbox-\*/);
+      expect(policyOf(writer)).toMatch(new RegExp(`"dynamodb:Query".*?"${waitersTable}"`));
+    }
+  });
+
   test('a long-poll maximum that would outlast API Gateway is refused', () => {
     expect(() => synth({ maxLongPollTimeoutMs: 30_000 })).toThrow(/maxLongPollTimeoutMs/);
   });

@@ -1,0 +1,36 @@
+import type { Job } from './job';
+import type { JobsRepository } from './ports/jobs-repository';
+import { notifyWaiters, type JobChange, type NotifyWaitersDeps } from './use-cases/notify-waiters';
+
+/** The change a waiter is told about when `job` was just written. */
+export const jobChangeOfSaved = (job: Job): JobChange => ({
+  jobId: job.id,
+  type: job.type,
+  version: job.version,
+  status: job.status,
+  updatedAt: job.updatedAt,
+});
+
+/**
+ * The repository, with every successful save also waking the job's long polls at once: through the
+ * table's stream alone a wake-up waits for the next poll of the shard (four a second on AWS and in
+ * the local stack). The stream stays the guarantee: it notifies every change again, whatever this
+ * could not send, and a waiter takes the first notice of a version it has not seen and ignores the
+ * rest. So a failure here only costs latency, and never fails the write that already happened.
+ */
+export function wakingWaitersOnSave(
+  repository: JobsRepository,
+  deps: NotifyWaitersDeps,
+  onWakeFailed: (error: unknown, change: JobChange) => void,
+): JobsRepository {
+  return {
+    create: (job) => repository.create(job),
+    get: (id) => repository.get(id),
+    async save(previous, next) {
+      const saved = await repository.save(previous, next);
+      const change = jobChangeOfSaved(saved);
+      await notifyWaiters(deps, change).catch((error: unknown) => onWakeFailed(error, change));
+      return saved;
+    },
+  };
+}
