@@ -10,8 +10,8 @@ import { readJobStatus } from './jobs-api';
 import { latencyPercentiles } from './stats';
 
 const SHORT_POLL_INTERVAL_MS = 1000;
-/** Concurrent long polls across all jobs stay at 100 or below, so rows compare like with like. */
-const MAX_CONCURRENT_WAITERS = 100;
+/** Concurrent long polls across all jobs stay at this or below, so rows compare like with like. */
+const DEFAULT_MAX_CONCURRENT_WAITERS = 100;
 
 export interface WakeRow {
   mode: string;
@@ -32,6 +32,8 @@ export async function measureLongPollWake(options: {
   waitersTable: string;
   jobsTable: string;
   waiterCounts?: number[];
+  /** Long polls open at once across the jobs of a row (default 100). */
+  maxConcurrentWaiters?: number;
   log?: (line: string) => void;
 }): Promise<WakeRow[]> {
   const { documentClient, waitersTable } = options;
@@ -136,7 +138,10 @@ export async function measureLongPollWake(options: {
   const shortAll: number[] = [];
   let shortRequestsAll = 0;
   for (const waiters of options.waiterCounts ?? [1, 10, 100]) {
-    const jobs = Math.max(1, Math.floor(MAX_CONCURRENT_WAITERS / waiters / 5));
+    const jobs = Math.max(
+      1,
+      Math.floor((options.maxConcurrentWaiters ?? DEFAULT_MAX_CONCURRENT_WAITERS) / waiters / 5),
+    );
     const perJob = Math.ceil(options.changes / jobs);
     const longLatencies: number[] = [];
     const shortLatencies: number[] = [];
