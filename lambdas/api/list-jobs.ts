@@ -3,7 +3,6 @@ import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { parseJobListQuery } from '../../src/jobs/job-list-query';
-import { summarizeJob } from '../../src/jobs/job-summary';
 import { CursorSigner, withSignedCursors } from '../../src/jobs/signed-cursors';
 import { requireEnv } from '../commons/environment';
 import { declaredJobTypes } from '../commons/job-types';
@@ -22,7 +21,7 @@ async function listJobs(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
   const { filter, limit, cursor } = parseJobListQuery(event.queryStringParameters ?? {}, jobTypes.names);
   const page = await listing.list(filter, limit, cursor);
   return jsonResponse(200, {
-    jobs: page.jobs.map(summarizeJob),
+    jobs: page.jobs,
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   });
 }

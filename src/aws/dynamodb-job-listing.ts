@@ -1,14 +1,17 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../jobs/errors/validation-error';
-import { EXTERNAL_JOB_TYPE, JOB_STATUSES, type AnyJobType, type Job, type JobStatus } from '../jobs/job';
+import { EXTERNAL_JOB_TYPE, JOB_STATUSES, type AnyJobType, type JobStatus } from '../jobs/job';
+import { summarizeJob, type JobSummary, type SummarySource } from '../jobs/job-summary';
 import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
 import { mapOverload } from './aws-error-mapping';
 import { queryAll } from './dynamodb-query-all';
-import { withoutIndexAttributes } from './dynamodb-due-jobs';
+import { fromJobItem, STATUS_TYPE_ATTRIBUTE, statusTypeKey } from './dynamodb-job-item';
 
 /** GSI names shared with the CDK stack. */
 export const JOBS_BY_TYPE_INDEX = 'byType';
 export const JOBS_BY_STATUS_INDEX = 'byStatus';
+/** Keyed on `statusType` (`<status>#<type>`): a listing filtered by both reads only matching jobs. */
+export const JOBS_BY_STATUS_TYPE_INDEX = 'byStatusType';
 
 type Key = Record<string, unknown>;
 
@@ -16,8 +19,7 @@ type Key = Record<string, unknown>;
 interface Source {
   name: string;
   index: string;
-  partition: { attribute: 'type' | 'status'; value: string };
-  filter?: { attribute: 'type'; value: string };
+  partition: { attribute: 'type' | 'status' | typeof STATUS_TYPE_ATTRIBUTE; value: string };
 }
 
 interface SourceState {
@@ -39,12 +41,13 @@ function decodeCursor(cursor: string): Record<string, SourceState> {
   throw new ValidationError([{ field: 'cursor', message: 'must be a cursor from a previous page' }]);
 }
 
-const newestFirst = (a: Job, b: Job) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+const newestFirst = (a: JobSummary, b: JobSummary) =>
+  b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
 
 /**
- * Lists jobs from two GSIs keyed by `type` and by `status`, sorted by `createdAt`. Without a type
- * filter the per-type partitions are merged newest first; the cursor remembers, per partition,
- * the last job handed out.
+ * Lists jobs from GSIs keyed by `type`, by `status` and by both (`statusType`), sorted by
+ * `createdAt`, each projecting only the summary's attributes. Without a filter the per-type
+ * partitions are merged newest first; the cursor remembers, per partition, the last job handed out.
  */
 export class DynamoDbJobListing implements JobListing {
   constructor(
@@ -60,7 +63,7 @@ export class DynamoDbJobListing implements JobListing {
     const fetched = await Promise.all(
       sources.map(async (source) => {
         const sourceState = state[source.name] ?? {};
-        if (sourceState.done) return { source, items: [] as Job[], exhausted: true };
+        if (sourceState.done) return { source, items: [] as JobSummary[], exhausted: true };
         return { source, ...(await this.fetch(source, sourceState.startKey, limit)) };
       }),
     );
@@ -102,13 +105,22 @@ export class DynamoDbJobListing implements JobListing {
   }
 
   private sourcesFor(filter: JobFilter): Source[] {
+    if (filter.status && filter.type) {
+      const value = statusTypeKey(filter.status, filter.type);
+      return [
+        {
+          name: `statusType:${value}`,
+          index: JOBS_BY_STATUS_TYPE_INDEX,
+          partition: { attribute: STATUS_TYPE_ATTRIBUTE, value },
+        },
+      ];
+    }
     if (filter.status) {
       return [
         {
           name: `status:${filter.status}`,
           index: JOBS_BY_STATUS_INDEX,
           partition: { attribute: 'status', value: filter.status },
-          ...(filter.type ? { filter: { attribute: 'type' as const, value: filter.type } } : {}),
         },
       ];
     }
@@ -120,8 +132,8 @@ export class DynamoDbJobListing implements JobListing {
     }));
   }
 
-  private keyOf(source: Source, job: Job): Key {
-    return { id: job.id, createdAt: job.createdAt, [source.partition.attribute]: job[source.partition.attribute] };
+  private keyOf(source: Source, job: JobSummary): Key {
+    return { id: job.id, createdAt: job.createdAt, [source.partition.attribute]: source.partition.value };
   }
 
   /** Up to `limit` matching jobs after `startKey`; `exhausted` when the partition has no more. */
@@ -129,8 +141,8 @@ export class DynamoDbJobListing implements JobListing {
     source: Source,
     startKey: Key | undefined,
     limit: number,
-  ): Promise<{ items: Job[]; exhausted: boolean }> {
-    const items: Job[] = [];
+  ): Promise<{ items: JobSummary[]; exhausted: boolean }> {
+    const items: JobSummary[] = [];
     let ExclusiveStartKey = startKey;
     do {
       const page = await this.documentClient
@@ -139,22 +151,15 @@ export class DynamoDbJobListing implements JobListing {
             TableName: this.tableName,
             IndexName: source.index,
             KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: {
-              '#pk': source.partition.attribute,
-              ...(source.filter ? { '#f': source.filter.attribute } : {}),
-            },
-            ExpressionAttributeValues: {
-              ':pk': source.partition.value,
-              ...(source.filter ? { ':f': source.filter.value } : {}),
-            },
-            ...(source.filter ? { FilterExpression: '#f = :f' } : {}),
+            ExpressionAttributeNames: { '#pk': source.partition.attribute },
+            ExpressionAttributeValues: { ':pk': source.partition.value },
             ScanIndexForward: false,
             Limit: limit,
             ExclusiveStartKey,
           }),
         )
         .catch(mapOverload('DynamoDB'));
-      items.push(...((page.Items ?? []).map(withoutIndexAttributes) as Job[]));
+      items.push(...(page.Items ?? []).map((item) => summarizeJob(fromJobItem(item) as SummarySource)));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (items.length < limit && ExclusiveStartKey);
     return { items: items.slice(0, limit), exhausted: !ExclusiveStartKey && items.length <= limit };

@@ -6,7 +6,7 @@ import { JobConflictError } from '../jobs/errors/job-conflict-error';
 import type { Job } from '../jobs/job';
 import type { JobsRepository } from '../jobs/ports/jobs-repository';
 import { mapOverload } from './aws-error-mapping';
-import { dueIndexAttributes, withoutIndexAttributes } from './dynamodb-due-jobs';
+import { fromJobItem, jobItem } from './dynamodb-job-item';
 
 /** Attributes a job never changes after creation: left out of updates so a transition never rewrites the payload. */
 const IMMUTABLE = new Set<string>(['id', 'type', 'payload', 'createdAt']);
@@ -23,7 +23,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
       await this.documentClient.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...job, ...dueIndexAttributes(job) },
+          Item: jobItem(job),
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
@@ -37,7 +37,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
     const { Item } = await this.documentClient
       .send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }))
       .catch(mapOverload('DynamoDB'));
-    return Item ? (withoutIndexAttributes(Item) as Job) : undefined;
+    return Item ? (fromJobItem(Item) as Job) : undefined;
   }
 
   async save(previous: Job, next: Job): Promise<Job> {
@@ -49,8 +49,8 @@ export class DynamoDbJobsRepository implements JobsRepository {
     const sets: string[] = [];
     const removes: string[] = [];
     let index = 0;
-    const stored = { ...next, ...dueIndexAttributes(next) };
-    const storedBefore = { ...previous, ...dueIndexAttributes(previous) };
+    const stored = jobItem(next);
+    const storedBefore = jobItem(previous);
     for (const [key, value] of Object.entries(stored)) {
       if (IMMUTABLE.has(key) || value === undefined) continue;
       const name = `#a${index}`;
@@ -81,7 +81,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
       if (error instanceof ConditionalCheckFailedException) {
         // The old item arrives as a raw attribute map even through the document client.
         const item = error.Item as Record<string, AttributeValue> | undefined;
-        throw new JobConflictError(previous.id, item ? (withoutIndexAttributes(unmarshall(item)) as Job) : undefined);
+        throw new JobConflictError(previous.id, item ? (fromJobItem(unmarshall(item)) as Job) : undefined);
       }
       mapOverload('DynamoDB')(error);
     }

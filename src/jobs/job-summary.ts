@@ -40,7 +40,13 @@ const LISTED = [
   'deadLettered',
 ] as const satisfies readonly (keyof JobSummary & keyof Job)[];
 
-export function summarizeJob(job: Job): JobSummary {
+/** What a summary is made of: the stored attributes listings read (and indexes project), no more. */
+export const SUMMARY_ATTRIBUTES = [...LISTED, 'error'] as const satisfies readonly (keyof Job)[];
+
+/** A job, or what an index projects of one: the summary's attributes. */
+export type SummarySource = Pick<Job, (typeof SUMMARY_ATTRIBUTES)[number]>;
+
+export function summarizeJob(job: SummarySource): JobSummary {
   const summary: Record<string, unknown> = {};
   for (const field of LISTED) if (job[field] !== undefined) summary[field] = job[field];
   if (job.error) summary.error = { kind: job.error.kind };

@@ -1,4 +1,5 @@
 import type { Job, JobType } from '../../src/jobs/job';
+import { summarizeJob, type JobSummary } from '../../src/jobs/job-summary';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
 import type { JobFilter, JobListing } from '../../src/jobs/ports/job-listing';
 import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
@@ -11,8 +12,8 @@ export interface JobListingHarness {
 }
 
 /** Every page of a listing, checking each stays within `limit`. */
-async function allPages(listing: JobListing, filter: JobFilter, limit: number): Promise<Job[]> {
-  const seen: Job[] = [];
+async function allPages(listing: JobListing, filter: JobFilter, limit: number): Promise<JobSummary[]> {
+  const seen: JobSummary[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 50; page++) {
     const result = await listing.list(filter, limit, cursor);
@@ -24,7 +25,7 @@ async function allPages(listing: JobListing, filter: JobFilter, limit: number): 
   throw new Error('too many pages');
 }
 
-const ids = (jobs: Job[]) => jobs.map((job) => job.id);
+const ids = (jobs: readonly { id: string }[]) => jobs.map((job) => job.id);
 
 /** What every JobListing adapter must do: newest first, filtered, paged without repeats or gaps. */
 export function describeJobListingConformance(name: string, makeHarness: () => Promise<JobListingHarness>): void {
@@ -47,7 +48,12 @@ export function describeJobListingConformance(name: string, makeHarness: () => P
       ];
       for (const [index, [type, status]] of plan.entries()) {
         const createdAt = new Date(start + index * 1000).toISOString();
-        const job = aJob(type, { status, createdAt, updatedAt: createdAt });
+        const job = aJob(type, {
+          status,
+          createdAt,
+          updatedAt: createdAt,
+          ...(status === 'failed' ? { error: { kind: 'permanent' as const, message: 'refused by +15550100' } } : {}),
+        });
         await harness.repository.create(job);
         jobs.unshift(job);
       }
@@ -58,11 +64,11 @@ export function describeJobListingConformance(name: string, makeHarness: () => P
       expect(ids(await allPages(harness.listing, {}, 100))).toEqual(ids(jobs));
     });
 
-    test('a page holds whole jobs', async () => {
-      const {
-        jobs: [newest],
-      } = await harness.listing.list({}, 1);
-      expect(newest).toEqual(jobs[0]);
+    test("a page holds each job's summary, whole, and nothing a job was given or produced", async () => {
+      const listed = await allPages(harness.listing, {}, 100);
+      expect(listed).toEqual(jobs.map(summarizeJob));
+      expect(JSON.stringify(listed)).not.toContain('payload');
+      expect(JSON.stringify(listed)).not.toContain('+15550100');
     });
 
     test('by type', async () => {
@@ -100,6 +106,15 @@ export function describeJobListingConformance(name: string, makeHarness: () => P
         delayed: { cleanup: 1 },
         failed: { sms: 1 },
       });
+    });
+
+    // Last: it changes the listed jobs.
+    test('a job whose status changes moves to the listing of its new status and type', async () => {
+      const queuedEmail = jobs.find((job) => job.status === 'queued' && job.type === 'email')!;
+      const completed = { ...queuedEmail, status: 'completed' as const, version: queuedEmail.version + 1 };
+      await harness.repository.save(queuedEmail, completed);
+      expect(ids(await allPages(harness.listing, { status: 'completed', type: 'email' }, 10))).toContain(completed.id);
+      expect(ids(await allPages(harness.listing, { status: 'queued', type: 'email' }, 10))).not.toContain(completed.id);
     });
   });
 }

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/validation-error';
 import type { AnyJobType, JobStatus } from '../job';
+import { summarizeJob } from '../job-summary';
 import type { JobFilter, JobListing, JobPage } from '../ports/job-listing';
 import type { InMemoryJobsRepository } from './in-memory-jobs-repository';
 
@@ -36,7 +37,7 @@ export class InMemoryJobListing implements JobListing {
     const jobs = matching.slice(0, limit);
     const last = jobs.at(-1);
     return {
-      jobs,
+      jobs: jobs.map(summarizeJob),
       ...(last && matching.length > limit
         ? { nextCursor: Buffer.from(JSON.stringify({ createdAt: last.createdAt, id: last.id })).toString('base64url') }
         : {}),

@@ -1,4 +1,5 @@
-import type { AnyJobType, Job, JobStatus } from '../job';
+import type { AnyJobType, JobStatus } from '../job';
+import type { JobSummary } from '../job-summary';
 
 export interface JobFilter {
   status?: JobStatus;
@@ -6,8 +7,8 @@ export interface JobFilter {
 }
 
 export interface JobPage {
-  /** Newest first. */
-  jobs: Job[];
+  /** Newest first; summaries only, which is all the indexes hold. */
+  jobs: JobSummary[];
   /** Opaque; absent on the last page. */
   nextCursor?: string;
 }
