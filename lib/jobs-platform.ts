@@ -7,6 +7,7 @@ import type { AnyJobTypeDefinition } from '../src/jobs/define-job-type';
 import type { JobTypeConfigOverride, JobTypeConfigs } from '../src/jobs/job-type-config';
 import { JobTypeRegistry, resolveJobTypeConfigs, type RegisteredSchedule } from '../src/jobs/job-type-registry';
 import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS } from '../src/jobs/status-query';
+import { DEFAULT_LONG_POLLS_PER_TOKEN } from '../src/jobs/use-cases/long-poll-slot';
 import { jobTypes as builtInJobTypes } from '../src/job-types';
 import { DeadLetterRecorder } from './constructs/dead-letter-recorder';
 import { DEFAULT_JOB_TYPES_MODULE, JOB_TYPES_MODULE_CONTEXT, type JobFunction } from './constructs/job-function';
@@ -52,6 +53,22 @@ export interface JobsPlatformProps {
   /** The longest a long poll holds a request (ms). Default 25000; must stay below API Gateway's 29 s. */
   readonly maxLongPollTimeoutMs?: number;
   /**
+   * ReservedConcurrentExecutions of the status function, which serves long polls: each open poll
+   * holds one execution environment for its whole wait (up to maxLongPollTimeoutMs), so without a
+   * bound anyone able to open polls could take the account's concurrency (1000 by default per
+   * Region) and throttle submits, consumers and the stream notifier. Default 100: a tenth of the
+   * default account, leaving 900 for the rest (Lambda refuses a reservation that leaves fewer than
+   * 100 unreserved). Beyond it the function is throttled, which API Gateway answers with 500.
+   * `false` reserves nothing (for accounts below 200, e.g. new accounts with a quota of 10).
+   */
+  readonly longPollReservedConcurrency?: number | false;
+  /**
+   * How many long polls one token may have open at once (counted across all environments); the
+   * next answers 429 with Retry-After. Default 10 (DEFAULT_LONG_POLLS_PER_TOKEN), so ten tokens
+   * can fill the default reservation and no single client can.
+   */
+  readonly longPollsPerToken?: number;
+  /**
    * Serve the read routes (listings, a job, its status, stats, queues, job types) without a token.
    * Default false: every route but /health, /openapi.json and the dashboard page needs a token.
    */
@@ -91,6 +108,9 @@ export interface JobsPlatformProps {
    */
   readonly smsProvider?: SmsProviderProps;
 }
+
+/** See JobsPlatformProps.longPollReservedConcurrency. */
+export const DEFAULT_LONG_POLL_RESERVED_CONCURRENCY = 100;
 
 const upperCamel = (name: string) =>
   name
@@ -193,6 +213,15 @@ export class JobsPlatform extends Construct {
         'maxLongPollTimeoutMs must be 1000–26000: the status function answers within 28 s, API Gateway gives up at 29 s',
       );
     }
+    const longPollReservedConcurrency = props.longPollReservedConcurrency ?? DEFAULT_LONG_POLL_RESERVED_CONCURRENCY;
+    const longPollsPerToken = props.longPollsPerToken ?? DEFAULT_LONG_POLLS_PER_TOKEN;
+    if (!Number.isInteger(longPollsPerToken) || longPollsPerToken < 1)
+      throw new Error('longPollsPerToken must be a whole number of at least 1');
+    if (
+      longPollReservedConcurrency !== false &&
+      (!Number.isInteger(longPollReservedConcurrency) || longPollReservedConcurrency < 1)
+    )
+      throw new Error('longPollReservedConcurrency must be a whole number of at least 1, or false');
     this.api = new JobsApi(this, 'Api', {
       table,
       idempotencyTable,
@@ -200,6 +229,8 @@ export class JobsPlatform extends Construct {
       deadLetterQueues,
       longPoll,
       maxLongPollTimeoutMs,
+      longPollReservedConcurrency: longPollReservedConcurrency === false ? undefined : longPollReservedConcurrency,
+      longPollsPerToken,
       openReadRoutes: props.openReadRoutes ?? false,
       throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
       dailyQuota: props.apiDailyQuota ?? 1_000_000,

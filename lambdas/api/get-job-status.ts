@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { documentClient, sqs } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { DynamoDbLongPollSlots } from '../../src/aws/dynamodb-long-poll-slots';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
 import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS, parseStatusQuery } from '../../src/jobs/status-query';
@@ -12,6 +13,11 @@ import {
   waitForChange,
   type WaitForChangeDeps,
 } from '../../src/jobs/use-cases/wait-for-change';
+import {
+  DEFAULT_LONG_POLLS_PER_TOKEN,
+  withLongPollSlot,
+  type LongPollSlotDeps,
+} from '../../src/jobs/use-cases/long-poll-slot';
 import { requireEnv } from '../commons/environment';
 import { jobLog, observability, recordWakeLatency } from '../commons/powertools';
 import { findJobOr404, jobIdOf } from '../http/find-job';
@@ -26,6 +32,12 @@ const deps: WaitForChangeDeps = {
   clock: () => new Date(),
   newId: () => randomUUID(),
 };
+const slotDeps: LongPollSlotDeps = {
+  slots: new DynamoDbLongPollSlots(documentClient, requireEnv('LONG_POLL_SLOTS_TABLE_NAME')),
+  clock: deps.clock,
+  newId: deps.newId,
+};
+const longPollsPerToken = Number(process.env.LONG_POLLS_PER_TOKEN ?? DEFAULT_LONG_POLLS_PER_TOKEN);
 const maxTimeoutMs = Number(process.env.LONG_POLL_MAX_TIMEOUT_MS ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS);
 /** Time kept back from the function's own timeout to answer before Lambda cuts the wait off. */
 const ANSWER_MARGIN_MS = 1_500;
@@ -55,12 +67,17 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
     return jsonResponse(200, body, { ETag: `"${job.version}"` });
   }
   const timeoutMs = Math.max(0, Math.min(query.timeoutMs, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));
-  const { job, changed, final, answeredBy } = await waitForChange(deps, {
-    jobId,
-    timeoutMs,
-    ...(query.since !== undefined ? { since: query.since } : {}),
-    ...(context.abortSignal ? { signal: context.abortSignal } : {}),
-  });
+  const { job, changed, final, answeredBy } = await withLongPollSlot(
+    slotDeps,
+    { holder: longPollHolder(event), cap: longPollsPerToken, maxHoldMs: context.getRemainingTimeInMillis() },
+    () =>
+      waitForChange(deps, {
+        jobId,
+        timeoutMs,
+        ...(query.since !== undefined ? { since: query.since } : {}),
+        ...(context.abortSignal ? { signal: context.abortSignal } : {}),
+      }),
+  );
   if (answeredBy === 'notice') {
     // From the job's write to this answer: what long polling exists to keep small.
     recordWakeLatency(Math.max(0, Date.now() - Date.parse(job.updatedAt)));
@@ -70,6 +87,16 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
     { ...job, changed, final, message: changeMessage(changed, final) },
     { ETag: `"${job.version}"` },
   );
+}
+
+/**
+ * Whom a long poll counts against: the token the authorizer identified, or the caller's address
+ * when the read routes are open (no authorizer runs, so there is no token to count).
+ */
+function longPollHolder(event: APIGatewayProxyEvent): string {
+  const tokenId = (event.requestContext.authorizer as { tokenId?: unknown } | null | undefined)?.tokenId;
+  if (typeof tokenId === 'string' && tokenId !== '') return `token:${tokenId}`;
+  return `ip:${event.requestContext.identity.sourceIp}`;
 }
 
 function changeMessage(changed: boolean, final: boolean): string {

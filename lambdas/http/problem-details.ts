@@ -14,6 +14,7 @@ import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
 import { PreconditionFailedError } from '../../src/jobs/errors/precondition-failed-error';
 import { TokenAlreadyExistsError } from '../../src/jobs/errors/token-already-exists-error';
 import { TokenNotFoundError } from '../../src/jobs/errors/token-not-found-error';
+import { TooManyLongPollsError } from '../../src/jobs/errors/too-many-long-polls-error';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
 import type { JobLog } from '../../src/jobs/ports/job-log';
 import { HttpProblemError, problemResponse, problemType } from './problem';
@@ -38,6 +39,18 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
         title: 'Service Unavailable',
         status: 503,
         detail: `${error.dependency} is busy; nothing was changed. Retry after ${error.retryAfterSeconds} s.`,
+      },
+      { 'Retry-After': String(error.retryAfterSeconds) },
+    );
+  }
+  if (error instanceof TooManyLongPollsError) {
+    return problemResponse(
+      {
+        type: problemType('too-many-long-polls'),
+        title: 'Too Many Requests',
+        status: 429,
+        detail: `${error.message}. Retry after ${error.retryAfterSeconds} s.`,
+        cap: error.cap,
       },
       { 'Retry-After': String(error.retryAfterSeconds) },
     );

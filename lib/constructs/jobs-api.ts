@@ -48,6 +48,10 @@ export interface JobsApiProps {
   longPoll: LongPoll;
   /** The longest a long poll may hold a request; below API Gateway's 29 s integration timeout. */
   maxLongPollTimeoutMs: number;
+  /** ReservedConcurrentExecutions of the status (long-poll) function; undefined = none. */
+  longPollReservedConcurrency: number | undefined;
+  /** How many long polls one token may have open at once. */
+  longPollsPerToken: number;
   stageName: string;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -95,8 +99,9 @@ export class JobsApi extends Construct {
       // A long poll holds the request up to the maximum; API Gateway gives up at 29 s.
       timeout: Duration.seconds(28),
       environment: { ...tableEnv, LONG_POLL_MAX_TIMEOUT_MS: String(props.maxLongPollTimeoutMs) },
+      reservedConcurrentExecutions: props.longPollReservedConcurrency,
     });
-    props.longPoll.grantWait(getJobStatus);
+    props.longPoll.grantWait(getJobStatus, props.longPollsPerToken);
     const createExternalJob = new JobFunction(this, 'CreateExternalJob', {
       ...common,
       entry: 'lambdas/api/create-external-job.ts',

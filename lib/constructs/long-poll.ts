@@ -24,6 +24,8 @@ export interface LongPollProps {
  */
 export class LongPoll extends Construct {
   readonly waitersTable: Table;
+  /** Open long polls per token (one item per token, each poll's slot with its expiry), so a cap holds across environments. */
+  readonly slotsTable: Table;
   readonly inboxQueuePrefix: string;
   readonly notifier: JobFunction;
 
@@ -38,6 +40,14 @@ export class LongPoll extends Construct {
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Registrations live for seconds; nothing in this table is worth keeping.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.slotsTable = new Table(this, 'SlotsTable', {
+      partitionKey: { name: 'holder', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Slots live for seconds; nothing in this table is worth keeping.
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
@@ -80,8 +90,11 @@ export class LongPoll extends Construct {
     });
   }
 
-  /** Lets a long-poll function register waiters and own inboxes. */
-  grantWait(fn: IFunction & { addEnvironment(key: string, value: string): unknown }): void {
+  /** Lets a long-poll function register waiters, own inboxes and take slots (at most `perToken` per token). */
+  grantWait(fn: IFunction & { addEnvironment(key: string, value: string): unknown }, perToken: number): void {
+    this.slotsTable.grant(fn, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    fn.addEnvironment('LONG_POLL_SLOTS_TABLE_NAME', this.slotsTable.tableName);
+    fn.addEnvironment('LONG_POLLS_PER_TOKEN', String(perToken));
     this.waitersTable.grantReadWriteData(fn);
     fn.addToRolePolicy(
       new PolicyStatement({

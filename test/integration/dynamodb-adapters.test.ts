@@ -2,11 +2,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { DynamoDbLongPollSlots } from '../../src/aws/dynamodb-long-poll-slots';
 import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
 import { describeJobListingConformance } from '../conformance/job-listing-conformance';
 import { describeJobsRepositoryConformance } from '../conformance/jobs-repository-conformance';
+import { describeLongPollSlotsConformance } from '../conformance/long-poll-slots-conformance';
 import { describeSubscriptionStoreConformance } from '../conformance/subscription-store-conformance';
 import { describeWaiterRegistryConformance } from '../conformance/waiter-registry-conformance';
 import { copyOfLocalStackTable, injectFault } from '../support/aws-resources';
@@ -23,6 +25,11 @@ describeJobsRepositoryConformance(
 describeWaiterRegistryConformance(
   'DynamoDbWaiterRegistry against DynamoDB Local',
   async () => new DynamoDbWaiterRegistry(documentClient, await copyOfLocalStackTable('LongPollWaitersTable')),
+);
+
+describeLongPollSlotsConformance(
+  'DynamoDbLongPollSlots against DynamoDB Local',
+  async () => new DynamoDbLongPollSlots(documentClient, await copyOfLocalStackTable('LongPollSlotsTable')),
 );
 
 describeSubscriptionStoreConformance(

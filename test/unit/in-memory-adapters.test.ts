@@ -3,6 +3,7 @@ import { InMemoryDeadLetterQueue } from '../../src/jobs/in-memory/in-memory-dead
 import { InMemoryJobListing } from '../../src/jobs/in-memory/in-memory-job-listing';
 import { InMemoryJobQueue } from '../../src/jobs/in-memory/in-memory-job-queue';
 import { InMemoryJobsRepository } from '../../src/jobs/in-memory/in-memory-jobs-repository';
+import { InMemoryLongPollSlots } from '../../src/jobs/in-memory/in-memory-long-poll-slots';
 import { InMemoryWaiterInboxes } from '../../src/jobs/in-memory/in-memory-waiter-inboxes';
 import { InMemorySubscriptionStore } from '../../src/jobs/in-memory/in-memory-subscription-store';
 import { InMemoryWaiterRegistry } from '../../src/jobs/in-memory/in-memory-waiter-registry';
@@ -10,6 +11,7 @@ import { describeDeadLetterQueueConformance } from '../conformance/dead-letter-q
 import { describeJobListingConformance } from '../conformance/job-listing-conformance';
 import { describeJobQueueConformance } from '../conformance/job-queue-conformance';
 import { describeJobsRepositoryConformance } from '../conformance/jobs-repository-conformance';
+import { describeLongPollSlotsConformance } from '../conformance/long-poll-slots-conformance';
 import { describeWaiterInboxesConformance } from '../conformance/waiter-inboxes-conformance';
 import { describeSubscriptionStoreConformance } from '../conformance/subscription-store-conformance';
 import { describeWaiterRegistryConformance } from '../conformance/waiter-registry-conformance';
@@ -35,6 +37,8 @@ describeDeadLetterQueueConformance('InMemoryDeadLetterQueue', async () => {
 });
 
 describeWaiterRegistryConformance('InMemoryWaiterRegistry', async () => new InMemoryWaiterRegistry());
+
+describeLongPollSlotsConformance('InMemoryLongPollSlots', async () => new InMemoryLongPollSlots());
 
 describeWaiterInboxesConformance('InMemoryWaiterInboxes', async () => {
   const inboxes = new InMemoryWaiterInboxes();

@@ -3,6 +3,7 @@ import { toProblemResponse } from '../../lambdas/http/problem-details';
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
 import { IllegalTransitionError } from '../../src/jobs/errors/illegal-transition-error';
 import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
+import { TooManyLongPollsError } from '../../src/jobs/errors/too-many-long-polls-error';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
 
 const log = { info: () => {}, warn: () => {}, error: () => {} };
@@ -14,6 +15,18 @@ describe('errors leave the API as RFC 9457 problems', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers).toMatchObject({ 'Retry-After': '5', 'Content-Type': 'application/problem+json' });
     expect(bodyOf(response)).toMatchObject({ status: 503, title: 'Service Unavailable' });
+  });
+
+  test('too many open long polls is a 429 with Retry-After naming the cap', () => {
+    const response = toProblemResponse(new TooManyLongPollsError(10, 2), log);
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'Retry-After': '2', 'Content-Type': 'application/problem+json' });
+    expect(bodyOf(response)).toMatchObject({
+      status: 429,
+      type: 'urn:serverless-jobs:problem:too-many-long-polls',
+      title: 'Too Many Requests',
+      cap: 10,
+    });
   });
 
   test('a validation error lists each invalid field with its message', () => {

@@ -10,8 +10,14 @@
 
 import { availableParallelism } from 'node:os';
 
-/** Lambda's default account concurrency is 1000; a laptop affords fewer environments (~50–90 MB each). */
-export const DEFAULT_ACCOUNT_CONCURRENCY = 100;
+/**
+ * Lambda's default account concurrency is 1000; a laptop affords fewer environments (~50–90 MB
+ * each). 200 is the smallest account on which Lambda accepts a reservation of 100 (it keeps at
+ * least 100 unreserved), so a stack reserving that much still runs locally with 100 left to share.
+ */
+export const DEFAULT_ACCOUNT_CONCURRENCY = 200;
+/** Lambda refuses a reservation that leaves the account fewer unreserved executions than this. */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
 /** The local per-function cap for functions without reserved concurrency (Lambda has none below the account's). */
 export const DEFAULT_FUNCTION_CONCURRENCY = 100;
 /** How long an idle environment is kept warm. Lambda does not document its own (minutes, in practice). */

@@ -6,7 +6,7 @@ import type { EmulatorEndpoints } from '../emulators/aws-clients';
 import { LOCAL_CREDENTIALS } from '../emulators/aws-clients';
 import type { SynthesizedStack } from '../cloudformation/cloud-assembly';
 import type { IntrinsicResolver } from '../cloudformation/intrinsics';
-import { AccountConcurrency, unreservedConcurrency } from './lambda-concurrency';
+import { AccountConcurrency, MIN_UNRESERVED_CONCURRENCY, unreservedConcurrency } from './lambda-concurrency';
 import { LocalFunction, type LocalFunctionConfig } from './lambda-function';
 import { resourcesOfType } from '../cloudformation/template';
 
@@ -113,9 +113,9 @@ export async function createLocalFunctions(
   }
   const reservations = configs.flatMap((config) => config.reservedConcurrency ?? []);
   const unreserved = unreservedConcurrency(concurrency.accountConcurrency, reservations);
-  if (reservations.reduce((sum, n) => sum + n, 0) >= concurrency.accountConcurrency)
+  if (reservations.reduce((sum, n) => sum + n, 0) > concurrency.accountConcurrency - MIN_UNRESERVED_CONCURRENCY)
     log(
-      `⚠ reserved concurrency (${reservations.join(' + ')}) leaves nothing of the local account concurrency ${concurrency.accountConcurrency}; the other functions share ${unreserved}`,
+      `⚠ reserved concurrency (${reservations.join(' + ')}) leaves fewer than ${MIN_UNRESERVED_CONCURRENCY} of the local account concurrency ${concurrency.accountConcurrency} (Lambda would refuse the deployment); the other functions share ${unreserved}`,
     );
   const account = new AccountConcurrency(unreserved);
   return Object.fromEntries(configs.map((config) => [config.logicalId, new LocalFunction({ ...config, account })]));
