@@ -37,7 +37,7 @@ const slotDeps: LongPollSlotDeps = {
   clock: deps.clock,
   newId: deps.newId,
 };
-const longPollsPerToken = Number(process.env.LONG_POLLS_PER_TOKEN ?? DEFAULT_LONG_POLLS_PER_TOKEN);
+const longPollsPerToken = Number(process.env.JOBS_LONG_POLLS_PER_TOKEN ?? DEFAULT_LONG_POLLS_PER_TOKEN);
 const maxTimeoutMs = Number(process.env.LONG_POLL_MAX_TIMEOUT_MS ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS);
 /** Time kept back from the function's own timeout to answer before Lambda cuts the wait off. */
 const ANSWER_MARGIN_MS = 1_500;

@@ -94,7 +94,7 @@ export class LongPoll extends Construct {
   grantWait(fn: IFunction & { addEnvironment(key: string, value: string): unknown }, perToken: number): void {
     this.slotsTable.grant(fn, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
     fn.addEnvironment('LONG_POLL_SLOTS_TABLE_NAME', this.slotsTable.tableName);
-    fn.addEnvironment('LONG_POLLS_PER_TOKEN', String(perToken));
+    fn.addEnvironment('JOBS_LONG_POLLS_PER_TOKEN', String(perToken));
     this.waitersTable.grantReadWriteData(fn);
     fn.addToRolePolicy(
       new PolicyStatement({

@@ -69,6 +69,9 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
       env: {
         ...process.env,
         JOBS_API_KEY: options.apiKey,
+        // The benchmarks and the soak stand for many clients but poll with one token: lift the
+        // per-token cap of open long polls for them (the status function's reservation still holds).
+        JOBS_LONG_POLLS_PER_TOKEN: process.env.JOBS_LONG_POLLS_PER_TOKEN ?? '1000',
         ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),
         LOCAL_STACK_SYNTH: String(options.synth ?? false),
         LOCAL_STACK_INVOCATION_STATS: String(options.invocationStats ?? false),

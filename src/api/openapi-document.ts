@@ -104,6 +104,11 @@ const PROBLEMS = {
   },
   throttled: { status: 429, title: 'Too Many Requests', when: "the token's rate or burst limit was reached" },
   'quota-exceeded': { status: 429, title: 'Too Many Requests', when: "the token's daily quota is used up" },
+  'too-many-long-polls': {
+    status: 429,
+    title: 'Too Many Requests',
+    when: 'the token already holds as many open long polls as it may (the problem names the cap)',
+  },
   internal: { status: 500, title: 'Internal Server Error', when: 'an unexpected error (nothing is revealed)' },
   unavailable: { status: 503, title: 'Service Unavailable', when: 'a dependency is busy; nothing was changed' },
 } as const satisfies Record<string, Omit<ProblemTypeDoc, 'type'>>;
@@ -434,7 +439,7 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
             content: json({ anyOf: [ref('JobStatusChange'), ref('JobStatus')] }),
           },
         },
-        problems: ['validation', 'job-not-found'],
+        problems: ['validation', 'job-not-found', 'too-many-long-polls'],
       },
     },
     '/jobs/{id}/retry': {

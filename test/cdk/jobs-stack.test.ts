@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { cleanup } from '../../src/job-types/cleanup';
 import { jobTypes } from '../../src/job-types';
 import { maxReceiveCount } from '../../src/jobs/job-type-config';
+import { SUMMARY_ATTRIBUTES } from '../../src/jobs/job-summary';
 import { JobsStack } from '../../lib/jobs-stack';
 
 type Resource = { Properties: Record<string, unknown> };
@@ -204,6 +205,89 @@ describe('JobsStack', () => {
       expect(policyOf(writer)).toMatch(/"sqs:SendMessage".*?Test-inbox-\*/);
       expect(policyOf(writer)).toMatch(new RegExp(`"dynamodb:Query".*?"${waitersTable}"`));
     }
+  });
+
+  describe('bounds on long polls and on what indexes cost', () => {
+    const statusFunctions = (of: Template) =>
+      (Object.values(of.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) =>
+        Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes(
+          'JOBS_LONG_POLLS_PER_TOKEN',
+        ),
+      );
+
+    test('the status function reserves 100 executions and caps each token at 10 open long polls by default', () => {
+      const [statusFunction, ...others] = statusFunctions(template);
+      expect(others).toHaveLength(0);
+      expect(statusFunction?.Properties.ReservedConcurrentExecutions).toBe(100);
+      expect(statusFunction?.Properties.Environment).toMatchObject({
+        Variables: {
+          JOBS_LONG_POLLS_PER_TOKEN: '10',
+          LONG_POLL_SLOTS_TABLE_NAME: { Ref: expect.stringMatching(/^LongPollSlotsTable/) },
+        },
+      });
+      // Nothing else reserves: the rest of the account stays shared by consumers, the notifier and the API.
+      const reserving = resources('AWS::Lambda::Function').filter(
+        ([, fn]) => fn.Properties.ReservedConcurrentExecutions !== undefined,
+      );
+      expect(reserving).toHaveLength(1);
+    });
+
+    test('the slots table is keyed by holder and expires idle holders by TTL', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'holder', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+
+    test('the reservation and the per-token cap are props; false reserves nothing; bad values are refused', () => {
+      const tuned = synth({ longPollReservedConcurrency: false, longPollsPerToken: 3 });
+      const [statusFunction] = statusFunctions(tuned);
+      expect(statusFunction?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+      expect(statusFunction?.Properties.Environment).toMatchObject({ Variables: { JOBS_LONG_POLLS_PER_TOKEN: '3' } });
+      expect(() => synth({ longPollsPerToken: 0 })).toThrow(/longPollsPerToken/);
+      expect(() => synth({ longPollReservedConcurrency: 0 })).toThrow(/longPollReservedConcurrency/);
+    });
+
+    test('listing indexes project only the summary attributes, and status+type has its own index', () => {
+      const [jobsTable] = resources('AWS::DynamoDB::Table').filter(([, t]) =>
+        JSON.stringify(t.Properties.KeySchema).includes('"id"'),
+      );
+      type Index = {
+        IndexName: string;
+        KeySchema: { AttributeName: string; KeyType: string }[];
+        Projection: { ProjectionType: string; NonKeyAttributes?: string[] };
+      };
+      const indexes = jobsTable?.[1].Properties.GlobalSecondaryIndexes as Index[];
+      const byName = Object.fromEntries(indexes.map((index) => [index.IndexName, index]));
+      expect(Object.keys(byName).sort()).toEqual(['byDue', 'byStatus', 'byStatusType', 'byType']);
+      for (const index of indexes) expect(index.Projection.ProjectionType).toBe('INCLUDE');
+      for (const [name, partitionKey] of [
+        ['byType', 'type'],
+        ['byStatus', 'status'],
+        ['byStatusType', 'statusType'],
+      ] as const) {
+        expect(byName[name]?.KeySchema).toEqual([
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ]);
+        const projected = new Set([
+          ...(byName[name]?.Projection.NonKeyAttributes ?? []),
+          'id',
+          'createdAt',
+          partitionKey,
+        ]);
+        for (const attribute of SUMMARY_ATTRIBUTES) expect(projected).toContain(attribute);
+        expect(projected).not.toContain('payload');
+        expect(projected).not.toContain('result');
+        expect(projected).not.toContain('history');
+      }
+      // The reconciler's sharded due index keeps its keys.
+      expect(byName.byDue?.KeySchema).toEqual([
+        { AttributeName: 'dueShard', KeyType: 'HASH' },
+        { AttributeName: 'dueAt', KeyType: 'RANGE' },
+      ]);
+    });
   });
 
   test('a long-poll maximum that would outlast API Gateway is refused', () => {

@@ -79,6 +79,19 @@ describe('listing jobs', () => {
     expect(delayedSms.every((j) => j.type === 'sms' && j.status === 'delayed')).toBe(true);
   });
 
+  test('status and type together read one index partition: a rare pair among many answers in one page', async () => {
+    const { body: external } = await api<Summary>('/jobs', { method: 'POST', json: {} });
+    expect((await api(`/jobs/${external.id}`, { method: 'PUT', json: { status: 'done' } })).status).toBe(200);
+    const done = await api<Page>('/jobs?status=done&type=external&limit=100');
+    expect(done.status).toBe(200);
+    expect(done.body.jobs.map((j) => j.id)).toContain(external.id);
+    expect(done.body.jobs.every((j) => j.type === 'external' && j.status === 'done')).toBe(true);
+    // No external job ever completes (they end as done): nothing to list, and no cursor to page on.
+    const none = await api<Page>('/jobs?status=completed&type=external&limit=10');
+    expect(none).toMatchObject({ status: 200, body: { jobs: [] } });
+    expect(none.body.nextCursor).toBeUndefined();
+  });
+
   test('a listing names no recipient and carries no payload, result or error message; the job page masks them', async () => {
     const address = `ravi-${marker}@example.com`;
     const { body: email } = await api<Summary>('/jobs/email', {

@@ -46,6 +46,19 @@ async function eventually(condition: () => Promise<boolean>): Promise<void> {
 
 const longPoll = (id: string, query: string) => api<StatusBody>(`/jobs/${id}/status?mode=long&${query}`);
 
+/** A fresh token of its own: the default one is shared with every other suite's polls. */
+async function readToken(): Promise<string> {
+  const { status, body } = await api<{ token: string }>('/tokens', {
+    method: 'POST',
+    json: { name: 'long-poll cap', scopes: ['jobs:read'] },
+  });
+  expect(status).toBe(201);
+  return body.token;
+}
+
+const longPollWith = (token: string, id: string, query: string) =>
+  fetch(apiUrl(`/jobs/${id}/status?mode=long&${query}`), { headers: { authorization: `Bearer ${token}` } });
+
 describe('long polling', () => {
   test('create job_123 → long poll 15 s → PUT done after 1 s → the poll answers within 1 s of the PUT', async () => {
     const job = await createExternalJob();
@@ -70,7 +83,14 @@ describe('long polling', () => {
 
   localStackOnly('20 waiters on one job all wake on one change, and none is left registered', async () => {
     const job = await createExternalJob();
-    const polls = Array.from({ length: 20 }, () => longPoll(job.id, 'timeout=25000&since=1'));
+    // Two clients of 10 each: one token may hold at most 10 open long polls.
+    const tokens = [await readToken(), await readToken()];
+    const polls = Array.from({ length: 20 }, (_, i) =>
+      longPollWith(tokens[i % 2]!, job.id, 'timeout=25000&since=1').then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as StatusBody,
+      })),
+    );
     // Every waiter must be registered before the change, or some would answer from their read. 20
     // polls need 20 execution environments: room for their cold starts on a busy machine.
     const deadline = Date.now() + 20_000;
@@ -83,6 +103,39 @@ describe('long polling', () => {
     }
     expect(await registeredWaiters(job.id)).toBe(0);
   });
+
+  localStackOnly(
+    "a token's 11th open long poll gets a 429 problem with Retry-After; another token's poll is let in",
+    async () => {
+      const job = await createExternalJob();
+      const [capped, other] = [await readToken(), await readToken()];
+      const holding = Array.from({ length: 10 }, () => longPollWith(capped, job.id, 'timeout=25000&since=1'));
+      // Room for ten cold starts on a busy machine before all ten hold their slot.
+      const deadline = Date.now() + 20_000;
+      while ((await registeredWaiters(job.id)) < 10 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await registeredWaiters(job.id)).toBe(10);
+
+      const refused = await longPollWith(capped, job.id, 'timeout=25000&since=1');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(refused.headers.get('retry-after')).toBe('2');
+      expect(await refused.json()).toMatchObject({
+        type: 'urn:serverless-jobs:problem:too-many-long-polls',
+        status: 429,
+        cap: 10,
+      });
+
+      const admitted = longPollWith(other, job.id, 'timeout=25000&since=1');
+      await eventually(async () => (await registeredWaiters(job.id)) === 11);
+      expect(await registeredWaiters(job.id)).toBe(11);
+      await api(`/jobs/${job.id}`, { method: 'PUT', json: { status: 'processing' } });
+      const answers = await Promise.all([...holding, admitted]);
+      expect(answers.map((response) => response.status)).toEqual(Array.from({ length: 11 }, () => 200));
+      // Every answered poll gave its slot back: the capped token may poll again.
+      expect((await longPollWith(capped, job.id, 'timeout=25000&since=1')).status).toBe(200);
+    },
+  );
 
   test('a status updated before the poll, with a stale since, answers at once', async () => {
     const job = await createExternalJob();

@@ -45,6 +45,31 @@ describeJobListingConformance('DynamoDbJobListing against DynamoDB Local', async
   };
 });
 
+describe('DynamoDbJobListing reads', () => {
+  test('a status and type listing reads only the matching jobs, however many share the status', async () => {
+    const tableName = await copyOfLocalStackTable('JobsTable');
+    const repository = new DynamoDbJobsRepository(documentClient, tableName);
+    for (let i = 0; i < 30; i++) await repository.create(aJob('email', { status: 'completed' }));
+    const wanted = aJob('sms', { status: 'completed' });
+    await repository.create(wanted);
+    const counted = new DynamoDBClient({});
+    let scanned = 0;
+    counted.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        scanned += (result.output as { ScannedCount?: number }).ScannedCount ?? 0;
+        return result;
+      },
+      { step: 'initialize' },
+    );
+    const listing = new DynamoDbJobListing(createDocumentClient(counted), tableName, ['email', 'sms', 'cleanup']);
+    const page = await listing.list({ status: 'completed', type: 'sms' }, 10);
+    expect(page.jobs.map((job) => job.id)).toEqual([wanted.id]);
+    // Filtering the status's partition by type would read all 31 completed jobs.
+    expect(scanned).toBe(1);
+  });
+});
+
 describe('DynamoDbJobsRepository under throttling', () => {
   test('throttling becomes DependencyUnavailableError and writes nothing', async () => {
     const tableName = await copyOfLocalStackTable('JobsTable');
