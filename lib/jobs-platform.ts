@@ -12,7 +12,7 @@ import { jobTypes as builtInJobTypes } from '../src/job-types';
 import { DeadLetterRecorder } from './constructs/dead-letter-recorder';
 import { DEFAULT_JOB_TYPES_MODULE, JOB_TYPES_MODULE_CONTEXT, type JobFunction } from './constructs/job-function';
 import { JobQueue } from './constructs/job-queue';
-import { JobWorker } from './constructs/job-worker';
+import { JobWorker, type ConsumerMapping } from './constructs/job-worker';
 import {
   MessageProviders,
   messageProvidersFromContext,
@@ -165,6 +165,7 @@ export class JobsPlatform extends Construct {
     const queues: Record<string, Queue> = {};
     const deadLetterQueues: Record<string, Queue> = {};
     const workers: Record<string, NodejsFunction> = {};
+    const consumerMappings: Record<string, ConsumerMapping> = {};
     const fromContext = messageProvidersFromContext(this);
     const messageProviders = new MessageProviders(this, 'MessageProviders', {
       email: props.emailProvider ?? fromContext.email,
@@ -190,6 +191,7 @@ export class JobsPlatform extends Construct {
         removalPolicy,
       });
       workers[type] = worker.function;
+      consumerMappings[type] = worker.mapping;
       if (messageChannels.includes('email')) messageProviders.configureEmailSender(worker.function);
       if (messageChannels.includes('sms')) messageProviders.configureSmsSender(worker.function);
       new CfnOutput(this, `${upperCamel(type)}QueueUrl`, { value: jobQueue.queue.queueUrl });
@@ -227,6 +229,7 @@ export class JobsPlatform extends Construct {
       idempotencyTable,
       queues,
       deadLetterQueues,
+      consumerMappings,
       longPoll,
       maxLongPollTimeoutMs,
       longPollReservedConcurrency: longPollReservedConcurrency === false ? undefined : longPollReservedConcurrency,

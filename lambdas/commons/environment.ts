@@ -25,3 +25,11 @@ function readUrlPerType(types: readonly string[], suffix: 'QUEUE_URL' | 'DLQ_URL
 export const readQueueUrls = (types: readonly string[]): Record<string, string> => readUrlPerType(types, 'QUEUE_URL');
 export const readDeadLetterQueueUrls = (types: readonly string[]): Record<string, string> =>
   readUrlPerType(types, 'DLQ_URL');
+
+/** The variable holding the UUID of a job type's consumer event source mapping: `EMAIL_CONSUMER_MAPPING_ID`, … */
+export function consumerMappingVariable(type: string): string {
+  return `${type.toUpperCase().replace(/-/g, '_')}_CONSUMER_MAPPING_ID`;
+}
+
+export const readConsumerMappingIds = (types: readonly string[]): Record<string, string> =>
+  Object.fromEntries(types.map((type) => [type, requireEnv(consumerMappingVariable(type))]));

@@ -11,6 +11,7 @@ import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-
 import { JobConflictError } from '../../src/jobs/errors/job-conflict-error';
 import { JobContentionError } from '../../src/jobs/errors/job-contention-error';
 import { JobNotFoundError } from '../../src/jobs/errors/job-not-found-error';
+import { MatchCountChangedError } from '../../src/jobs/errors/match-count-changed-error';
 import { PreconditionFailedError } from '../../src/jobs/errors/precondition-failed-error';
 import { TokenAlreadyExistsError } from '../../src/jobs/errors/token-already-exists-error';
 import { TokenNotFoundError } from '../../src/jobs/errors/token-not-found-error';
@@ -110,6 +111,15 @@ export function toProblemResponse(error: unknown, log: JobLog): APIGatewayProxyR
       { type: problemType('stale-version'), title: 'Precondition Failed', status: 412, detail: error.message },
       { ETag: `"${error.currentVersion}"` },
     );
+  }
+  if (error instanceof MatchCountChangedError) {
+    return problemResponse({
+      type: problemType('count-changed'),
+      title: 'Count changed',
+      status: 409,
+      detail: error.message,
+      matched: error.matched,
+    });
   }
   if (
     error instanceof JobAlreadyExistsError ||

@@ -18,9 +18,17 @@ export interface JobWorkerProps {
   removalPolicy: RemovalPolicy;
 }
 
+/** The event source mapping feeding a worker from its queue: pausing the queue disables it. */
+export interface ConsumerMapping {
+  /** Its UUID (UpdateEventSourceMapping's). */
+  readonly id: string;
+  readonly arn: string;
+}
+
 /** The consumer of one job type: a function fed by its queue, reporting failures per record. */
 export class JobWorker extends Construct {
   readonly function: JobFunction;
+  readonly mapping: ConsumerMapping;
 
   constructor(scope: Construct, id: string, props: JobWorkerProps) {
     super(scope, id);
@@ -42,14 +50,14 @@ export class JobWorker extends Construct {
     props.table.grantReadWriteData(this.function);
     // Re-delaying a job sends to its own queue; consuming (incl. ChangeMessageVisibility) is granted by the event source.
     props.queue.grantSendMessages(this.function);
-    this.function.addEventSource(
-      new SqsEventSource(props.queue, {
-        batchSize: config.batchSize,
-        maxBatchingWindow:
-          config.maxBatchingWindowSeconds > 0 ? Duration.seconds(config.maxBatchingWindowSeconds) : undefined,
-        maxConcurrency: config.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
+    const source = new SqsEventSource(props.queue, {
+      batchSize: config.batchSize,
+      maxBatchingWindow:
+        config.maxBatchingWindowSeconds > 0 ? Duration.seconds(config.maxBatchingWindowSeconds) : undefined,
+      maxConcurrency: config.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    this.function.addEventSource(source);
+    this.mapping = { id: source.eventSourceMappingId, arn: source.eventSourceMappingArn };
   }
 }

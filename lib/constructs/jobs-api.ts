@@ -25,6 +25,8 @@ import type { ApiTokens } from './api-tokens';
 import { CursorSigningKey } from './cursor-signing-key';
 import { createDashboardFunction } from './dashboard-function';
 import { JobFunction } from './job-function';
+import type { ConsumerMapping } from './job-worker';
+import { consumerMappingVariable } from '../../lambdas/commons/environment';
 import type { LongPoll } from './long-poll';
 import { problemGatewayResponses } from './problem-gateway-responses';
 import { queueUrlEnvironment } from './queue-url-environment';
@@ -44,6 +46,8 @@ export interface JobsApiProps {
   /** Each job type's queue and DLQ, by type name: one submit route per type. */
   queues: Readonly<Record<string, Queue>>;
   deadLetterQueues: Readonly<Record<string, Queue>>;
+  /** Each job type's consumer event source mapping: pause and resume switch it, `GET /queues` reads it. */
+  consumerMappings: Readonly<Record<string, ConsumerMapping>>;
   configsJson: string;
   longPoll: LongPoll;
   /** The longest a long poll may hold a request; below API Gateway's 29 s integration timeout. */
@@ -69,6 +73,10 @@ export class JobsApi extends Construct {
     const queueEnv = queueUrlEnvironment(props.queues, 'QUEUE_URL');
     const deadLetterQueueEnv = queueUrlEnvironment(props.deadLetterQueues, 'DLQ_URL');
     const queues = Object.values(props.queues);
+    const consumerMappingEnv = Object.fromEntries(
+      Object.entries(props.consumerMappings).map(([type, mapping]) => [consumerMappingVariable(type), mapping.id]),
+    );
+    const consumerMappingArns = Object.values(props.consumerMappings).map((mapping) => mapping.arn);
     const deadLetterQueues = Object.values(props.deadLetterQueues);
 
     const submitJob = new JobFunction(this, 'SubmitJob', {
@@ -149,11 +157,26 @@ export class JobsApi extends Construct {
     props.table.grantReadWriteData(redriveQueue);
     for (const queue of queues) queue.grantSendMessages(redriveQueue);
     for (const queue of deadLetterQueues) queue.grantConsumeMessages(redriveQueue);
+    const cursorSigningKey = new CursorSigningKey(this, 'CursorSigningKey').environmentValue;
+    const retryFailedJobs = new JobFunction(this, 'RetryFailedJobs', {
+      ...common,
+      entry: 'lambdas/api/retry-failed-jobs.ts',
+      description: 'Counts, or retries in batches, the failed jobs matching a filter',
+      timeout: Duration.seconds(28),
+      environment: {
+        ...tableEnv,
+        ...queueEnv,
+        JOB_TYPE_CONFIGS: props.configsJson,
+        CURSOR_SIGNING_KEY: cursorSigningKey,
+      },
+    });
+    props.table.grantReadWriteData(retryFailedJobs);
+    for (const queue of queues) queue.grantSendMessages(retryFailedJobs);
     const listJobs = new JobFunction(this, 'ListJobs', {
       ...common,
       entry: 'lambdas/api/list-jobs.ts',
       description: 'Lists jobs newest first, by status or type',
-      environment: { ...tableEnv, CURSOR_SIGNING_KEY: new CursorSigningKey(this, 'CursorSigningKey').environmentValue },
+      environment: { ...tableEnv, CURSOR_SIGNING_KEY: cursorSigningKey },
     });
     const getStats = new JobFunction(this, 'GetStats', {
       ...common,
@@ -167,12 +190,27 @@ export class JobsApi extends Construct {
       ...common,
       entry: 'lambdas/api/list-queues.ts',
       description: 'Reports queue and DLQ depths per job type',
-      environment: { ...queueEnv, ...deadLetterQueueEnv },
+      environment: { ...queueEnv, ...deadLetterQueueEnv, ...consumerMappingEnv },
     });
     listQueues.addToRolePolicy(
       new PolicyStatement({
         actions: ['sqs:GetQueueAttributes'],
         resources: [...queues, ...deadLetterQueues].map((queue) => queue.queueArn),
+      }),
+    );
+    listQueues.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:GetEventSourceMapping'], resources: consumerMappingArns }),
+    );
+    const controlQueue = new JobFunction(this, 'ControlQueue', {
+      ...common,
+      entry: 'lambdas/api/control-queue.ts',
+      description: "Pauses or resumes a job type's queue (its consumer's event source mapping)",
+      environment: consumerMappingEnv,
+    });
+    controlQueue.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:UpdateEventSourceMapping', 'lambda:GetEventSourceMapping'],
+        resources: consumerMappingArns,
       }),
     );
     const health = new JobFunction(this, 'Health', {
@@ -268,6 +306,7 @@ export class JobsApi extends Construct {
     const jobs = root.addResource('jobs');
     route(jobs, 'POST', new LambdaIntegration(createExternalJob), 'jobs:submit');
     route(jobs, 'GET', new LambdaIntegration(listJobs), 'jobs:read');
+    route(jobs.addResource('retry'), 'POST', new LambdaIntegration(retryFailedJobs), 'jobs:operate', jsonObjectBody);
     route(root.addResource('stats'), 'GET', new LambdaIntegration(getStats), 'jobs:read');
     const submit = new LambdaIntegration(submitJob);
     for (const type of Object.keys(props.queues))
@@ -283,12 +322,11 @@ export class JobsApi extends Construct {
     route(root.addResource('job-types'), 'GET', new LambdaIntegration(listJobTypes), 'jobs:read');
     const queuesResource = root.addResource('queues');
     route(queuesResource, 'GET', new LambdaIntegration(listQueues), 'jobs:read');
-    route(
-      queuesResource.addResource('{type}').addResource('redrive'),
-      'POST',
-      new LambdaIntegration(redriveQueue),
-      'jobs:operate',
-    );
+    const queueResource = queuesResource.addResource('{type}');
+    route(queueResource.addResource('redrive'), 'POST', new LambdaIntegration(redriveQueue), 'jobs:operate');
+    const control = new LambdaIntegration(controlQueue);
+    route(queueResource.addResource('pause'), 'POST', control, 'jobs:operate');
+    route(queueResource.addResource('resume'), 'POST', control, 'jobs:operate');
 
     const tokenFunction = (id: string, entry: string, description: string) => {
       const fn = new JobFunction(this, id, {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CONSUMER_STATES } from '../jobs/ports/queue-consumers';
 import { TOKEN_SCOPES } from '../tokens/token-scopes';
 import { JOB_STATUSES } from '../jobs/job';
 
@@ -108,12 +109,34 @@ export const jobStatusChangeSchema = jobStatusSnapshotSchema
   })
   .describe("A long poll's answer");
 
+export const queueConsumptionSchema = z.object({
+  type: z.string(),
+  paused: z.boolean().describe('Nothing new is taken from the queue: its consumer is Disabled or Disabling'),
+  consumerState: z
+    .enum(CONSUMER_STATES)
+    .describe("The consumer's event source mapping state, as Lambda reports it; a change takes effect shortly after"),
+});
+
 export const queueStatsSchema = z.object({
   type: z.string(),
   visible: z.int().min(0),
   inFlight: z.int().min(0),
   delayed: z.int().min(0),
   deadLetters: z.int().min(0),
+  paused: queueConsumptionSchema.shape.paused,
+  consumerState: queueConsumptionSchema.shape.consumerState,
+});
+
+export const bulkRetryResultSchema = z.object({
+  matched: z.int().min(0).describe('Matching failed jobs from the cursor on, before this request retried any'),
+  dryRun: z.literal(true).optional(),
+  retried: z.array(z.string()).optional().describe('Ids back to queued with fresh attempts'),
+  skipped: z
+    .array(z.object({ id: z.string(), reason: z.string() }))
+    .optional()
+    .describe('Ids that had moved on meanwhile'),
+  remaining: z.int().min(0).optional().describe('Matching jobs after this batch: the next request expects these'),
+  cursor: z.string().optional().describe('Send with expect: remaining for the next batch'),
 });
 
 export const queuesSummarySchema = z.object({ queues: z.array(queueStatsSchema) });

@@ -16,6 +16,8 @@ import {
   problemSchema,
   queueStatsSchema,
   queuesSummarySchema,
+  queueConsumptionSchema,
+  bulkRetryResultSchema,
   redriveResultSchema,
   statsSchema,
   tokenListSchema,
@@ -27,6 +29,7 @@ import { requiredScope, type RouteScopes } from '../tokens/token-scopes';
 import { JOB_ID_PATTERN } from '../jobs/job-ids';
 import { externalJobSchema, externalStatusReportSchema } from '../jobs/use-cases/external-jobs';
 import { submissionTimingSchema } from '../jobs/job-submission';
+import { bulkRetryRequestSchema } from '../jobs/use-cases/retry-failed-jobs';
 import { JOB_STATUSES } from '../jobs/job';
 import { MAX_PAGE_SIZE } from '../jobs/job-list-query';
 
@@ -89,6 +92,11 @@ const PROBLEMS = {
   'job-not-found': { status: 404, title: 'Job not found', when: 'no job has this id' },
   'unknown-job-type': { status: 404, title: 'Unknown job type', when: 'no job type has this name' },
   conflict: { status: 409, title: 'Conflict', when: "the job's status does not allow the change" },
+  'count-changed': {
+    status: 409,
+    title: 'Count changed',
+    when: 'a bulk retry expected another count than the filter matches now (the answer says how many)',
+  },
   'idempotency-key-in-progress': {
     status: 409,
     title: 'Request in progress',
@@ -132,6 +140,9 @@ const COMPONENTS: Record<string, z.ZodType> = {
   QueueStats: queueStatsSchema,
   Queues: queuesSummarySchema,
   RedriveResult: redriveResultSchema,
+  QueueConsumption: queueConsumptionSchema,
+  BulkRetryRequest: bulkRetryRequestSchema,
+  BulkRetryResult: bulkRetryResultSchema,
   Stats: statsSchema,
   Health: healthSchema,
   JobTypeSettings: jobTypeSettingsSchema,
@@ -452,6 +463,21 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         problems: ['validation', 'job-not-found', 'conflict', 'unavailable'],
       },
     },
+    '/jobs/retry': {
+      post: {
+        operationId: 'retryFailedJobs',
+        summary: 'Count (dryRun), then retry in batches, the failed jobs matching a filter',
+        tags: ['operations'],
+        requestBody: submitBody(ref('BulkRetryRequest')),
+        responses: {
+          '200': {
+            description: 'The count, or the batch retried and what remains (with the cursor for the next batch)',
+            content: json(ref('BulkRetryResult')),
+          },
+        },
+        problems: ['validation', 'malformed-json', 'unsupported-media-type', 'count-changed', 'unavailable'],
+      },
+    },
     '/stats': {
       get: {
         operationId: 'getStats',
@@ -479,6 +505,30 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
           pathParameter('type', 'The job type', { type: 'string', enum: jobTypes.map((type) => type.name) }),
         ],
         responses: { '200': { description: 'What moved', content: json(ref('RedriveResult')) } },
+        problems: ['unknown-job-type', 'unavailable'],
+      },
+    },
+    '/queues/{type}/pause': {
+      post: {
+        operationId: 'pauseQueue',
+        summary: "Stop the type's consumer taking jobs from its queue (jobs wait there, queued)",
+        tags: ['operations'],
+        parameters: [
+          pathParameter('type', 'The job type', { type: 'string', enum: jobTypes.map((type) => type.name) }),
+        ],
+        responses: { '200': { description: 'The queue, pausing or paused', content: json(ref('QueueConsumption')) } },
+        problems: ['unknown-job-type', 'unavailable'],
+      },
+    },
+    '/queues/{type}/resume': {
+      post: {
+        operationId: 'resumeQueue',
+        summary: "Start the type's consumer again",
+        tags: ['operations'],
+        parameters: [
+          pathParameter('type', 'The job type', { type: 'string', enum: jobTypes.map((type) => type.name) }),
+        ],
+        responses: { '200': { description: 'The queue, resuming or running', content: json(ref('QueueConsumption')) } },
         problems: ['unknown-job-type', 'unavailable'],
       },
     },

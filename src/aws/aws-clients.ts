@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sdkFaultInjection } from './sdk-fault-injection';
 
@@ -22,6 +23,13 @@ export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBD
  */
 export function createSqsClient(): SQSClient {
   const client = new SQSClient({ useQueueUrlAsEndpoint: false });
+  client.middlewareStack.use(sdkFaultInjection());
+  return client;
+}
+
+/** For the Lambda API (event source mappings); AWS_ENDPOINT_URL_LAMBDA points it at the local stack's. */
+export function createLambdaClient(): LambdaClient {
+  const client = new LambdaClient({});
   client.middlewareStack.use(sdkFaultInjection());
   return client;
 }

@@ -8,7 +8,13 @@ import { LOCAL_ACCOUNT_ID } from './arns';
 import type { EmulatorEndpoints } from './emulators/aws-clients';
 import { readSynthesizedStack, synthesize } from './cloudformation/cloud-assembly';
 import { startEmulators, type RunningEmulators } from './emulators/emulators';
-import { startEventSourceMappings, type RunningEventSources } from './event-sources/event-source-mappings';
+import {
+  EventSourceMappingRegistry,
+  startEventSourceMappings,
+  type LocalEventSourceMapping,
+  type RunningEventSources,
+} from './event-sources/event-source-mappings';
+import { startLambdaControlPlane } from './lambda/lambda-control-plane';
 import { StreamPositionsFile } from './event-sources/stream-positions';
 import { IntrinsicResolver } from './cloudformation/intrinsics';
 import type { LocalFunction } from './lambda/lambda-function';
@@ -48,6 +54,7 @@ export {
   type InvocationFault,
 } from './chaos/chaos-mode';
 export { LOCAL_CREDENTIALS } from './emulators/aws-clients';
+export type { EventSourceMappingState, LocalEventSourceMapping } from './event-sources/event-source-mappings';
 export { startEmulators, type RunningEmulators } from './emulators/emulators';
 export {
   LocalFunction,
@@ -146,6 +153,8 @@ export interface LocalStack {
   queues: Record<string, { queueUrl: string; queueArn: string; queueName: string }>;
   /** By logical id. */
   functions: Record<string, LocalFunction>;
+  /** Every AWS::Lambda::EventSourceMapping, by logical id, as the Lambda API (UpdateEventSourceMapping, …) shows it. */
+  eventSourceMappings: Record<string, LocalEventSourceMapping>;
   /** The template's Outputs, resolved against the local resources, by logical id (what `cdk deploy --outputs-file` lists). */
   outputs: Record<string, string>;
   /** Every AWS::Events::Rule, by logical id (nextRun is kept up to date while the stack runs). */
@@ -206,16 +215,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     registerFunctionNames(stack, resolver);
     registerRestApiIds(stack.template, resolver);
     registerRuleNames(stack.template, resolver);
+    const mappings = EventSourceMappingRegistry.fromTemplate(stack.template, resolver);
 
     // API keys and usage plans, changed at run time through the control plane the functions reach.
     const usagePlans = UsagePlans.fromTemplate(stack.template, resolver, options.apiKeys ?? []);
     const controlPlane = await startControlPlane(usagePlans, log);
     cleanups.push(() => controlPlane.close());
+    // Event source mappings, enabled and disabled at run time through the Lambda API the functions reach.
+    const lambdaControlPlane = await startLambdaControlPlane(mappings, log);
+    cleanups.push(() => lambdaControlPlane.close());
     const endpoints: EmulatorEndpoints = {
       dynamodb: endpointsResult.value.dynamodb,
       sqs: endpointsResult.value.sqs,
       region: endpointsResult.value.region,
       apiGateway: controlPlane.url,
+      lambda: lambdaControlPlane.url,
     };
 
     const { tables, queues } = await provisionResources(stack.template, resolver, endpoints);
@@ -273,6 +287,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queues,
       streamPollIntervalMs: options.streamPollIntervalMs ?? 250,
       log,
+      registry: mappings,
       ...(dataDir ? { streamPositions: new StreamPositionsFile(path.join(dataDir, 'stream-positions.json')) } : {}),
       ...(chaos ? { chaos } : {}),
     });
@@ -345,6 +360,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tables,
       queues,
       functions,
+      eventSourceMappings: Object.fromEntries(mappings.all().map((mapping) => [mapping.logicalId, mapping])),
       rules: Object.fromEntries(scheduler.rules.map((rule) => [rule.logicalId, rule])),
       ignored,
       ...(chaos ? { chaos: chaos.counts } : {}),

@@ -9,6 +9,8 @@ export interface EmulatorEndpoints {
   region: string;
   /** The local stack's API Gateway control plane (API keys, usage plan keys), when it runs one. */
   apiGateway?: string;
+  /** The local stack's Lambda API (event source mappings), when it runs one. */
+  lambda?: string;
 }
 
 /** Plain alphanumerics: DynamoDB Local rejects access keys containing `_` or `-`. */

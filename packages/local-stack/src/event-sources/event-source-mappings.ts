@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { functionNameOf } from '../arns';
 import type { ChaosMode } from '../chaos/chaos-mode';
 import type { EmulatorEndpoints } from '../emulators/aws-clients';
@@ -18,6 +19,68 @@ export interface RunningEventSource {
   /** One line for the startup report. */
   description: string;
   stop(): Promise<void>;
+}
+
+/** What GetEventSourceMapping reports as State (Creating, Updating and Deleting never happen locally). */
+export type EventSourceMappingState = 'Enabled' | 'Disabled' | 'Enabling' | 'Disabling';
+
+/**
+ * One AWS::Lambda::EventSourceMapping as the Lambda API shows it at run time. Its UUID is what
+ * `Ref` of its logical id resolves to (as on AWS), so functions can be handed it by the template.
+ */
+export interface LocalEventSourceMapping {
+  uuid: string;
+  logicalId: string;
+  functionArn: string;
+  eventSourceArn: string;
+  batchSize: number;
+  maximumBatchingWindowInSeconds: number;
+  functionResponseTypes: string[];
+  maximumConcurrency?: number;
+  state: EventSourceMappingState;
+  /** Epoch ms of the last state change. */
+  lastModified: number;
+  /** Undefined when Enabled cannot change at run time locally (only SQS sources can be paused). */
+  setEnabled?: (enabled: boolean) => Promise<void>;
+}
+
+/**
+ * Every event source mapping of the template, by UUID: the Lambda API the local stack serves
+ * (lambda/lambda-control-plane.ts) reads and switches them. The UUIDs exist before the functions
+ * do (their environments may name them); the mappings are filled in when their pollers are made.
+ */
+export class EventSourceMappingRegistry {
+  private readonly uuids = new Map<string, string>();
+  private readonly mappings = new Map<string, LocalEventSourceMapping>();
+
+  /** Gives every mapping of the template its UUID, the value of its `Ref`. */
+  static fromTemplate(template: CfnTemplate, resolver: IntrinsicResolver): EventSourceMappingRegistry {
+    const registry = new EventSourceMappingRegistry();
+    for (const [logicalId] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+      const uuid = randomUUID();
+      registry.uuids.set(logicalId, uuid);
+      resolver.register(logicalId, { ref: uuid });
+    }
+    return registry;
+  }
+
+  uuidOf(logicalId: string): string {
+    const uuid = this.uuids.get(logicalId);
+    if (!uuid) throw new Error(`No event source mapping ${logicalId}`);
+    return uuid;
+  }
+
+  add(mapping: LocalEventSourceMapping): void {
+    this.mappings.set(mapping.uuid, mapping);
+  }
+
+  get(uuid: string): LocalEventSourceMapping | undefined {
+    return this.mappings.get(uuid);
+  }
+
+  all(): LocalEventSourceMapping[] {
+    return [...this.mappings.values()];
+  }
 }
 
 export interface RunningEventSources {
@@ -52,11 +115,17 @@ export interface EventSourceContext {
   streamPositions?: StreamPositionsFile;
   /** Chaos mode, for the SQS event sources. */
   chaos?: ChaosMode;
+  /** Where the mappings are recorded for the Lambda API; default a fresh one (UUIDs then differ from Ref's). */
+  registry?: EventSourceMappingRegistry;
 }
 
-/** Starts a poller for every enabled AWS::Lambda::EventSourceMapping whose source we emulate. */
+/**
+ * Starts a poller for every enabled AWS::Lambda::EventSourceMapping whose source we emulate; a
+ * disabled SQS mapping gets its poller too, started when UpdateEventSourceMapping enables it.
+ */
 export async function startEventSourceMappings(context: EventSourceContext): Promise<RunningEventSources> {
   const { template, resolver, endpoints, functions, log } = context;
+  const registry = context.registry ?? EventSourceMappingRegistry.fromTemplate(template, resolver);
   const running: RunningEventSource[] = [];
   const sqsClient = createSqsClient(endpoints);
   const streamsClient = createDynamoDbStreamsClient(endpoints);
@@ -64,7 +133,7 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
     for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
       if (resource.Condition && !resolver.isConditionTrue(resource.Condition)) continue;
       const props = resolver.resolve(resource.Properties ?? {}) as EventSourceMappingProps;
-      if (props.Enabled === false || props.Enabled === 'false') continue;
+      const enabled = !(props.Enabled === false || props.Enabled === 'false');
       const name = functionNameOf(String(props.FunctionName));
       const fn = Object.values(functions).find((f) => f.functionName === name);
       const sourceArn = String(props.EventSourceArn);
@@ -74,6 +143,18 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
       }
       const reportBatchItemFailures = (props.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
       const batchingWindow = Number(props.MaximumBatchingWindowInSeconds ?? 0);
+      const describe = (batchSize: number, maximumConcurrency?: number): LocalEventSourceMapping => ({
+        uuid: registry.uuidOf(logicalId),
+        logicalId,
+        functionArn: fn.functionArn,
+        eventSourceArn: sourceArn,
+        batchSize,
+        maximumBatchingWindowInSeconds: batchingWindow,
+        functionResponseTypes: props.FunctionResponseTypes ?? [],
+        ...(maximumConcurrency !== undefined ? { maximumConcurrency } : {}),
+        state: enabled ? 'Enabled' : 'Disabled',
+        lastModified: Date.now(),
+      });
       const [queueLogicalId, queue] = Object.entries(context.queues).find(([, q]) => q.queueArn === sourceArn) ?? [];
       if (queue && queueLogicalId) {
         const queueProps = resolver.resolve(template.Resources?.[queueLogicalId]?.Properties ?? {}) as {
@@ -94,9 +175,25 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
           log,
           ...(context.chaos ? { chaos: context.chaos } : {}),
         });
-        source.start();
+        const mapping = describe(batchSize, maximumConcurrency);
+        let switching = Promise.resolve();
+        // As on AWS, the change is accepted at once and takes effect shortly after: Enabling until
+        // the pollers run, Disabling until the long polls are aborted and invocations in flight end.
+        mapping.setEnabled = (enable) => {
+          mapping.state = enable ? 'Enabling' : 'Disabling';
+          mapping.lastModified = Date.now();
+          switching = switching.then(async () => {
+            if (enable) source.start();
+            else await source.stop();
+            mapping.state = enable ? 'Enabled' : 'Disabled';
+            mapping.lastModified = Date.now();
+          });
+          return switching;
+        };
+        registry.add(mapping);
+        if (enabled) source.start();
         running.push({
-          description: `${queue.queueName} → ${fn.functionName} (batch ${batchSize}, max concurrency ${maximumConcurrency}${reportBatchItemFailures ? ', partial batch failures' : ''})`,
+          description: `${queue.queueName} → ${fn.functionName} (batch ${batchSize}, max concurrency ${maximumConcurrency}${reportBatchItemFailures ? ', partial batch failures' : ''}${enabled ? '' : ', disabled'})`,
           stop: () => source.stop(),
         });
         continue;
@@ -104,6 +201,8 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
       const table = Object.values(context.tables).find((t) => t.streamArn && t.streamArn === sourceArn);
       if (table) {
         const batchSize = Number(props.BatchSize ?? 100);
+        registry.add(describe(batchSize));
+        if (!enabled) continue;
         const source = new DynamoDbStreamEventSource({
           client: streamsClient,
           streamArn: table.streamArn!,

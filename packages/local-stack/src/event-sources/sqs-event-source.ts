@@ -36,16 +36,20 @@ export interface SqsEventSourceOptions {
  * for these retries.
  */
 export class SqsEventSource {
-  private readonly abort = new AbortController();
-  private readonly pollers: Promise<void>[] = [];
+  private abort = new AbortController();
+  private pollers: Promise<void>[] = [];
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
+  /** Starts the pollers; after stop(), starts them again (a mapping disabled, then enabled). */
   start(): void {
+    if (this.pollers.length > 0 && !this.abort.signal.aborted) return;
+    this.abort = new AbortController();
+    this.pollers = [];
     for (let i = 0; i < this.options.maximumConcurrency; i++) this.pollers.push(this.poll());
   }
 
-  /** Stops receiving at once; waits up to graceMs for invocations in flight. */
+  /** Stops receiving at once (a long poll in progress is aborted); waits up to graceMs for invocations in flight. */
   async stop(graceMs = 2000): Promise<void> {
     this.abort.abort();
     let timer: NodeJS.Timeout | undefined;

@@ -90,6 +90,7 @@ export async function createLocalFunctions(
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
       AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       ...(endpoints.apiGateway ? { AWS_ENDPOINT_URL_API_GATEWAY: endpoints.apiGateway } : {}),
+      ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
       AWS_LAMBDA_FUNCTION_NAME: name,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
