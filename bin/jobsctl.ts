@@ -36,6 +36,7 @@ import {
   type CreateTokenRequest,
   type IssuedToken,
   type TokenScope,
+  type ConsumerState,
 } from '../src/client';
 
 const CLI = 'jobsctl';
@@ -211,8 +212,14 @@ Options:
     run: watchCommand,
   },
   queues: {
-    summary: 'per job type: messages visible, in flight, delayed, and dead letters',
-    usage: `${CLI} queues`,
+    summary: 'per job type: messages visible, in flight, delayed, dead letters, paused; pause and resume',
+    usage: `${CLI} queues
+${CLI} queues pause <type>
+${CLI} queues resume <type>
+
+pause stops the type's consumer taking jobs from its queue (they wait there, queued; jobs already
+running finish); resume starts it again. Either takes effect within seconds (PAUSED shows
+pausing/resuming meanwhile).`,
     options: {},
     run: queuesCommand,
   },
@@ -223,7 +230,7 @@ ${CLI} tokens list
 ${CLI} tokens revoke <id>
 ${CLI} tokens bootstrap --table <TokensTableName> --usage-plan <UsagePlanId> [--scopes …] [--name …]
 
-Scopes: jobs:read, jobs:submit, jobs:operate (cancel, retry, redrive, external status), admin (tokens).
+Scopes: jobs:read, jobs:submit, jobs:operate (cancel, retry, redrive, pause/resume queues, external status), admin (tokens).
 A created token is printed once: store it, it cannot be shown again. --value imports an existing
 secret (e.g. an x-api-key clients already send) instead of generating one.
 bootstrap creates the first token (default: every scope) with your AWS credentials, straight in the
@@ -267,6 +274,7 @@ Examples:
   ${CLI} retry 0f8c…
   ${CLI} watch --type email --status failed
   ${CLI} redrive email
+  ${CLI} queues pause email
 
 ${COMMON_HELP}
 
@@ -636,8 +644,27 @@ async function redriveCommand(ctx: Context, positionals: string[]): Promise<Exit
   return EXIT.ok;
 }
 
+/** What the PAUSED column says of a consumer state. */
+function pausedLabel(state: ConsumerState): string {
+  if (state === 'Disabled') return 'yes';
+  if (state === 'Disabling') return 'pausing';
+  if (state === 'Enabling') return 'resuming';
+  return state === 'Enabled' ? 'no' : state.toLowerCase();
+}
+
 async function queuesCommand(ctx: Context, positionals: string[]): Promise<ExitCode> {
-  none(positionals, 'queues');
+  const [action, ...rest] = positionals;
+  if (action === 'pause' || action === 'resume') {
+    const type = one(rest, 'job type (see `jobsctl types`)', 'queues');
+    const result =
+      action === 'pause'
+        ? await ctx.client.pauseQueue(type, { signal: ctx.signal })
+        : await ctx.client.resumeQueue(type, { signal: ctx.signal });
+    if (ctx.json) printJson(ctx.out, result);
+    else ctx.out.write(`${type}: ${result.paused ? 'paused' : 'running'} (${result.consumerState})\n`);
+    return EXIT.ok;
+  }
+  if (action !== undefined) throw new UsageError(`unknown action "${action}": pause or resume`, 'queues');
   const { queues } = await ctx.client.queues({ signal: ctx.signal });
   if (ctx.json) printJson(ctx.out, { queues });
   else {
@@ -647,8 +674,9 @@ async function queuesCommand(ctx: Context, positionals: string[]): Promise<ExitC
       String(q.inFlight),
       String(q.delayed),
       String(q.deadLetters),
+      pausedLabel(q.consumerState),
     ]);
-    ctx.out.write(`${table([['TYPE', 'VISIBLE', 'IN-FLIGHT', 'DELAYED', 'DEAD-LETTERS'], ...rows])}\n`);
+    ctx.out.write(`${table([['TYPE', 'VISIBLE', 'IN-FLIGHT', 'DELAYED', 'DEAD-LETTERS', 'PAUSED'], ...rows])}\n`);
   }
   return EXIT.ok;
 }

@@ -256,6 +256,8 @@ export class JobsPlatform extends Construct {
     });
     // GET /health advertises it, so a client given only the REST URL finds the WebSocket API.
     (this.api.node.findChild('Health') as JobFunction).addEnvironment('WEBSOCKET_API_URL', this.realtime.url);
+    // The dashboard follows jobs over it: the page names it, and its CSP allows connecting to it.
+    (this.api.node.findChild('Dashboard') as JobFunction).addEnvironment('WEBSOCKET_API_URL', this.realtime.url);
 
     const schedules = props.schedules ?? this.jobTypes.schedules();
     if (schedules.length > 0) {

@@ -27,20 +27,29 @@ const files: Record<string, Asset> = {
   'favicon.svg': readAsset('favicon.svg', 'image/svg+xml'),
 };
 const versionOf = (file: string) => files[file]!.etag.slice(1, -1);
-const pageHtml = readFileSync(new URL('./dashboard/index.html', import.meta.url), 'utf8').replace(
-  /dashboard\/(app\.js|app\.css|favicon\.svg)/g,
-  (reference, file: string) => `${reference}?v=${versionOf(file)}`,
-);
+/** The WebSocket API the page follows changes over (the stack sets it, as for GET /health). */
+const websocketUrl = process.env.WEBSOCKET_API_URL;
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const pageHtml = readFileSync(new URL('./dashboard/index.html', import.meta.url), 'utf8')
+  .replace(
+    /dashboard\/(app\.js|app\.css|favicon\.svg)/g,
+    (reference, file: string) => `${reference}?v=${versionOf(file)}`,
+  )
+  .replace(
+    '<meta name="websocket-url" content="" />',
+    `<meta name="websocket-url" content="${escapeAttribute(websocketUrl ?? '')}" />`,
+  );
 const page: Asset = { ...readAsset('index.html', 'text/html; charset=utf-8'), body: pageHtml };
 page.etag = `"${createHash('sha256').update(pageHtml).digest('base64url').slice(0, 16)}"`;
 
-/** No inline script or style, nothing from elsewhere; API calls go to this origin only. */
+/** No inline script or style, nothing from elsewhere; API calls go to this origin and the WebSocket API only. */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self'",
-  "connect-src 'self'",
+  // The WebSocket API is another origin (its own API Gateway endpoint); nothing else is.
+  `connect-src 'self'${websocketUrl ? ` ${new URL(websocketUrl).origin}` : ''}`,
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

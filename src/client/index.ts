@@ -23,7 +23,15 @@ export type {
   SubmitOptions,
 } from './payloads';
 export type { JobTypeInfo, JobTypesSummary, JsonSchema } from './job-types';
-export type { QueueStats, QueuesSummary, RedriveResult } from './queues';
+export type {
+  BulkRetryFilter,
+  BulkRetryResult,
+  ConsumerState,
+  QueueConsumption,
+  QueueStats,
+  QueuesSummary,
+  RedriveResult,
+} from './queues';
 export type { CreateTokenRequest, IssuedToken, TokenScope, TokenSummary } from './tokens';
 export type { InvalidField, Problem } from './problem';
 export { JobsApiError } from './jobs-api-error';

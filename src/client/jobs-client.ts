@@ -16,7 +16,7 @@ import { JobsApiError } from './jobs-api-error';
 import { JobsConnectionError } from './jobs-connection-error';
 import type { JobPayloads, PayloadMap, SubmitOptions } from './payloads';
 import { toProblem } from './problem';
-import type { QueuesSummary, RedriveResult } from './queues';
+import type { BulkRetryFilter, BulkRetryResult, QueueConsumption, QueuesSummary, RedriveResult } from './queues';
 import type { CreateTokenRequest, IssuedToken, TokenSummary } from './tokens';
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep, type RetryPolicy } from './retry-policy';
 import { WaitTimeoutError } from './wait-timeout-error';
@@ -308,6 +308,59 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
       method: 'POST',
       path: `queues/${encodeURIComponent(type)}/redrive`,
       signal: options.signal,
+      idempotent: false,
+    });
+  }
+
+  /** `POST /queues/{type}/pause`: the type's consumer stops taking jobs; they wait in the queue, queued. */
+  pauseQueue(type: keyof Payloads & string, options: RequestOptions = {}): Promise<QueueConsumption> {
+    return this.request<QueueConsumption>({
+      method: 'POST',
+      path: `queues/${encodeURIComponent(type)}/pause`,
+      signal: options.signal,
+      // Setting a flag to the same value again changes nothing.
+      idempotent: true,
+    });
+  }
+
+  /** `POST /queues/{type}/resume`: the type's consumer takes jobs again. */
+  resumeQueue(type: keyof Payloads & string, options: RequestOptions = {}): Promise<QueueConsumption> {
+    return this.request<QueueConsumption>({
+      method: 'POST',
+      path: `queues/${encodeURIComponent(type)}/resume`,
+      signal: options.signal,
+      idempotent: true,
+    });
+  }
+
+  /** `POST /jobs/retry` with dryRun: how many failed jobs match the filter. */
+  async countFailed(filter: BulkRetryFilter, options: RequestOptions = {}): Promise<number> {
+    const { matched } = await this.request<BulkRetryResult>({
+      method: 'POST',
+      path: 'jobs/retry',
+      json: { filter, dryRun: true },
+      signal: options.signal,
+      idempotent: true,
+    });
+    return matched;
+  }
+
+  /**
+   * `POST /jobs/retry`: retries one batch of the failed jobs matching the filter, if it still
+   * matches `expect` of them (else a {@link JobsApiError} with status 409 and the current count as
+   * `problem.matched`). Continue with `{ expect: remaining, cursor }` while `cursor` is set.
+   */
+  retryFailed(
+    filter: BulkRetryFilter,
+    batch: { expect: number; cursor?: string },
+    options: RequestOptions = {},
+  ): Promise<BulkRetryResult> {
+    return this.request<BulkRetryResult>({
+      method: 'POST',
+      path: 'jobs/retry',
+      json: { filter, ...batch },
+      signal: options.signal,
+      // A retried batch after a lost answer would meet a changed count: refused, never doubled.
       idempotent: false,
     });
   }

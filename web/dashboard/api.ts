@@ -2,9 +2,9 @@
 import type { Job, JobStatus } from '../../src/client/job';
 import type { JobPage, JobSummary } from '../../src/client/job-list';
 import type { JobStatusChange } from '../../src/client/job-status';
-import type { QueueStats, RedriveResult } from '../../src/client/queues';
+import type { BulkRetryResult, QueueConsumption, QueueStats, RedriveResult } from '../../src/client/queues';
 
-export type { JobPage, JobSummary, RedriveResult };
+export type { BulkRetryResult, JobPage, JobSummary, QueueConsumption, RedriveResult };
 export type JobDetail = Job;
 export type QueueDepth = QueueStats;
 export type StatusChange = JobStatusChange;
@@ -26,6 +26,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly fieldErrors: { field: string; message: string }[] = [],
+    /** The problem's other members (e.g. a bulk retry's current `matched`). */
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -39,13 +41,20 @@ export function hasApiKey(): boolean {
   return apiKey !== undefined;
 }
 
+/** For the WebSocket connection, which sends the token itself (as its `token` query parameter). */
+export function currentApiKey(): string | undefined {
+  return apiKey;
+}
+
 export function setApiKey(key: string | undefined): void {
   apiKey = key?.trim() || undefined;
   for (const listener of keyListeners) listener(apiKey !== undefined);
 }
 
-export function onApiKeyChange(listener: (hasKey: boolean) => void): void {
+/** Returns the unsubscribe. */
+export function onApiKeyChange(listener: (hasKey: boolean) => void): () => void {
   keyListeners.add(listener);
+  return () => keyListeners.delete(listener);
 }
 
 /** Asks for the key in the dialog; resolves with whether the user gave one. */
@@ -112,7 +121,7 @@ async function send<T>(path: string, options: RequestOptions): Promise<T> {
     const problem = (body ?? {}) as { title?: string; detail?: string; message?: string; errors?: unknown };
     const message = problem.detail ?? problem.message ?? problem.title ?? `${response.status} ${response.statusText}`;
     const fieldErrors = Array.isArray(problem.errors) ? (problem.errors as { field: string; message: string }[]) : [];
-    throw new ApiError(response.status, message, fieldErrors);
+    throw new ApiError(response.status, message, fieldErrors, problem as Record<string, unknown>);
   }
   return body as T;
 }

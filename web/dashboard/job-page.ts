@@ -1,15 +1,13 @@
 import { isTerminalStatus, type JobStatus } from '../../src/client/job';
-import { ApiError, get, isAbort, write, type JobDetail, type StatusChange } from './api';
-import { announce, formatAbsolute, h, replaceChildren, sleep, statusBadge, timeElement } from './dom';
+import { ApiError, get, isAbort, write, type JobDetail } from './api';
+import { announce, formatAbsolute, h, replaceChildren, statusBadge, timeElement } from './dom';
+import { followJobs } from './live';
 
-/** How long one long poll holds (the API caps it below API Gateway's 29 s). */
-const LONG_POLL_TIMEOUT_MS = 20_000;
-const RETRY_DELAY_MS = 2_000;
 const CANCELLABLE: ReadonlySet<JobStatus> = new Set(['queued', 'delayed', 'retrying']);
 /** A failed job can still be retried or redriven, so it is followed; these never change again. */
 const FINAL: ReadonlySet<JobStatus> = new Set(['completed', 'cancelled', 'done']);
 
-/** One job, followed live through chained long polls (`since` = the last version seen). Returns its cleanup. */
+/** One job, followed live over the WebSocket API (each new version is read once). Returns its cleanup. */
 export function renderJobPage(main: HTMLElement, id: string): () => void {
   const stop = new AbortController();
   const live = h('span', { class: 'live', role: 'status' }, 'Connecting…');
@@ -67,7 +65,7 @@ export function renderJobPage(main: HTMLElement, id: string): () => void {
     try {
       const job = await write<JobDetail>('POST', `/jobs/${encodeURIComponent(id)}/retry`);
       if (job && !stop.signal.aborted) {
-        // The long poll, waiting since the failed version, sees the change and follows the new attempts.
+        // The subscription sees the next versions and follows the new attempts.
         render({ ...job, history: job.history ?? current?.history ?? [] });
         announce('Job queued again');
       }
@@ -84,38 +82,52 @@ export function renderJobPage(main: HTMLElement, id: string): () => void {
     }
   }
 
-  async function follow(): Promise<void> {
-    const path = `/jobs/${encodeURIComponent(id)}`;
-    let version: number | undefined;
-    while (!stop.signal.aborted) {
-      try {
-        if (version === undefined) {
-          const job = await get<JobDetail>(path, stop.signal);
-          version = job.version;
-          render(job);
-        }
-        if (current && FINAL.has(current.status)) {
-          setLive('finished', `Finished (${current.status})`);
-          return;
-        }
-        setLive('live', 'Live');
-        const change = await get<StatusChange>(
-          `${path}/status?mode=long&timeout=${LONG_POLL_TIMEOUT_MS}&since=${version}`,
-          stop.signal,
+  /** Reads the whole job (history, result) once, then again on each new version the WebSocket announces. */
+  let reading: Promise<void> | undefined;
+  let wanted = 0;
+  async function read(): Promise<void> {
+    try {
+      const job = await get<JobDetail>(`/jobs/${encodeURIComponent(id)}`, stop.signal);
+      render(job);
+      if (FINAL.has(job.status)) setLive('finished', `Finished (${job.status})`);
+    } catch (error) {
+      if (stop.signal.aborted || isAbort(error)) return;
+      if (error instanceof ApiError && error.status === 404) {
+        replaceChildren(
+          body,
+          h('p', { class: 'message error', role: 'alert' }, `Job not found (404): no job has the id ${id}.`),
         );
-        // A change means a new version: read the whole job (history, result) and wait for the next one.
-        if (change.changed || change.version !== version) version = undefined;
-      } catch (error) {
-        if (stop.signal.aborted || isAbort(error)) return;
-        if (error instanceof ApiError && error.status === 404) {
-          replaceChildren(body, h('p', { class: 'message error', role: 'alert' }, `There is no job ${id}.`));
-          setLive('finished', 'Not found');
-          return;
-        }
-        setLive('reconnecting', `Reconnecting… (${(error as Error).message})`);
-        await sleep(RETRY_DELAY_MS, stop.signal);
+        setLive('finished', 'Not found');
+        found = false;
+        return;
       }
+      setLive('reconnecting', `Could not read the job: ${(error as Error).message}`);
     }
+  }
+  function readAtLeast(version: number): void {
+    wanted = Math.max(wanted, version);
+    if (current && current.version >= wanted) return;
+    reading ??= read().finally(() => {
+      reading = undefined;
+      if (current && current.version < wanted && !stop.signal.aborted) readAtLeast(wanted);
+    });
+  }
+  let found = true;
+  async function follow(): Promise<void> {
+    await read();
+    if (!found || stop.signal.aborted) return;
+    // Subscribing sends the current state first, so a change between the read and the subscription is not lost.
+    followJobs(
+      [id],
+      (snapshot) => readAtLeast(snapshot.version),
+      (state) => {
+        if (current && FINAL.has(current.status)) return;
+        if (state === 'live') setLive('live', 'Live');
+        else if (state === 'connecting') setLive('reconnecting', 'Connecting…');
+        else setLive('reconnecting', 'No WebSocket API: reload to see changes');
+      },
+      stop.signal,
+    );
   }
   void follow();
   return () => stop.abort();
