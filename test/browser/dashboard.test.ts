@@ -219,7 +219,7 @@ test('redrive a dead-letter queue from the dashboard', async () => {
   // A reload forgets the token (it lives in the tab's memory only), so it is asked for again.
   await giveToken();
   const redrive = page.getByRole('button', { name: 'Redrive the email dead-letter queue' });
-  // Enabled once the next refresh (every 5 s) sees the dead letter.
+  // Enabled: the page's read of GET /queues saw the dead letter.
   await page.locator('button[aria-label="Redrive the email dead-letter queue"]:not([disabled])').waitFor({
     timeout: 15_000,
   });
@@ -227,3 +227,60 @@ test('redrive a dead-letter queue from the dashboard', async () => {
   await page.getByText(/^Redrove the email DLQ: \d+ moved, \d+ discarded, \d+ skipped\.$/).waitFor();
   expect(consoleErrors).toEqual([]);
 }, 30_000);
+
+test('the overview follows a job to completed over the WebSocket only, and pauses and resumes a queue', async () => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(apiUrl('/dashboard#/'));
+  await page.reload(); // a fresh visit: the tab forgets the token
+  const sockets: string[] = [];
+  page.on('websocket', (socket) => sockets.push(socket.url()));
+  await giveToken();
+  await page.locator('#live-state', { hasText: 'Live' }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: /^completed: \d+ jobs/ }).waitFor();
+  const before = Number(
+    (await page.getByRole('button', { name: /^completed: \d+ jobs/ }).getAttribute('aria-label'))?.match(/\d+/)?.[0],
+  );
+
+  // From here on, only the WebSocket: no HTTP request at all while the job runs.
+  const requests: string[] = [];
+  const record = (request: { url(): string }) => requests.push(request.url());
+  page.on('request', record);
+  const submitted = await fetch(apiUrl('/jobs/cleanup'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.JOBS_API_KEY ?? ''}` },
+    body: JSON.stringify({ task: 'delete_temp' }),
+  });
+  const { id } = (await submitted.json()) as { id: string };
+  const row = page.locator(`tr[data-job-id="${id}"]`);
+  await row.locator('.badge', { hasText: 'completed' }).waitFor({ timeout: 20_000 });
+  const after = Number(
+    (await page.getByRole('button', { name: /^completed: \d+ jobs/ }).getAttribute('aria-label'))?.match(/\d+/)?.[0],
+  );
+  expect(after).toBeGreaterThan(before);
+  page.off('request', record);
+  expect(requests).toEqual([]);
+  expect(sockets.length).toBeGreaterThan(0);
+  expect(sockets.every((url) => url.startsWith('ws://'))).toBe(true);
+
+  // Pause the cleanup queue from the queues table; its state shows, then resume it.
+  const state = page.locator('tr[data-queue="cleanup"] .queue-state');
+  try {
+    await page.getByRole('button', { name: 'Pause the cleanup queue' }).click();
+    await state.filter({ hasText: 'Paused' }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-paused.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Resume the cleanup queue' }).click();
+    await state.filter({ hasText: 'Running' }).waitFor({ timeout: 15_000 });
+  } finally {
+    // Never leave the shared stack's queue paused.
+    await fetch(apiUrl('/queues/cleanup/resume'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${process.env.JOBS_API_KEY ?? ''}` },
+    });
+  }
+
+  // Find a job by id: an unknown one opens its page, which says 404.
+  await page.getByLabel('Find a job by id').fill('no-such-job');
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.getByText('Job not found (404)', { exact: false }).waitFor();
+  expect(consoleErrors.filter((line) => !/status of 404/.test(line))).toEqual([]);
+}, 90_000);

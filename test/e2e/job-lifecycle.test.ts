@@ -162,3 +162,107 @@ describe('redrive over HTTP', () => {
     expect(response.body.errors[0]?.field).toBe('type');
   });
 });
+
+describe('queue controls over HTTP', () => {
+  interface QueueBody {
+    type: string;
+    paused: boolean;
+    consumerState: string;
+  }
+  const queueOf = async (type: string) =>
+    (await api<{ queues: QueueBody[] }>('/queues')).body.queues.find((queue) => queue.type === type);
+  const settled = async (type: string, state: string) => {
+    const deadline = Date.now() + 10_000;
+    while ((await queueOf(type))?.consumerState !== state) {
+      if (Date.now() > deadline) throw new Error(`${type} never became ${state}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  test('a job submitted to a paused queue stays queued, and completes once the queue resumes', async () => {
+    try {
+      const paused = await api<QueueBody>('/queues/cleanup/pause', { method: 'POST' });
+      expect(paused.status).toBe(200);
+      expect(paused.body).toMatchObject({ type: 'cleanup', paused: true });
+      await settled('cleanup', 'Disabled');
+      expect(await queueOf('cleanup')).toMatchObject({ paused: true, consumerState: 'Disabled' });
+
+      const { body } = await api<JobBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp' } });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect((await api<JobBody>(`/jobs/${body.id}`)).body.status).toBe('queued');
+      expect((await queueOf('cleanup'))?.paused).toBe(true);
+
+      const resumed = await api<QueueBody>('/queues/cleanup/resume', { method: 'POST' });
+      expect(resumed.body).toMatchObject({ type: 'cleanup', paused: false });
+      await waitForStatus(body.id, ['completed']);
+      expect(await queueOf('cleanup')).toMatchObject({ paused: false, consumerState: 'Enabled' });
+    } finally {
+      // Never leave the shared stack's queue paused for the other suites.
+      await api('/queues/cleanup/resume', { method: 'POST' });
+    }
+  }, 30_000);
+
+  test('pausing an unknown type is a 404 naming the type', async () => {
+    const response = await api<{ errors: { field: string }[] }>('/queues/nope/pause', { method: 'POST' });
+    expect(response.status).toBe(404);
+    expect(response.body.errors[0]?.field).toBe('type');
+  });
+});
+
+describe('bulk retry over HTTP', () => {
+  test('a dry run counts the failed jobs of a filter; retrying needs that count and retries them', async () => {
+    const since = new Date().toISOString();
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { body } = await api<JobBody>('/jobs/email', {
+        method: 'POST',
+        json: { to: 'bounce@simulator.amazonses.com', subject: `bulk ${i}`, body: 'x' },
+      });
+      ids.push(body.id);
+    }
+    for (const id of ids) await waitForStatus(id, ['failed']);
+    // A closed window: its count cannot grow while the test runs.
+    const filter = {
+      type: 'email',
+      errorKind: 'permanent',
+      failedAfter: since,
+      failedBefore: new Date().toISOString(),
+    };
+
+    const dryRun = await api<{ matched: number }>('/jobs/retry', { method: 'POST', json: { filter, dryRun: true } });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.body.matched).toBeGreaterThanOrEqual(2);
+    const matched = dryRun.body.matched;
+
+    const missing = await api<{ errors: { field: string }[] }>('/jobs/retry', { method: 'POST', json: { filter } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors.map((e) => e.field)).toContain('expect');
+    const wrong = await api<{ matched: number; type: string }>('/jobs/retry', {
+      method: 'POST',
+      json: { filter, expect: matched + 1 },
+    });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body).toMatchObject({ type: 'urn:serverless-jobs:problem:count-changed', matched });
+
+    const retried = await api<{ matched: number; retried: string[]; remaining: number }>('/jobs/retry', {
+      method: 'POST',
+      json: { filter, expect: matched },
+    });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ matched, remaining: 0 });
+    expect(retried.body.retried).toEqual(expect.arrayContaining(ids));
+    for (const id of ids) {
+      const job = await waitForStatus(id, ['failed'], 20_000);
+      expect(job.version).toBeGreaterThan(3); // failed again in its second round
+    }
+  }, 45_000);
+
+  test('an unknown type or error kind is a 400 naming the field', async () => {
+    const response = await api<{ errors: { field: string }[] }>('/jobs/retry', {
+      method: 'POST',
+      json: { filter: { type: 'nope', errorKind: 'odd' }, dryRun: true },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e) => e.field)).toEqual(['filter.errorKind']);
+  });
+});

@@ -5,7 +5,18 @@
 import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import {
+  GetEventSourceMappingCommand,
+  LambdaClient,
+  ResourceNotFoundException,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { createDynamoDbClient, createSqsClient } from '../src/emulators/aws-clients';
 import {
@@ -497,6 +508,64 @@ describe('SQS event source mapping', () => {
     );
     expect(Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
   }, 45_000);
+});
+
+describe('UpdateEventSourceMapping (the Lambda API the functions reach)', () => {
+  it('disabling an SQS mapping stops its pollers (messages wait in the queue); enabling starts them again', async () => {
+    const capped = byPrefix(stack.queues, 'CappedQueue');
+    const [logicalId, mapping] = Object.entries(stack.eventSourceMappings).find(
+      ([, m]) => m.eventSourceArn === capped.queueArn,
+    )!;
+    // What Ref of the mapping resolves to, as the template hands it to functions.
+    expect(logicalId).toMatch(/SqsEventSource/);
+    const lambda = new LambdaClient({
+      endpoint: stack.emulators.lambda,
+      region: stack.emulators.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const visible = async () =>
+      (
+        await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: capped.queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        )
+      ).Attributes ?? {};
+    try {
+      expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }))).State).toBe('Enabled');
+      const disabling = await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.uuid, Enabled: false }));
+      expect(disabling).toMatchObject({ UUID: mapping.uuid, State: 'Disabling', EventSourceArn: capped.queueArn });
+      await eventually(
+        async () => (await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }))).State === 'Disabled',
+        5_000,
+        'the mapping Disabled',
+      );
+      await sqs.send(new SendMessageCommand({ QueueUrl: capped.queueUrl, MessageBody: 'paused' }));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await visible()).toMatchObject({
+        ApproximateNumberOfMessages: '1',
+        ApproximateNumberOfMessagesNotVisible: '0',
+      });
+
+      await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.uuid, Enabled: true }));
+      await eventually(
+        async () => {
+          const counts = await visible();
+          return counts.ApproximateNumberOfMessages === '0' && counts.ApproximateNumberOfMessagesNotVisible === '0';
+        },
+        15_000,
+        'the message consumed after enabling',
+      );
+      expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }))).State).toBe('Enabled');
+      await expect(
+        lambda.send(new GetEventSourceMappingCommand({ UUID: '00000000-0000-0000-0000-000000000000' })),
+      ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    } finally {
+      if (mapping.state !== 'Enabled') await mapping.setEnabled?.(true);
+      lambda.destroy();
+    }
+  }, 30_000);
 });
 
 describe('DynamoDB stream event source mapping', () => {
