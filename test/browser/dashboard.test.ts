@@ -266,7 +266,8 @@ test('the overview follows a job to completed over the WebSocket only, and pause
   const state = page.locator('tr[data-queue="cleanup"] .queue-state');
   try {
     await page.getByRole('button', { name: 'Pause the cleanup queue' }).click();
-    await state.filter({ hasText: 'Paused' }).waitFor({ timeout: 15_000 });
+    // Pausing… until the pollers' long polls in progress run out, then Paused.
+    await state.filter({ hasText: /^Paus/ }).waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-paused.png'), fullPage: true });
     await page.getByRole('button', { name: 'Resume the cleanup queue' }).click();
     await state.filter({ hasText: 'Running' }).waitFor({ timeout: 15_000 });

@@ -183,9 +183,10 @@ describe('queue controls over HTTP', () => {
     try {
       const paused = await api<QueueBody>('/queues/cleanup/pause', { method: 'POST' });
       expect(paused.status).toBe(200);
-      expect(paused.body).toMatchObject({ type: 'cleanup', paused: true });
-      await settled('cleanup', 'Disabled');
-      expect(await queueOf('cleanup')).toMatchObject({ paused: true, consumerState: 'Disabled' });
+      expect(paused.body).toMatchObject({ type: 'cleanup', paused: true, consumerState: 'Disabling' });
+      // Disabling until the pollers' long polls in progress run out; paused from the start.
+      expect(await queueOf('cleanup')).toMatchObject({ paused: true });
+      expect(['Disabling', 'Disabled']).toContain((await queueOf('cleanup'))?.consumerState);
 
       const { body } = await api<JobBody>('/jobs/cleanup', { method: 'POST', json: { task: 'delete_temp' } });
       await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -195,6 +196,7 @@ describe('queue controls over HTTP', () => {
       const resumed = await api<QueueBody>('/queues/cleanup/resume', { method: 'POST' });
       expect(resumed.body).toMatchObject({ type: 'cleanup', paused: false });
       await waitForStatus(body.id, ['completed']);
+      await settled('cleanup', 'Enabled');
       expect(await queueOf('cleanup')).toMatchObject({ paused: false, consumerState: 'Enabled' });
     } finally {
       // Never leave the shared stack's queue paused for the other suites.

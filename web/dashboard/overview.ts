@@ -20,7 +20,7 @@ import { submitForms } from './submit-forms';
 const PAGE_SIZE = 20;
 /** After a pause or resume, the queue's state is read again this often until it has settled. */
 const SETTLE_INTERVAL_MS = 1_000;
-const SETTLE_READS = 15;
+const SETTLE_READS = 30;
 /** Jobs created through `POST /jobs`, next to the declared types. */
 const EXTERNAL_TYPE = 'external';
 /** Shown even when zero; the external statuses only when some job has them. */
@@ -386,7 +386,6 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
           {
             type: 'button',
             class: 'small secondary',
-            disabled: queue.consumerState === 'Disabling' || queue.consumerState === 'Enabling',
             'aria-label': `${queue.paused ? 'Resume' : 'Pause'} the ${queue.type} queue`,
             onclick: () => void setPaused(queue.type, !queue.paused, pauseButton),
           },
@@ -447,14 +446,17 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
     queueMessage.textContent = text;
   }
 
+  /** The latest pause or resume: an earlier one stops following its queue's state. */
+  let queueAction = 0;
   async function setPaused(type: string, paused: boolean, button: HTMLButtonElement): Promise<void> {
+    const action = ++queueAction;
     button.disabled = true;
     try {
       const result = await write<QueueConsumption>('POST', `/queues/${type}/${paused ? 'pause' : 'resume'}`);
       if (!result) return;
       queueNote(`${paused ? 'Pausing' : 'Resuming'} the ${type} queue…`);
       // The change takes effect within seconds: read the queues again until it has.
-      for (let read = 0; read < SETTLE_READS && !stop.signal.aborted; read++) {
+      for (let read = 0; read < SETTLE_READS && !stop.signal.aborted && action === queueAction; read++) {
         const queues = await loadQueues(stop.signal);
         const state = queues.find((queue) => queue.type === type)?.consumerState;
         if (state === (paused ? 'Disabled' : 'Enabled')) {

@@ -523,6 +523,16 @@ describe('UpdateEventSourceMapping (the Lambda API the functions reach)', () => 
       region: stack.emulators.region,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
+    const probed = async (body: string) =>
+      (
+        await db.send(
+          new QueryCommand({
+            TableName: 'fixture-observations',
+            KeyConditionExpression: 'pk = :pk AND sk = :sk',
+            ExpressionAttributeValues: { ':pk': 'state-probe', ':sk': body },
+          }),
+        )
+      ).Items?.length === 1;
     const visible = async () =>
       (
         await sqs.send(
@@ -536,17 +546,17 @@ describe('UpdateEventSourceMapping (the Lambda API the functions reach)', () => 
       expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }))).State).toBe('Enabled');
       const disabling = await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.uuid, Enabled: false }));
       expect(disabling).toMatchObject({ UUID: mapping.uuid, State: 'Disabling', EventSourceArn: capped.queueArn });
-      await eventually(
-        async () => (await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }))).State === 'Disabled',
-        5_000,
-        'the mapping Disabled',
-      );
-      await sqs.send(new SendMessageCommand({ QueueUrl: capped.queueUrl, MessageBody: 'paused' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: capped.queueUrl, MessageBody: 'while-disabled' }));
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(await visible()).toMatchObject({
-        ApproximateNumberOfMessages: '1',
-        ApproximateNumberOfMessagesNotVisible: '0',
-      });
+      // Not delivered: the function never saw it, and it is still in the queue.
+      expect(await probed('while-disabled')).toBe(false);
+      const waiting = await visible();
+      expect(Number(waiting.ApproximateNumberOfMessages) + Number(waiting.ApproximateNumberOfMessagesNotVisible)).toBe(
+        1,
+      );
+      expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }))).State).toMatch(
+        /^Disabl(ing|ed)$/,
+      );
 
       await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.uuid, Enabled: true }));
       await eventually(
@@ -557,6 +567,7 @@ describe('UpdateEventSourceMapping (the Lambda API the functions reach)', () => 
         15_000,
         'the message consumed after enabling',
       );
+      expect(await probed('while-disabled')).toBe(true);
       expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }))).State).toBe('Enabled');
       await expect(
         lambda.send(new GetEventSourceMappingCommand({ UUID: '00000000-0000-0000-0000-000000000000' })),

@@ -176,19 +176,25 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
           ...(context.chaos ? { chaos: context.chaos } : {}),
         });
         const mapping = describe(batchSize, maximumConcurrency);
-        let switching = Promise.resolve();
         // As on AWS, the change is accepted at once and takes effect shortly after: Enabling until
-        // the pollers run, Disabling until the long polls are aborted and invocations in flight end.
+        // the pollers run, Disabling until their long polls in progress have run out (≤ 20 s). A
+        // change while another takes effect supersedes it.
+        let generation = 0;
         mapping.setEnabled = (enable) => {
+          const mine = ++generation;
           mapping.state = enable ? 'Enabling' : 'Disabling';
           mapping.lastModified = Date.now();
-          switching = switching.then(async () => {
-            if (enable) source.start();
-            else await source.stop();
+          const settle = () => {
+            if (mine !== generation) return;
             mapping.state = enable ? 'Enabled' : 'Disabled';
             mapping.lastModified = Date.now();
-          });
-          return switching;
+          };
+          if (enable) {
+            source.start();
+            setImmediate(settle);
+            return Promise.resolve();
+          }
+          return source.pause().then(settle);
         };
         registry.add(mapping);
         if (enabled) source.start();

@@ -1,4 +1,10 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { ChaosMode, InvocationFault } from '../chaos/chaos-mode';
 import { LambdaThrottledError, type LocalFunction } from '../lambda/lambda-function';
@@ -36,32 +42,72 @@ export interface SqsEventSourceOptions {
  * for these retries.
  */
 export class SqsEventSource {
-  private abort = new AbortController();
-  private pollers: Promise<void>[] = [];
+  private readonly abort = new AbortController();
+  private pollers = new Set<Promise<void>>();
+  private paused = false;
+  /** Messages a poller received after the pause began: handed back once no poller of ours is waiting. */
+  private parked: Message[] = [];
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
-  /** Starts the pollers; after stop(), starts them again (a mapping disabled, then enabled). */
   start(): void {
-    if (this.pollers.length > 0 && !this.abort.signal.aborted) return;
-    this.abort = new AbortController();
-    this.pollers = [];
-    for (let i = 0; i < this.options.maximumConcurrency; i++) this.pollers.push(this.poll());
+    this.paused = false;
+    // Pollers still finishing their long poll from before a pause carry on; the rest start again.
+    while (this.pollers.size < this.options.maximumConcurrency) {
+      const poller: Promise<void> = this.poll().finally(() => this.pollers.delete(poller));
+      this.pollers.add(poller);
+    }
+    void this.releaseParked();
+  }
+
+  /**
+   * A disabled mapping: no new receive starts. A long poll in progress is not aborted, since an
+   * aborted ReceiveMessage can still take the next message (fauxqs dequeues for a client that has
+   * gone, and the message stays in flight for the visibility timeout); it runs out (≤ 20 s), and
+   * whatever it still receives is handed back (visible at once) when the last poller has stopped.
+   * Resolves then; start() before that cancels the pause.
+   */
+  async pause(): Promise<void> {
+    this.paused = true;
+    while (this.paused && this.pollers.size > 0) await Promise.race([...this.pollers]);
+    if (this.paused) await this.releaseParked();
+  }
+
+  private async releaseParked(): Promise<void> {
+    const { client, queue, log } = this.options;
+    const messages = this.parked.splice(0);
+    for (let i = 0; i < messages.length; i += 10) {
+      const entries = messages
+        .slice(i, i + 10)
+        .map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+      await client
+        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queue.queueUrl, Entries: entries }))
+        .catch((error: Error) =>
+          log(`SQS poller for ${queue.queueName}: could not hand back messages: ${error.message}`),
+        );
+    }
   }
 
   /** Stops receiving at once (a long poll in progress is aborted); waits up to graceMs for invocations in flight. */
   async stop(graceMs = 2000): Promise<void> {
     this.abort.abort();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.pollers), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([
+      Promise.all([...this.pollers]),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
     clearTimeout(timer);
   }
 
   private async poll(): Promise<void> {
     const signal = this.abort.signal;
-    while (!signal.aborted) {
+    while (!signal.aborted && !this.paused) {
       try {
         const { batch, receivedAt } = await this.receiveBatch(signal);
+        if (this.paused) {
+          this.parked.push(...batch);
+          return;
+        }
         if (batch.length > 0 && !signal.aborted) await this.process(batch, receivedAt);
       } catch (error) {
         if (signal.aborted) return;
@@ -95,7 +141,8 @@ export class SqsEventSource {
       batch.push(...Messages);
       if (batch.length === 0) return { batch, receivedAt }; // keep long polling from the caller's loop
       windowEnds ??= Date.now() + maximumBatchingWindowSeconds * 1000;
-      if (batch.length >= batchSize || Date.now() >= windowEnds || signal.aborted) return { batch, receivedAt };
+      if (batch.length >= batchSize || Date.now() >= windowEnds || signal.aborted || this.paused)
+        return { batch, receivedAt };
     }
   }
 

@@ -88,15 +88,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, mappings: Event
   if (unsupported.length > 0) return invalid(`Changing ${unsupported.join(', ')} is not emulated locally`);
   if (body.Enabled === undefined) return reply(res, 202, describe(mapping));
   if (typeof body.Enabled !== 'boolean') return invalid('Enabled must be a boolean');
-  // Lambda refuses a change while the previous one is still taking effect.
-  if (mapping.state === 'Enabling' || mapping.state === 'Disabling')
-    return reply(
-      res,
-      400,
-      { Type: 'User', message: `The event source mapping is ${mapping.state}; retry once it has settled` },
-      'ResourceInUseException',
-    );
-  const enabled = mapping.state === 'Enabled';
+  // Locally a change while another is taking effect supersedes it (Disabling lasts up to 20 s here).
+  const enabled = mapping.state === 'Enabled' || mapping.state === 'Enabling';
   if (body.Enabled !== enabled) {
     if (!mapping.setEnabled) return invalid('Enabling or disabling this kind of event source is not emulated locally');
     void mapping.setEnabled(body.Enabled);
