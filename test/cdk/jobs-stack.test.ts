@@ -78,6 +78,30 @@ describe('JobsStack', () => {
     }
   });
 
+  test('pausing a queue switches only the consumer mappings: each type names its own, IAM covers exactly them', () => {
+    const mappingIds = sqsMappings().map(([id]) => id);
+    const functions = resources('AWS::Lambda::Function');
+    const controller = functions.find(([id]) => id.includes('ControlQueue'));
+    expect(controller).toBeDefined();
+    const variables = (controller![1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const type of jobTypes.map((t) => t.name)) {
+      const variable = variables[`${type.toUpperCase().replace(/-/g, '_')}_CONSUMER_MAPPING_ID`];
+      expect(mappingIds).toContain(logicalIdOf(variable));
+    }
+    const statements = resources('AWS::IAM::Policy').flatMap(
+      ([, policy]) =>
+        (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
+          .Statement,
+    );
+    const switching = statements.filter((statement) =>
+      ([] as string[]).concat(statement.Action).includes('lambda:UpdateEventSourceMapping'),
+    );
+    expect(switching).toHaveLength(1);
+    const arns = JSON.stringify(switching[0]!.Resource);
+    for (const id of mappingIds) expect(arns).toContain(id);
+    expect(arns).toContain('event-source-mapping:');
+  });
+
   test("each queue's visibility timeout is at least six times its consumer's timeout", () => {
     const queues = Object.fromEntries(resources('AWS::SQS::Queue'));
     const functions = Object.fromEntries(resources('AWS::Lambda::Function'));

@@ -32,6 +32,8 @@ export function renderJobPage(main: HTMLElement, id: string): () => void {
     if (previous && previous.status !== job.status) announce(`Job is now ${job.status}`);
     const hadFocus = main.querySelector<HTMLElement>('.job-body :focus')?.dataset.focusKey;
     replaceChildren(body, jobDetails(job, { cancel: () => void cancel(), retry: () => void retry() }));
+    // Whichever answer showed it (a read, a cancel), a job that will not change again is finished.
+    if (FINAL.has(job.status)) setLive('finished', `Finished (${job.status})`);
     if (hadFocus) body.querySelector<HTMLElement>(`[data-focus-key="${hadFocus}"]`)?.focus();
   }
 
@@ -89,7 +91,6 @@ export function renderJobPage(main: HTMLElement, id: string): () => void {
     try {
       const job = await get<JobDetail>(`/jobs/${encodeURIComponent(id)}`, stop.signal);
       render(job);
-      if (FINAL.has(job.status)) setLive('finished', `Finished (${job.status})`);
     } catch (error) {
       if (stop.signal.aborted || isAbort(error)) return;
       if (error instanceof ApiError && error.status === 404) {
