@@ -227,7 +227,23 @@ describe('jobsctl CLI', () => {
     expect(JSON.parse(list.stdout)).toEqual(expect.objectContaining({ jobs: expect.any(Array) }));
     const queues = await jobs('queues');
     expectExit(queues, 0);
-    expect(queues.stdout).toMatch(/^TYPE\s+VISIBLE\s+IN-FLIGHT\s+DELAYED\s+DEAD-LETTERS$/m);
+    expect(queues.stdout).toMatch(/^TYPE\s+VISIBLE\s+IN-FLIGHT\s+DELAYED\s+DEAD-LETTERS\s+PAUSED$/m);
+  });
+
+  test('queues pause and resume a type, and refuse an unknown one', async () => {
+    try {
+      const paused = await jobs('queues', 'pause', 'sms');
+      expectExit(paused, 0);
+      expect(paused.stdout).toMatch(/^sms: paused \((Disabling|Disabled)\)$/m);
+      const listed = await jobs('queues');
+      expect(listed.stdout).toMatch(/^sms\s+\d+\s+\d+\s+\d+\s+\d+\s+(pausing|yes)$/m);
+    } finally {
+      const resumed = await jobs('queues', 'resume', 'sms');
+      expectExit(resumed, 0);
+      expect(resumed.stdout).toMatch(/^sms: running \((Enabling|Enabled)\)$/m);
+    }
+    expectExit(await jobs('queues', 'pause', 'nope'), 1);
+    expectExit(await jobs('queues', 'stop', 'sms'), 2);
   });
 
   test('--url overrides JOBS_API_URL', async () => {

@@ -308,6 +308,8 @@ describe('cancel, redrive, list, queues', () => {
         inFlight: expect.any(Number),
         delayed: expect.any(Number),
         deadLetters: expect.any(Number),
+        paused: expect.any(Boolean),
+        consumerState: expect.stringMatching(/^(Enabled|Disabled|Enabling|Disabling)$/),
       });
     }
   });
