@@ -3,7 +3,7 @@ import { fieldPath, ValidationError } from '../errors/validation-error';
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import { MatchCountChangedError } from '../errors/match-count-changed-error';
-import type { Job } from '../job';
+import type { JobSummary } from '../job-summary';
 import type { JobListing } from '../ports/job-listing';
 import { retryJob, type RetryJobDeps } from './retry-job';
 
@@ -88,7 +88,7 @@ export function parseBulkRetryRequest(body: unknown, jobTypes: readonly string[]
   return request;
 }
 
-function matches(filter: BulkRetryFilter, job: Job): boolean {
+function matches(filter: BulkRetryFilter, job: JobSummary): boolean {
   if (filter.errorKind !== undefined && job.error?.kind !== filter.errorKind) return false;
   if (filter.deadLettered !== undefined && (job.deadLettered === true) !== filter.deadLettered) return false;
   // A failed job's last write is its failure.
@@ -109,7 +109,7 @@ function matches(filter: BulkRetryFilter, job: Job): boolean {
  */
 export async function retryFailedJobs(deps: RetryFailedJobsDeps, request: BulkRetryRequest): Promise<BulkRetryResult> {
   const { filter } = request;
-  const pages: { matching: Job[]; nextCursor?: string }[] = [];
+  const pages: { matching: JobSummary[]; nextCursor?: string }[] = [];
   let matched = 0;
   let cursor = request.cursor;
   do {
@@ -131,7 +131,7 @@ export async function retryFailedJobs(deps: RetryFailedJobsDeps, request: BulkRe
   if (request.expect !== matched) throw new MatchCountChangedError(request.expect ?? 0, matched);
 
   // Whole listing pages, up to the batch size, so the cursor continues right after the batch.
-  const batch: Job[] = [];
+  const batch: JobSummary[] = [];
   let next: string | undefined;
   for (const page of pages) {
     if (batch.length > 0 && batch.length + page.matching.length > BULK_RETRY_BATCH_SIZE) break;
