@@ -1,6 +1,7 @@
 import { JOB_STATUSES, type JobStatus } from '../../src/client/job';
 import type { JobTypesSummary } from '../../src/client/job-types';
 import { get, write, type JobPage, type JobSummary, type QueueDepth, type RedriveResult, type Stats } from './api';
+import { CHART_MINUTES, chartsPanel, type StatsSeries } from './charts';
 import { announce, formatRelative, h, replaceChildren, shortId, sleep, statusBadge, timeElement } from './dom';
 import { submitForms } from './submit-forms';
 
@@ -27,6 +28,7 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
   const lastJson = { stats: '', queues: '', jobs: '' };
 
   const statsGrid = h('div', { class: 'stat-grid' }, h('p', { class: 'muted' }, 'Loading…'));
+  const charts = chartsPanel();
   const queuesBody = h('tbody');
   const queueMessage = h('p', { class: 'message', role: 'status' });
   const jobsBody = h('tbody');
@@ -64,6 +66,7 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
       h('div', { class: 'section-head' }, h('h2', { id: 'counts-title' }, 'Jobs by status'), refreshedAt),
       statsGrid,
     ),
+    charts.element,
     h(
       'section',
       { 'aria-labelledby': 'queues-title' },
@@ -292,12 +295,14 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
   }
 
   async function refresh(signal: AbortSignal): Promise<void> {
-    const [stats, queues] = await Promise.all([
+    const [stats, queues, series] = await Promise.all([
       get<Stats>('/stats', signal),
       get<{ queues: QueueDepth[] }>('/queues', signal),
+      get<StatsSeries>(`/stats/series?minutes=${CHART_MINUTES}`, signal),
       loadJobs(signal),
     ]);
     renderStats(stats);
+    charts.render(series);
     renderQueues(queues.queues);
     // Unchanged rows are kept; their relative times still move on.
     for (const time of main.querySelectorAll('time[datetime]')) {
