@@ -146,7 +146,7 @@ test('submit a job from the dashboard and follow it to completed, live', async (
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-job-360.png'), fullPage: true });
 
   expect(consoleErrors).toEqual([]);
-}, 60_000);
+}, 90_000);
 
 test('one submit form per job type of GET /job-types, its controls from the payload schema', async () => {
   const { jobTypes } = (await (
