@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  type BatchGetCommandOutput,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
@@ -51,10 +52,13 @@ interface CountItem {
   count: number;
 }
 
-type MinuteItem = { type: AnyJobType; minute: string; submitted?: number; completed?: number; failed?: number } & Record<
-  string,
-  unknown
->;
+type MinuteItem = {
+  type: AnyJobType;
+  minute: string;
+  submitted?: number;
+  completed?: number;
+  failed?: number;
+} & Record<string, unknown>;
 
 /**
  * The counters table (partition key `pk`, sort key `sk`, TTL on `expiresAt`):
@@ -149,10 +153,8 @@ export class DynamoDbJobCounters implements JobCounters {
       let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + BATCH_GET_LIMIT).map(markerKey);
       for (let round = 0; keys && keys.length > 0; round++) {
         if (round >= DEFAULT_CONFLICT_ROUNDS) throw new JobContentionError(ids[start]!, round);
-        const answer = await this.documentClient
-          .send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-          )
+        const answer: BatchGetCommandOutput = await this.documentClient
+          .send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }))
           .catch(mapOverload('DynamoDB'));
         for (const item of (answer.Responses?.[this.tableName] ?? []) as MarkerItem[]) {
           markers.set(item.pk.slice('job#'.length), { type: item.type, version: item.version, status: item.status });

@@ -79,7 +79,10 @@ describe('planCounterUpdates', () => {
   });
 
   test('changes the marker holds already are skipped; the rest move from the marker status', () => {
-    const plan = planCounterUpdates(new Map([['j1', { type: 'email', version: 2, status: 'processing' as const }]]), life);
+    const plan = planCounterUpdates(
+      new Map([['j1', { type: 'email', version: 2, status: 'processing' as const }]]),
+      life,
+    );
     expect(plan.counts).toEqual([
       { type: 'email', status: 'processing', delta: -1 },
       { type: 'email', status: 'completed', delta: 1 },
@@ -88,8 +91,9 @@ describe('planCounterUpdates', () => {
       { jobId: 'j1', expectedVersion: 2, next: { type: 'email', version: 3, status: 'completed' } },
     ]);
     expect(plan.minutes.map((m) => [m.submitted, m.completed])).toEqual([[0, 1]]);
-    expect(planCounterUpdates(new Map([['j1', { type: 'email', version: 3, status: 'completed' as const }]]), life))
-      .toEqual({ markers: [], counts: [], minutes: [] });
+    expect(
+      planCounterUpdates(new Map([['j1', { type: 'email', version: 3, status: 'completed' as const }]]), life),
+    ).toEqual({ markers: [], counts: [], minutes: [] });
   });
 
   test('a retry is no failure, a failure after retries is one, a reclaim (processing → processing) counts nothing', () => {

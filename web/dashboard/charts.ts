@@ -89,7 +89,9 @@ function legend(lines: readonly Pick<Line, 'name' | 'className'>[]): HTMLElement
   return h(
     'ul',
     { class: 'legend' },
-    lines.map((line) => h('li', {}, h('span', { class: `swatch ${line.className}`, 'aria-hidden': 'true' }), line.name)),
+    lines.map((line) =>
+      h('li', {}, h('span', { class: `swatch ${line.className}`, 'aria-hidden': 'true' }), line.name),
+    ),
   );
 }
 
@@ -106,7 +108,9 @@ function typeCharts(series: TypeSeries): HTMLElement {
     { name: 'p95', className: 'series-p95', values: series.points.map((p) => p.p95Ms) },
   ];
   const percentiles =
-    total.p50Ms !== undefined ? `p50 ${formatMs(total.p50Ms)}, p95 ${formatMs(total.p95Ms ?? total.p50Ms)}` : 'none finished';
+    total.p50Ms !== undefined
+      ? `p50 ${formatMs(total.p50Ms)}, p95 ${formatMs(total.p95Ms ?? total.p50Ms)}`
+      : 'none finished';
   return h(
     'article',
     { class: 'chart-card', 'data-type': series.type },
