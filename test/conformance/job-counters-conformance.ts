@@ -51,6 +51,16 @@ export function describeJobCountersConformance(name: string, makeAdapter: () => 
       ]);
     });
 
+    test('two deliveries of one batch at once (a retry racing a slow first try) count it once', async () => {
+      const type = aType();
+      const batch = [...lifeOf(type), ...lifeOf(type)];
+      await Promise.all([counters.apply(batch), counters.apply(batch), counters.apply(batch.slice(2))]);
+      expect((await counters.counts()).completed?.[type]).toBe(2);
+      expect(await counters.minutes(type, minuteOf(at), minuteOf(at))).toEqual([
+        expect.objectContaining({ submitted: 2, completed: 2, failed: 0 }),
+      ]);
+    });
+
     test('a job written before the counters is counted from its first change, with nothing taken away', async () => {
       const type = aType();
       const jobId = randomUUID();
