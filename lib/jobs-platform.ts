@@ -21,6 +21,7 @@ import {
 } from './constructs/message-providers';
 import { ApiTokens } from './constructs/api-tokens';
 import { JobsApi } from './constructs/jobs-api';
+import { JobCounters } from './constructs/job-counters';
 import { JobsTable } from './constructs/jobs-table';
 import { LongPoll } from './constructs/long-poll';
 import { RealtimeApi } from './constructs/realtime-api';
@@ -91,6 +92,8 @@ export interface JobsPlatformProps {
   readonly acceptApiKeyHeader?: boolean;
   /** How long API Gateway caches the authorizer's answer per token and route (with acceptApiKeyHeader false). Default 5 minutes. */
   readonly tokenCacheTtl?: Duration;
+  /** How long the per-minute counters behind the dashboard's charts and `GET /stats/series` are kept. Default 7 days. */
+  readonly statsRetention?: Duration;
   /** Alarms (DLQ depth, message age, function errors and throttles) are e-mailed here when set. Default none. */
   readonly alarmEmail?: string;
   /** Alarm when a queue's oldest message waits longer than this. Default 1 hour. */
@@ -224,8 +227,15 @@ export class JobsPlatform extends Construct {
       (!Number.isInteger(longPollReservedConcurrency) || longPollReservedConcurrency < 1)
     )
       throw new Error('longPollReservedConcurrency must be a whole number of at least 1, or false');
+    const counters = new JobCounters(this, 'JobCounters', {
+      jobsTable: table,
+      minuteRetention: props.statsRetention,
+      logRetention,
+      removalPolicy,
+    });
     this.api = new JobsApi(this, 'Api', {
       table,
+      counters,
       idempotencyTable,
       queues,
       deadLetterQueues,

@@ -24,6 +24,7 @@ import type { TokenScope } from '../../src/tokens/token-scopes';
 import type { ApiTokens } from './api-tokens';
 import { CursorSigningKey } from './cursor-signing-key';
 import { createDashboardFunction } from './dashboard-function';
+import type { JobCounters } from './job-counters';
 import { JobFunction } from './job-function';
 import type { ConsumerMapping } from './job-worker';
 import { consumerMappingVariable } from '../../lambdas/commons/environment';
@@ -43,6 +44,8 @@ export interface JobsApiProps {
   tokens: ApiTokens;
   table: Table;
   idempotencyTable: Table;
+  /** The stream-fed counters `GET /stats` and `GET /stats/series` read. */
+  counters: JobCounters;
   /** Each job type's queue and DLQ, by type name: one submit route per type. */
   queues: Readonly<Record<string, Queue>>;
   deadLetterQueues: Readonly<Record<string, Queue>>;
@@ -181,11 +184,15 @@ export class JobsApi extends Construct {
     const getStats = new JobFunction(this, 'GetStats', {
       ...common,
       entry: 'lambdas/api/get-stats.ts',
-      description: 'Counts retained jobs per status and type',
-      timeout: Duration.seconds(20),
-      environment: tableEnv,
+      description: 'Reports retained jobs per status and type, from the stream-fed counters',
     });
-    for (const reader of [listJobs, getStats]) props.table.grantReadData(reader);
+    const getStatsSeries = new JobFunction(this, 'GetStatsSeries', {
+      ...common,
+      entry: 'lambdas/api/get-stats-series.ts',
+      description: 'Reports per-minute submitted, completed, failed and p50/p95 durations per job type',
+    });
+    for (const reader of [getStats, getStatsSeries]) props.counters.grantRead(reader);
+    props.table.grantReadData(listJobs);
     const listQueues = new JobFunction(this, 'ListQueues', {
       ...common,
       entry: 'lambdas/api/list-queues.ts',
@@ -307,7 +314,9 @@ export class JobsApi extends Construct {
     route(jobs, 'POST', new LambdaIntegration(createExternalJob), 'jobs:submit');
     route(jobs, 'GET', new LambdaIntegration(listJobs), 'jobs:read');
     route(jobs.addResource('retry'), 'POST', new LambdaIntegration(retryFailedJobs), 'jobs:operate', jsonObjectBody);
-    route(root.addResource('stats'), 'GET', new LambdaIntegration(getStats), 'jobs:read');
+    const stats = root.addResource('stats');
+    route(stats, 'GET', new LambdaIntegration(getStats), 'jobs:read');
+    route(stats.addResource('series'), 'GET', new LambdaIntegration(getStatsSeries), 'jobs:read');
     const submit = new LambdaIntegration(submitJob);
     for (const type of Object.keys(props.queues))
       route(jobs.addResource(type), 'POST', submit, 'jobs:submit', jsonObjectBody);

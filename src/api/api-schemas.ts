@@ -157,7 +157,32 @@ export const redriveResultSchema = z.object({
 export const statsSchema = z.object({
   counts: z
     .partialRecord(jobStatusSchema, z.record(z.string(), z.int().min(0)))
-    .describe('Per status, the number of retained jobs of each type that has any'),
+    .describe(
+      'Per status, the number of retained jobs of each type that has any, from counters the jobs stream keeps (jobs unchanged since before the counters were deployed are not counted)',
+    ),
+});
+
+const seriesCountsShape = {
+  submitted: z.int().min(0),
+  completed: z.int().min(0).describe('Jobs that finished well (completed, or done for external jobs)'),
+  failed: z.int().min(0),
+  p50Ms: z.int().min(0).optional().describe('Median time from due to finished of the jobs that finished (ms)'),
+  p95Ms: z.int().min(0).optional().describe('95th percentile of the same (ms)'),
+};
+
+export const statsSeriesSchema = z.object({
+  minutes: z.int().min(1),
+  from: z.string().describe('First minute of the window (YYYY-MM-DDTHH:MM, UTC)'),
+  to: z.string().describe('Last minute of the window: the current one'),
+  types: z.array(
+    z.object({
+      type: z.string(),
+      points: z
+        .array(z.object({ minute: z.string(), ...seriesCountsShape }))
+        .describe('Every minute of the window, oldest first'),
+      total: z.object(seriesCountsShape).describe('The whole window; percentiles over all its finished jobs'),
+    }),
+  ),
 });
 
 export const healthSchema = z.object({

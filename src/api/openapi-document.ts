@@ -20,6 +20,7 @@ import {
   bulkRetryResultSchema,
   redriveResultSchema,
   statsSchema,
+  statsSeriesSchema,
   tokenListSchema,
   tokenRequestSchema,
   tokenSummarySchema,
@@ -32,6 +33,7 @@ import { submissionTimingSchema } from '../jobs/job-submission';
 import { bulkRetryRequestSchema } from '../jobs/use-cases/retry-failed-jobs';
 import { JOB_STATUSES } from '../jobs/job';
 import { MAX_PAGE_SIZE } from '../jobs/job-list-query';
+import { DEFAULT_SERIES_MINUTES, MAX_SERIES_MINUTES } from '../jobs/use-cases/stats-series';
 
 /**
  * The OpenAPI 3.1 document of the jobs API, generated: the bodies from the zod schemas of
@@ -144,6 +146,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   BulkRetryRequest: bulkRetryRequestSchema,
   BulkRetryResult: bulkRetryResultSchema,
   Stats: statsSchema,
+  StatsSeries: statsSeriesSchema,
   Health: healthSchema,
   JobTypeSettings: jobTypeSettingsSchema,
   JobTypeDescription: jobTypeDescriptionSchema,
@@ -485,6 +488,27 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         tags: ['operations'],
         responses: { '200': { description: 'The counts', content: json(ref('Stats')) } },
         problems: ['unavailable'],
+      },
+    },
+    '/stats/series': {
+      get: {
+        operationId: 'getStatsSeries',
+        summary: 'Per job type and minute: submitted, completed, failed, and p50/p95 durations',
+        tags: ['operations'],
+        parameters: [
+          queryParameter('minutes', 'How many minutes, ending with the current one', {
+            type: 'integer',
+            minimum: 1,
+            maximum: MAX_SERIES_MINUTES,
+            default: DEFAULT_SERIES_MINUTES,
+          }),
+          queryParameter('type', 'Only this job type (or external)', {
+            type: 'string',
+            enum: [...jobTypes.map((type) => type.name), 'external'],
+          }),
+        ],
+        responses: { '200': { description: 'The series', content: json(ref('StatsSeries')) } },
+        problems: ['validation', 'unavailable'],
       },
     },
     '/queues': {

@@ -105,6 +105,14 @@ test('submit a job from the dashboard and follow it to completed, live', async (
   const row = page.locator('tr', { has: page.locator(`a[title="${jobId}"]`) });
   await row.locator('.badge', { hasText: 'completed' }).waitFor({ timeout: 15_000 });
   await page.getByRole('button', { name: /^completed: [1-9]\d* jobs/ }).waitFor();
+  // The charts (GET /stats/series): the email card plots the completed job and its duration.
+  const emailCharts = page.locator('article.chart-card[data-type="email"]');
+  await emailCharts.locator('svg circle.point.series-completed').first().waitFor({ timeout: 15_000 });
+  await emailCharts.locator('svg circle.point.series-p50').first().waitFor();
+  const completedPoint = emailCharts.locator('svg circle.point.series-completed').last();
+  expect(Number(await completedPoint.getAttribute('data-value'))).toBeGreaterThanOrEqual(1);
+  expect(await emailCharts.locator('svg polyline.series-submitted').count()).toBeGreaterThanOrEqual(1);
+  await expect(emailCharts.getByRole('img', { name: /^email: jobs per minute/ }).count()).resolves.toBe(1);
 
   // A delayed job can be cancelled from its page; the key is not asked for again.
   // The list re-rendered its forms: empty again (the schema gives no defaults).

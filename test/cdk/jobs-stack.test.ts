@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { cleanup } from '../../src/job-types/cleanup';
 import { jobTypes } from '../../src/job-types';
@@ -321,5 +321,85 @@ describe('JobsStack', () => {
   test('scheduled rules record dead letters every minute and remove idle inboxes', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
+  });
+});
+
+describe('JobCounters (the counters behind GET /stats and the charts)', () => {
+  const countersTable = () => {
+    const [entry] = resources('AWS::DynamoDB::Table').filter(([id]) => id.startsWith('JobCountersTable'));
+    if (!entry) throw new Error('no counters table');
+    return entry;
+  };
+  const functionNamed = (prefix: string, stack = template) => {
+    const [entry] = Object.entries(stack.findResources('AWS::Lambda::Function')).filter(([id]) =>
+      id.startsWith(prefix),
+    ) as [string, Resource][];
+    if (!entry) throw new Error(`no function ${prefix}`);
+    return entry;
+  };
+  const environmentOf = (fn: Resource) =>
+    (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+  test('the table is keyed by pk and sk, on demand, with TTL on expiresAt', () => {
+    const [, table] = countersTable();
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  test('its own function reads the jobs stream from the oldest record, retrying halved batches', () => {
+    const [functionId] = functionNamed('JobCountersFunction');
+    const [jobsTableId] = resources('AWS::DynamoDB::Table').find(([id]) => id.startsWith('JobsTable'))!;
+    const mappings = resources('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => logicalIdOf(m.Properties.FunctionName) === functionId,
+    );
+    expect(mappings).toHaveLength(1);
+    const [, mapping] = mappings[0]!;
+    expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [jobsTableId, 'StreamArn'] });
+    expect(mapping.Properties).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+    });
+    // Two readers of the stream: the long-poll notifier and the counters.
+    const streamReaders = resources('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => (m.Properties.EventSourceArn as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[1] === 'StreamArn',
+    );
+    expect(streamReaders).toHaveLength(2);
+  });
+
+  test('per-minute counters are kept 7 days unless statsRetention says otherwise', () => {
+    expect(environmentOf(functionNamed('JobCountersFunction')[1]).COUNTER_MINUTE_RETENTION_SECONDS).toBe('604800');
+    const shorter = synth({ statsRetention: Duration.days(2) });
+    expect(environmentOf(functionNamed('JobCountersFunction', shorter)[1]).COUNTER_MINUTE_RETENTION_SECONDS).toBe(
+      '172800',
+    );
+  });
+
+  test('GET /stats and GET /stats/series only Query the counters table, and never read the jobs table', () => {
+    const [countersId] = countersTable();
+    for (const prefix of ['ApiGetStatsSeries', 'ApiGetStats']) {
+      const [, fn] = functionNamed(prefix);
+      expect(environmentOf(fn).COUNTERS_TABLE_NAME).toEqual({ Ref: countersId });
+      expect(environmentOf(fn).JOBS_TABLE_NAME).toBeUndefined();
+      const roleId = logicalIdOf(fn.Properties.Role);
+      const statements = resources('AWS::IAM::Policy')
+        .filter(([, p]) => (p.Properties.Roles as unknown[]).some((role) => logicalIdOf(role) === roleId))
+        .flatMap(
+          ([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+        )
+        .filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+      expect(statements).toEqual([
+        expect.objectContaining({
+          Action: 'dynamodb:Query',
+          Resource: [{ 'Fn::GetAtt': [countersId, 'Arn'] }],
+        }),
+      ]);
+    }
   });
 });

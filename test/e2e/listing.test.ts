@@ -159,14 +159,55 @@ describe('queues and stats', () => {
     expect(body.queues[0]?.delayed).toBeGreaterThanOrEqual(1);
   });
 
-  test('GET /stats counts jobs per status and type', async () => {
+  test('GET /stats counts a job that went from submitted to completed; GET /stats/series has it in its minute', async () => {
+    type Counts = { counts: Record<string, Record<string, number>> };
+    type Series = {
+      minutes: number;
+      to: string;
+      types: { type: string; points: { minute: string; completed: number; submitted: number; p50Ms?: number }[] }[];
+    };
+    const before = (await api<Counts>('/stats')).body.counts.completed?.sms ?? 0;
     const { body: job } = await api<Summary>('/jobs/sms', {
       method: 'POST',
       json: { phone: '+14155550123', message: 'count me' },
     });
-    await waitForStatus(job.id, ['completed']);
-    const { status, body } = await api<{ counts: Record<string, Record<string, number>> }>('/stats');
-    expect(status).toBe(200);
-    expect(body.counts.completed?.sms).toBeGreaterThanOrEqual(1);
+    const done = await waitForStatus(job.id, ['completed']);
+    const finishedIn = done.updatedAt.slice(0, 16);
+    // The counters follow the jobs table's stream: a moment behind the job itself.
+    let stats: Counts | undefined;
+    let series: Series | undefined;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+      const [statsAnswer, seriesAnswer] = await Promise.all([
+        api<Counts>('/stats'),
+        api<Series>('/stats/series?minutes=5&type=sms'),
+      ]);
+      expect([statsAnswer.status, seriesAnswer.status]).toEqual([200, 200]);
+      [stats, series] = [statsAnswer.body, seriesAnswer.body];
+      const point = series.types[0]?.points.find((p) => p.minute === finishedIn);
+      if ((stats.counts.completed?.sms ?? 0) > before && (point?.completed ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(stats!.counts.completed?.sms).toBeGreaterThan(before);
+    expect(series!.minutes).toBe(5);
+    expect(series!.types.map((t) => t.type)).toEqual(['sms']);
+    const points = series!.types[0]!.points;
+    expect(points).toHaveLength(5);
+    expect(points.at(-1)?.minute).toBe(series!.to);
+    // The minute it finished in is the current one (or, across a minute boundary, the one before).
+    expect(points.findIndex((p) => p.minute === finishedIn)).toBeGreaterThanOrEqual(3);
+    const point = points.find((p) => p.minute === finishedIn)!;
+    expect(point.completed).toBeGreaterThanOrEqual(1);
+    expect(point.p50Ms).toBeGreaterThanOrEqual(0);
+  });
+
+  test.each([
+    ['minutes=0', 'minutes'],
+    ['minutes=1441', 'minutes'],
+    ['minutes=abc', 'minutes'],
+    ['type=nope', 'type'],
+  ])('GET /stats/series?%s is a 400 naming %s', async (query, field) => {
+    const response = await api<{ errors: { field: string }[] }>(`/stats/series?${query}`);
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e) => e.field)).toEqual([field]);
   });
 });

@@ -1,11 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../src/aws/aws-clients';
+import { DynamoDbJobCounters } from '../../src/aws/dynamodb-job-counters';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { DynamoDbLongPollSlots } from '../../src/aws/dynamodb-long-poll-slots';
 import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
+import { describeJobCountersConformance } from '../conformance/job-counters-conformance';
 import { describeJobListingConformance } from '../conformance/job-listing-conformance';
 import { describeJobsRepositoryConformance } from '../conformance/jobs-repository-conformance';
 import { describeLongPollSlotsConformance } from '../conformance/long-poll-slots-conformance';
@@ -35,6 +37,11 @@ describeLongPollSlotsConformance(
 describeSubscriptionStoreConformance(
   'DynamoDbSubscriptionStore against DynamoDB Local',
   async () => new DynamoDbSubscriptionStore(documentClient, await copyOfLocalStackTable('RealtimeSubscriptionsTable')),
+);
+
+describeJobCountersConformance(
+  'DynamoDbJobCounters against DynamoDB Local',
+  async () => new DynamoDbJobCounters(documentClient, await copyOfLocalStackTable('JobCountersTable')),
 );
 
 describeJobListingConformance('DynamoDbJobListing against DynamoDB Local', async () => {

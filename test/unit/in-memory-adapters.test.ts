@@ -14,6 +14,8 @@ import { describeJobsRepositoryConformance } from '../conformance/jobs-repositor
 import { describeLongPollSlotsConformance } from '../conformance/long-poll-slots-conformance';
 import { describeWaiterInboxesConformance } from '../conformance/waiter-inboxes-conformance';
 import { describeSubscriptionStoreConformance } from '../conformance/subscription-store-conformance';
+import { describeJobCountersConformance } from '../conformance/job-counters-conformance';
+import { InMemoryJobCounters } from '../../src/jobs/in-memory/in-memory-job-counters';
 import { describeWaiterRegistryConformance } from '../conformance/waiter-registry-conformance';
 
 /** Time the in-memory queues see: moved by the suites' `elapse`, so nothing here sleeps. */
@@ -59,3 +61,5 @@ describe('InMemoryJobQueue', () => {
 });
 
 describeSubscriptionStoreConformance('InMemorySubscriptionStore', async () => new InMemorySubscriptionStore());
+
+describeJobCountersConformance('InMemoryJobCounters', async () => new InMemoryJobCounters());

@@ -13,6 +13,7 @@ import {
   type RedriveResult,
   type Stats,
 } from './api';
+import { CHART_MINUTES, chartsPanel, countLiveChange, type StatsSeries } from './charts';
 import { announce, formatRelative, h, replaceChildren, shortId, sleep, statusBadge, timeElement } from './dom';
 import { followJobs, type LiveState } from './live';
 import { submitForms } from './submit-forms';
@@ -50,6 +51,8 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
   let liveTypes: string[] = [];
 
   const statsGrid = h('div', { class: 'stat-grid' }, h('p', { class: 'muted' }, 'Loading…'));
+  const charts = chartsPanel();
+  let series: StatsSeries | undefined;
   const queuesBody = h('tbody');
   const queueMessage = h('p', { class: 'message', role: 'status' });
   const jobsBody = h('tbody');
@@ -111,6 +114,7 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
       h('div', { class: 'section-head' }, h('h2', { id: 'counts-title' }, 'Jobs by status'), refreshedAt),
       statsGrid,
     ),
+    charts.element,
     h(
       'section',
       { 'aria-labelledby': 'queues-title' },
@@ -287,6 +291,8 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
       if (seen || job.version === 1) move(job.status, 1);
       renderStats(stats);
     }
+    // The charts move with the same changes: no re-read of the series while the page is live.
+    if (series && countLiveChange(series, type, job, seen?.status)) charts.render(series);
     const row = jobsBody.querySelector<HTMLTableRowElement>(`tr[data-job-id="${CSS.escape(job.id)}"]`);
     if (row) {
       row.querySelector('[data-cell="status"]')?.replaceChildren(statusBadge(job.status));
@@ -521,8 +527,15 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
   /** The one full read; changes then arrive over the WebSocket. */
   async function load(signal: AbortSignal): Promise<void> {
     try {
-      const [loadedStats] = await Promise.all([get<Stats>('/stats', signal), loadQueues(signal), loadJobs(signal)]);
+      const [loadedStats, loadedSeries] = await Promise.all([
+        get<Stats>('/stats', signal),
+        get<StatsSeries>(`/stats/series?minutes=${CHART_MINUTES}`, signal),
+        loadQueues(signal),
+        loadJobs(signal),
+      ]);
       renderStats(loadedStats);
+      series = loadedSeries;
+      charts.render(series);
       errorBox.hidden = true;
     } catch (error) {
       if (!signal.aborted) showError(error);
