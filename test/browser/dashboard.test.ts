@@ -4,7 +4,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createSqsClient } from '../../src/aws/aws-clients';
-import { apiUrl } from '../support/api';
+import { api, apiUrl } from '../support/api';
 import { launchChromium } from '../support/browser';
 
 /**
@@ -100,6 +100,16 @@ test('submit a job from the dashboard and follow it to completed, live', async (
   await expect(page.locator('pre.code').first().textContent()).resolves.toContain(subject);
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-job.png'), fullPage: true });
 
+  // The overview reads the chart series once when it opens, then follows the WebSocket: wait until
+  // the stream counters (their own function, batching up to 1 s) have counted this job's finish.
+  for (let waited = 0; waited < 15_000; waited += 250) {
+    const { body } = await api<{ types: { type: string; total: { completed: number; p50Ms?: number } }[] }>(
+      '/stats/series?minutes=5&type=email',
+    );
+    const email = body.types.find((t) => t.type === 'email');
+    if (email && email.total.completed >= 1 && email.total.p50Ms !== undefined) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   // Back to the list: the job is there, completed.
   await page.getByRole('link', { name: '← All jobs' }).click();
   const row = page.locator('tr', { has: page.locator(`a[title="${jobId}"]`) });
