@@ -14,6 +14,8 @@ import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
 import { LocalFunction, type LocalFunctionConfig } from '../src/lambda/lambda-function';
 
 const STREAMING_HANDLER = `
+// As bundled libraries do (the invoke store): the runtime's global is writable and kept.
+globalThis.awslambda = globalThis.awslambda || {};
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
   const mode = event.queryStringParameters?.mode ?? 'ok';

@@ -98,8 +98,10 @@ class ResponseStream extends Writable {
   }
 }
 
+// Writable, as in the runtime: libraries add to it (the invoke store does `awslambda ||= {}`).
 Object.defineProperty(globalThis, 'awslambda', {
   configurable: true,
+  writable: true,
   value: {
     streamifyResponse(/** @type {Function & { [STREAMING]?: string }} */ handler) {
       handler[STREAMING] = 'response';
