@@ -31,11 +31,13 @@ export interface JobFollow {
  * Follows one job for a stream of server-sent events. Subscribe first, then check once, as the
  * long poll does: the waiter is registered with its inbox before the job is read, so a change
  * landing in between is either in the read or in the inbox. The registration is held for the
- * whole follow (one DynamoDB write, one read and one delete per stream, not per change); changes
+ * whole follow (one DynamoDB write, two reads and one delete per stream, not per change); changes
  * arrive as the notifier's notices, so the table is never polled. Throws JobNotFoundError for an
- * unknown job, before anything is streamed.
+ * unknown job (read once before registering), before anything is streamed.
  */
 export async function followJob(deps: WaitForChangeDeps, request: FollowRequest): Promise<JobFollow> {
+  // An unknown id costs one read, not an inbox and a registration.
+  if (!(await deps.repository.get(request.jobId))) throw new JobNotFoundError(request.jobId);
   const inbox = await deps.inboxes.acquire();
   const waiter = {
     jobId: request.jobId,
@@ -85,6 +87,7 @@ export async function followJob(deps: WaitForChangeDeps, request: FollowRequest)
         continue;
       }
       for (const notice of fresh) {
+        if (notice.version <= sent) continue; // a repeat within the batch
         sent = notice.version;
         const job = { id: request.jobId, status: notice.status, version: notice.version, updatedAt: notice.updatedAt };
         const final = isFinalStatus(notice.status);
