@@ -64,7 +64,7 @@ describe('followJob', () => {
   });
 
   test('a final job already delivered yields nothing; the deadline and a removal end the follow', async () => {
-    const { deps, repository, change } = setup();
+    const { deps, repository } = setup();
     const done = aJob('email', { status: 'completed', version: 2 });
     await repository.create(done);
     const finished = await followJob(deps, { jobId: done.id, after: 2, deadline: Date.now() + 5_000 });
