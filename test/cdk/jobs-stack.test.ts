@@ -236,8 +236,9 @@ describe('JobsStack', () => {
   describe('bounds on long polls and on what indexes cost', () => {
     const statusFunctions = (of: Template) =>
       (Object.values(of.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) =>
+        // The SSE function gets the waiter grants too; only the status function has the long-poll maximum.
         Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes(
-          'JOBS_LONG_POLLS_PER_TOKEN',
+          'LONG_POLL_MAX_TIMEOUT_MS',
         ),
       );
 
