@@ -22,6 +22,7 @@ const UNIT = [
   'packages/local-stack/test/scheduled-rules.test.ts',
   'packages/local-stack/test/readme.test.ts',
   'packages/local-stack/test/dynamodb-stream-event-source.test.ts',
+  'packages/local-stack/test/response-streaming.test.ts',
 ];
 const CDK = ['test/cdk/'];
 /**

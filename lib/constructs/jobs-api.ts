@@ -12,6 +12,7 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  ResponseTransferMode,
   RestApi,
   type MethodOptions,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -31,6 +32,11 @@ import { consumerMappingVariable } from '../../lambdas/commons/environment';
 import type { LongPoll } from './long-poll';
 import { problemGatewayResponses } from './problem-gateway-responses';
 import { queueUrlEnvironment } from './queue-url-environment';
+
+/** How long one SSE stream lasts at most; the handler ends it 2 s earlier and EventSource reconnects. */
+const SSE_FUNCTION_TIMEOUT = Duration.seconds(280);
+/** Above the function's timeout plus a cold start, so the function, not API Gateway, ends a stream. */
+const SSE_INTEGRATION_TIMEOUT = Duration.seconds(300);
 
 export interface JobsApiProps {
   /** Serve the read routes without a token (every other route still needs one). */
@@ -113,6 +119,16 @@ export class JobsApi extends Construct {
       reservedConcurrentExecutions: props.longPollReservedConcurrency,
     });
     props.longPoll.grantWait(getJobStatus, props.longPollsPerToken);
+    // Server-Sent Events: a streamed response, ended before the function's timeout (the client resumes it).
+    const streamJobEvents = new JobFunction(this, 'StreamJobEvents', {
+      ...common,
+      entry: 'lambdas/api/stream-job-events.ts',
+      description: "Streams a job's status changes as Server-Sent Events",
+      memorySize: 256,
+      timeout: SSE_FUNCTION_TIMEOUT,
+      environment: tableEnv,
+    });
+    props.longPoll.grantWait(streamJobEvents, props.longPollsPerToken);
     const createExternalJob = new JobFunction(this, 'CreateExternalJob', {
       ...common,
       entry: 'lambdas/api/create-external-job.ts',
@@ -127,7 +143,7 @@ export class JobsApi extends Construct {
       environment: tableEnv,
     });
     props.table.grantReadWriteData(reportExternalStatus);
-    for (const reader of [getJob, getJobStatus]) props.table.grantReadData(reader);
+    for (const reader of [getJob, getJobStatus, streamJobEvents]) props.table.grantReadData(reader);
     const cancelJob = new JobFunction(this, 'CancelJob', {
       ...common,
       entry: 'lambdas/api/cancel-job.ts',
@@ -327,6 +343,16 @@ export class JobsApi extends Construct {
     route(job, 'DELETE', new LambdaIntegration(cancelJob), 'jobs:operate');
     route(job, 'PUT', new LambdaIntegration(reportExternalStatus), 'jobs:operate', jsonObjectBody);
     route(job.addResource('status'), 'GET', new LambdaIntegration(getJobStatus), 'jobs:read');
+    route(
+      job.addResource('events'),
+      'GET',
+      new LambdaIntegration(streamJobEvents, {
+        responseTransferMode: ResponseTransferMode.STREAM,
+        // A streamed response may last up to 15 min; this one outlives the function, which ends first.
+        timeout: SSE_INTEGRATION_TIMEOUT,
+      }),
+      'jobs:read',
+    );
     route(job.addResource('retry'), 'POST', new LambdaIntegration(retryJob), 'jobs:operate');
     route(root.addResource('job-types'), 'GET', new LambdaIntegration(listJobTypes), 'jobs:read');
     const queuesResource = root.addResource('queues');

@@ -456,6 +456,42 @@ function operations(jobTypes: readonly DocumentedJobType[]): Record<string, Part
         problems: ['validation', 'job-not-found', 'too-many-long-polls'],
       },
     },
+    '/jobs/{id}/events': {
+      get: {
+        operationId: 'streamJobEvents',
+        summary: "A job's status changes as Server-Sent Events, until it is final",
+        description:
+          'text/event-stream of `event: status` messages, `id:` the job version, `data:` the JobStatus JSON: the ' +
+          'current snapshot first (if newer than Last-Event-ID), then every change, strictly by version. Intermediate ' +
+          'versions written while no stream was open are not replayed: a resumed stream starts from the latest ' +
+          'snapshot. `: keep-alive` comments every 15 s; the stream ends after a final status, or before the ' +
+          "function's timeout (reconnect with Last-Event-ID). 204 when the job is final and Last-Event-ID already " +
+          'has its version.',
+        tags: ['jobs'],
+        parameters: [
+          jobIdParameter,
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'The last version received: only later versions are sent',
+            schema: { type: 'string', pattern: '^\\d+$' },
+          },
+          queryParameter('lastEventId', 'Last-Event-ID, for clients that cannot set headers', {
+            type: 'integer',
+            minimum: 0,
+          }),
+        ],
+        responses: {
+          '200': {
+            description: 'The event stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          '204': { description: 'The job is final and Last-Event-ID has its version: nothing more will come' },
+        },
+        problems: ['validation', 'job-not-found'],
+      },
+    },
     '/jobs/{id}/retry': {
       post: {
         operationId: 'retryJob',

@@ -1,6 +1,7 @@
 /** The typed client for the jobs API: `new JobsClient()` reads JOBS_API_URL and JOBS_API_KEY. */
 export { JobsClient } from './jobs-client';
-export type { FetchFunction, JobsClientOptions, RequestOptions, WaitForOptions } from './jobs-client';
+export type { EventsOptions, FetchFunction, JobsClientOptions, RequestOptions, WaitForOptions } from './jobs-client';
+export { ServerSentEventParser, type ServerSentEvent } from './server-sent-events';
 export { JOB_STATUSES, TERMINAL_STATUSES, isTerminalStatus } from './job';
 export type { Job, JobError, JobHistoryEntry, JobStatus, JobType } from './job';
 export type { JobStatusChange, JobStatusSnapshot } from './job-status';

@@ -20,6 +20,7 @@ import type { BulkRetryFilter, BulkRetryResult, QueueConsumption, QueuesSummary,
 import type { CreateTokenRequest, IssuedToken, TokenSummary } from './tokens';
 import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, sleep, type RetryPolicy } from './retry-policy';
 import { WaitTimeoutError } from './wait-timeout-error';
+import { ServerSentEventParser } from './server-sent-events';
 
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -60,6 +61,13 @@ export interface WaitForOptions {
 
 export interface RequestOptions {
   signal?: AbortSignal;
+}
+
+export interface EventsOptions {
+  /** Ends the stream; the iterator then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Resume after this version (sent as `Last-Event-ID`): only later snapshots are yielded. */
+  lastEventId?: number;
 }
 
 interface HttpRequest {
@@ -207,6 +215,67 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
       signal: options.signal,
       idempotent: true,
     });
+  }
+
+  /**
+   * `GET /jobs/{id}/events` (Server-Sent Events) as an async iterator: the current snapshot (if
+   * newer than `lastEventId`), then each change in version order, until a final status. When the
+   * server ends a stream early (it does before its function's timeout) or the connection breaks,
+   * it reconnects after the server's `retry:` with `Last-Event-ID`, as EventSource does; a version
+   * written while disconnected may be skipped (the API keeps the latest state only), never a later
+   * one. Problems (404 unknown job, 403 scope) reject with JobsApiError before anything is yielded.
+   */
+  async *events(id: string, options: EventsOptions = {}): AsyncGenerator<JobStatusSnapshot, void, undefined> {
+    const url = this.url(`jobs/${encodeURIComponent(id)}/events`);
+    let lastEventId = options.lastEventId;
+    let reconnectMs = 1_000;
+    let failures = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const connection = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, connection.signal]) : connection.signal;
+      const headers: Record<string, string> = { accept: 'text/event-stream, application/problem+json' };
+      if (this.token) headers.authorization = `Bearer ${this.token}`;
+      if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
+      let failure: Error | undefined;
+      let retryAfterMs: number | undefined;
+      try {
+        const response = await (this.fetchFn ?? globalThis.fetch)(url, { method: 'GET', headers, signal });
+        if (response.status === 204) return; // final, and already delivered
+        if (!response.ok || !response.body) {
+          retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+          const error = new JobsApiError(toProblem(response.status, response.statusText, await response.text()), {
+            retryAfterMs,
+          });
+          if (!ALWAYS_RETRYABLE.has(response.status) && !RETRYABLE_IF_IDEMPOTENT.has(response.status)) throw error;
+          failure = error;
+        } else {
+          failures = 0;
+          const parser = new ServerSentEventParser();
+          const decoder = new TextDecoder();
+          for await (const chunk of response.body) {
+            for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
+              if (event.event !== 'status') continue;
+              const snapshot = JSON.parse(event.data) as JobStatusSnapshot;
+              lastEventId = snapshot.version;
+              yield snapshot;
+              if (isTerminalStatus(snapshot.status)) return;
+            }
+          }
+          reconnectMs = parser.retryMs ?? reconnectMs;
+        }
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof JobsApiError || error instanceof SyntaxError) throw error;
+        failure = new JobsConnectionError(url, error);
+      } finally {
+        connection.abort(); // the consumer stopped early, or this stream is done: release the connection
+      }
+      if (failure) {
+        if (failures >= this.retryPolicy.retries) throw failure;
+        await sleep(backoffDelay(this.retryPolicy, failures++, retryAfterMs), options.signal);
+      } else await sleep(reconnectMs, options.signal);
+    }
   }
 
   /** `GET /jobs/{id}/status`: the status right now (a short poll). */

@@ -6,7 +6,7 @@ export const TOKEN_SCOPES = ['jobs:read', 'jobs:submit', 'jobs:operate', 'admin'
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Readonly<Record<TokenScope, string>> = {
-  'jobs:read': 'list jobs, read a job and its status (long polls), stats, queues and job types',
+  'jobs:read': 'list jobs, read a job and its status (long polls, event streams), stats, queues and job types',
   'jobs:submit': 'submit jobs and create external jobs',
   'jobs:operate':
     'cancel, retry (one or in bulk), redrive dead letters, pause and resume queues, report external status',

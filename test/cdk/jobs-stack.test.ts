@@ -190,7 +190,9 @@ describe('JobsStack', () => {
     const statusFunction = resources('AWS::Lambda::Function').find(
       ([, fn]) =>
         Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes('INBOX_QUEUE_PREFIX') &&
-        Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes('JOBS_TABLE_NAME'),
+        Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes(
+          'LONG_POLL_MAX_TIMEOUT_MS',
+        ),
     );
     expect(statusFunction?.[1].Properties.Timeout).toBeLessThan(29);
     const inboxStatements = resources('AWS::IAM::Policy')
@@ -234,8 +236,9 @@ describe('JobsStack', () => {
   describe('bounds on long polls and on what indexes cost', () => {
     const statusFunctions = (of: Template) =>
       (Object.values(of.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) =>
+        // The SSE function gets the waiter grants too; only the status function has the long-poll maximum.
         Object.keys((fn.Properties.Environment as { Variables: object }).Variables).includes(
-          'JOBS_LONG_POLLS_PER_TOKEN',
+          'LONG_POLL_MAX_TIMEOUT_MS',
         ),
       );
 
@@ -321,6 +324,27 @@ describe('JobsStack', () => {
   test('scheduled rules record dead letters every minute and remove idle inboxes', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
+  });
+
+  test('GET /jobs/{id}/events streams from its function, which ends before the integration times out', () => {
+    const events = resources('AWS::ApiGateway::Resource').find(([, r]) => r.Properties.PathPart === 'events');
+    const method = resources('AWS::ApiGateway::Method').find(
+      ([, m]) => logicalIdOf(m.Properties.ResourceId) === events?.[0] && m.Properties.HttpMethod === 'GET',
+    );
+    const integration = method?.[1].Properties.Integration as Record<string, unknown>;
+    expect(integration.Type).toBe('AWS_PROXY');
+    expect(integration.ResponseTransferMode).toBe('STREAM');
+    const uri = JSON.stringify(integration.Uri);
+    expect(uri).toContain(':lambda:path/2021-11-15/functions/');
+    expect(uri).toMatch(/"\/response-streaming-invocations"\]/);
+    expect(method?.[1].Properties.AuthorizationType).toBe('CUSTOM');
+    const functionId = /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(uri)?.[1] ?? '';
+    const fn = template.findResources('AWS::Lambda::Function')[functionId] as Resource;
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(variables)).toEqual(expect.arrayContaining(['INBOX_QUEUE_PREFIX', 'WAITERS_TABLE_NAME']));
+    // The function ends the stream first (a cold start's init is not counted in its timeout).
+    expect(Number(fn.Properties.Timeout) * 1000 + 10_000).toBeLessThanOrEqual(Number(integration.TimeoutInMillis));
+    expect(Number(integration.TimeoutInMillis)).toBeLessThanOrEqual(900_000);
   });
 });
 

@@ -131,7 +131,7 @@ describe('a REST API behind a Lambda authorizer and a usage plan', () => {
     apiKeyRequired: true,
     apiKeySource: 'AUTHORIZER',
     authorizerId: 'auth1',
-    integration: { type: 'AWS_PROXY', functionArn: BACKEND_ARN, timeoutMs: 5_000 },
+    integration: { type: 'AWS_PROXY', functionArn: BACKEND_ARN, timeoutMs: 5_000, transferMode: 'BUFFERED' },
   };
 
   beforeAll(async () => {

@@ -6,7 +6,14 @@ import { isRecord, resourcesOfType, type CfnTemplate } from '../cloudformation/t
 const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 
 export type RouteIntegration =
-  | { type: 'AWS_PROXY'; functionArn: string; timeoutMs: number }
+  | {
+      type: 'AWS_PROXY';
+      functionArn: string;
+      /** For BUFFERED: until the whole response; for STREAM: the whole stream (up to 15 min). */
+      timeoutMs: number;
+      /** ResponseTransferMode: STREAM invokes with InvokeWithResponseStream and streams the response. */
+      transferMode: 'BUFFERED' | 'STREAM';
+    }
   | { type: 'MOCK'; statusCode: number; headers: Record<string, string> }
   | { type: 'UNSUPPORTED'; description: string };
 
@@ -242,10 +249,15 @@ function readIntegration(integration: Record<string, unknown>): RouteIntegration
   const type = String(integration.Type ?? 'NONE');
   if (type === 'AWS_PROXY') {
     const uri = String(integration.Uri ?? '');
-    const arn = /functions\/(.+?)\/invocations/.exec(uri)?.[1];
-    if (!arn) return { type: 'UNSUPPORTED', description: `AWS_PROXY ${uri}` };
+    // Invoke (2015-03-31/…/invocations) or InvokeWithResponseStream (2021-11-15/…/response-streaming-invocations).
+    const parsed = /functions\/(.+?)\/(invocations|response-streaming-invocations)/.exec(uri);
+    if (!parsed) return { type: 'UNSUPPORTED', description: `AWS_PROXY ${uri}` };
+    const transferMode = integration.ResponseTransferMode === 'STREAM' ? 'STREAM' : 'BUFFERED';
+    // API Gateway refuses the pairs that do not match (each mode has its own invocation URI).
+    if ((transferMode === 'STREAM') !== (parsed[2] === 'response-streaming-invocations'))
+      return { type: 'UNSUPPORTED', description: `AWS_PROXY ${transferMode} with ${uri}` };
     const timeoutMs = Number(integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS);
-    return { type: 'AWS_PROXY', functionArn: arn, timeoutMs };
+    return { type: 'AWS_PROXY', functionArn: parsed[1]!, timeoutMs, transferMode };
   }
   if (type === 'MOCK') {
     // Best effort: the first integration response's status and static header values ('quoted' literals).

@@ -9,6 +9,7 @@ import { LambdaThrottledError, LambdaTimeoutError, type LocalFunction } from '..
 import { isLoopbackHost, MISDIRECTED_REQUEST_PROBLEM } from '../loopback-host.mjs';
 import { buildProxyEvent, proxyResultToResponse, type HttpResponse } from './rest-api-event';
 import { RequestValidation } from './request-validation';
+import { StreamedResponseReader } from './streamed-response';
 import { matchRoute, type RestApiDefinitions } from './rest-api-routes';
 
 /** API Gateway's payload limit. */
@@ -191,6 +192,26 @@ async function handle(
     return fail('DEFAULT_5XX');
   }
 
+  const invocationFailed = (error: unknown) => {
+    if (error instanceof LambdaThrottledError) {
+      // API Gateway does not pass Lambda's 429 on: the client gets 500 "Internal server error".
+      options.log(`${method} ${route.resourcePath} → ${fn.logicalId} throttled: ${error.message}`);
+      return fail('INTEGRATION_FAILURE', { statusCode: 500 });
+    }
+    const reason =
+      error instanceof LambdaTimeoutError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+    options.log(`${method} ${route.resourcePath} → ${fn.logicalId} failed: ${reason}`);
+    return fail('DEFAULT_5XX');
+  };
+  if (integration.transferMode === 'STREAM') {
+    const label = `${method} ${route.resourcePath} → ${fn.logicalId}`;
+    return streamIntegration(res, fn, event, integration.timeoutMs, clientGone, requestId, {
+      log: (line) => options.log(`${label}: ${line}`),
+      fail,
+      invocationFailed,
+    });
+  }
+
   let integrationTimer: NodeJS.Timeout | undefined;
   const integrationTimeout = new Promise<'integration-timeout'>((resolve) => {
     integrationTimer = setTimeout(() => resolve('integration-timeout'), integration.timeoutMs);
@@ -205,17 +226,67 @@ async function handle(
     }
     return send(res, response, requestId);
   } catch (error) {
-    if (error instanceof LambdaThrottledError) {
-      // API Gateway does not pass Lambda's 429 on: the client gets 500 "Internal server error".
-      options.log(`${method} ${route.resourcePath} → ${fn.logicalId} throttled: ${error.message}`);
-      return fail('INTEGRATION_FAILURE', { statusCode: 500 });
-    }
-    const reason =
-      error instanceof LambdaTimeoutError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
-    options.log(`${method} ${route.resourcePath} → ${fn.logicalId} failed: ${reason}`);
-    return fail('DEFAULT_5XX');
+    return invocationFailed(error);
   } finally {
     clearTimeout(integrationTimer);
+  }
+}
+
+/**
+ * A STREAM integration: InvokeWithResponseStream, the prelude's status and headers as soon as the
+ * handler wrote them, then each chunk as it comes (chunked transfer encoding), for the life of one
+ * invocation in one execution environment. The integration timeout bounds the whole stream. An
+ * error before the prelude is answered as for a buffered integration; after it, the connection is
+ * cut (the client sees a truncated response, as from API Gateway).
+ */
+async function streamIntegration(
+  res: ServerResponse,
+  fn: LocalFunction,
+  event: unknown,
+  timeoutMs: number,
+  clientGone: AbortController,
+  requestId: string,
+  on: {
+    log(line: string): void;
+    fail(type: GatewayErrorType): void;
+    invocationFailed(error: unknown): void;
+  },
+): Promise<void> {
+  const reader = new StreamedResponseReader();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    on.log(`integration timeout after ${timeoutMs} ms`);
+    if (reader.headRead) res.destroy();
+    else on.fail('INTEGRATION_TIMEOUT');
+    clientGone.abort(new Error('The integration timed out'));
+  }, timeoutMs);
+  const onChunk = (chunk: Uint8Array) => {
+    if (timedOut || res.destroyed) return;
+    const { head, body } = reader.push(chunk);
+    if (head) {
+      res.on('error', () => {});
+      res.writeHead(head.statusCode, { ...head.headers, 'x-amzn-RequestId': requestId });
+      res.flushHeaders();
+    }
+    if (body) res.write(body);
+  };
+  try {
+    await fn.invokeWithResponseStream(event, onChunk, { signal: clientGone.signal });
+    if (timedOut) return;
+    if (!reader.headRead) {
+      on.log(reader.malformed ? 'malformed response prelude' : 'the stream ended without a response prelude');
+      return on.fail('DEFAULT_5XX');
+    }
+    res.end();
+  } catch (error) {
+    if (timedOut) return;
+    if (reader.headRead) {
+      on.log(`failed mid-stream: ${(error as Error).name}: ${(error as Error).message}`);
+      res.destroy();
+    } else on.invocationFailed(error);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

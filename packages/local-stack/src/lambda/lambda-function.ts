@@ -109,6 +109,7 @@ function describeAbortReason(signal: AbortSignal | undefined): string {
 }
 
 type WorkerReply =
+  | { id: number; chunk: Uint8Array; ok?: undefined }
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { errorType: string; errorMessage: string; stack?: string } };
 
@@ -116,7 +117,12 @@ type WorkerReply =
 interface Environment {
   readonly worker: Worker;
   /** The invocation (or init) it runs now. */
-  current?: { id: number; resolve(value: unknown): void; reject(error: Error): void };
+  current?: {
+    id: number;
+    resolve(value: unknown): void;
+    reject(error: Error): void;
+    onChunk?(chunk: Uint8Array): void;
+  };
   idleSince: number;
   idleTimer?: NodeJS.Timeout;
   /** Its init phase (loading the handler's module) has completed. */
@@ -202,12 +208,35 @@ export class LocalFunction implements ReclaimableFunction {
   }
 
   /**
+   * InvokeWithResponseStream: runs the invocation like invoke, and hands `onChunk` each chunk of
+   * the response stream as the handler writes it (for a handler that does not stream: its JSON
+   * result, as one chunk). Resolves once the invocation and its stream ended; rejects like invoke
+   * (a timeout stops the environment mid-stream, as Lambda cuts the stream off).
+   */
+  async invokeWithResponseStream(
+    event: unknown,
+    onChunk: (chunk: Uint8Array) => void,
+    options: InvokeOptions = {},
+  ): Promise<void> {
+    await this.invokeIn(event, options, onChunk);
+  }
+
+  /**
    * Resolves with the handler's JSON result; rejects with LambdaFunctionError, LambdaTimeoutError
    * or LambdaThrottledError (nothing ran). With options.signal, the handler's context gets an
    * `abortSignal` (a local-only extension, e.g. for an API request whose client went away) that
    * aborts when this signal does; the invocation itself carries on, as in Lambda.
    */
-  async invoke(event: unknown, options: InvokeOptions = {}): Promise<unknown> {
+  invoke(event: unknown, options: InvokeOptions = {}): Promise<unknown> {
+    return this.invokeIn(event, options);
+  }
+
+  /** One invocation in one environment; with onChunk, a streamed one. */
+  private async invokeIn(
+    event: unknown,
+    options: InvokeOptions,
+    onChunk?: (chunk: Uint8Array) => void,
+  ): Promise<unknown> {
     if (this.stopped) throw new Error(`${this.functionName} is stopped`);
     const environment = this.acquire();
     this.metrics.invocations++;
@@ -222,10 +251,12 @@ export class LocalFunction implements ReclaimableFunction {
           deadline: Date.now() + timeoutMs,
           event,
           abortable: options.signal !== undefined,
+          stream: onChunk !== undefined,
           ...(options.fault ? { fault: options.fault } : {}),
         },
         timeoutMs,
         options.signal,
+        onChunk,
       );
     } finally {
       // A handler error leaves the environment usable, as on Lambda; one that timed out or died is gone already.
@@ -304,10 +335,12 @@ export class LocalFunction implements ReclaimableFunction {
           deadline: number;
           event: unknown;
           abortable: boolean;
+          stream: boolean;
           fault?: InvocationFault;
         },
     timeoutMs: number,
     signal?: AbortSignal,
+    onChunk?: (chunk: Uint8Array) => void,
   ): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -328,6 +361,7 @@ export class LocalFunction implements ReclaimableFunction {
       }, timeoutMs);
       environment.current = {
         id,
+        ...(onChunk ? { onChunk } : {}),
         resolve: (value) => {
           finish();
           environment.current = undefined;
@@ -390,7 +424,8 @@ export class LocalFunction implements ReclaimableFunction {
     worker.on('message', (reply: WorkerReply) => {
       const current = environment.current;
       if (!current || current.id !== reply.id) return;
-      if (reply.ok) current.resolve(reply.result);
+      if (reply.ok === undefined) current.onChunk?.(reply.chunk);
+      else if (reply.ok) current.resolve(reply.result);
       else current.reject(new LambdaFunctionError(reply.error.errorType, reply.error.errorMessage, reply.error.stack));
     });
     // The handler called process.exit, or threw outside any invocation, or ran out of memory.

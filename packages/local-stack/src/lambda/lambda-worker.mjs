@@ -12,6 +12,8 @@ import { enableCompileCache } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -41,6 +43,101 @@ dnsModule.lookup = function lookup(/** @type {string} */ hostname, /** @type {un
 // Every environment of a function loads the same bundle: V8's code cache on disk (keyed by the
 // file's contents) spares later cold starts most of the compilation.
 enableCompileCache();
+
+// The Lambda Node.js runtime's globals for response streaming, defined before the handler's
+// module loads (its top level calls awslambda.streamifyResponse). As in the runtime, a streaming
+// handler is marked with a symbol; HttpResponseStream.from writes the JSON metadata prelude and
+// 8 NUL bytes before the first body byte, which API Gateway (here: the REST server) splits off.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const PRELUDE_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+
+/** The runtime's response stream: a Writable whose bytes go to `sink` as they are written. */
+class ResponseStream extends Writable {
+  contentType = 'application/octet-stream';
+  /**
+   * Set by HttpResponseStream.from: writes the prelude before the first body byte (or at the end).
+   * @type {((write: (chunk: string | Uint8Array) => void) => void) | undefined}
+   */
+  _onBeforeFirstWrite = undefined;
+  #first = true;
+  #sink;
+
+  /** @param {(chunk: Uint8Array) => void} sink */
+  constructor(sink) {
+    super();
+    this.#sink = sink;
+  }
+
+  /** @param {string} type */
+  setContentType(type) {
+    this.contentType = type;
+  }
+
+  /** @param {string | Uint8Array} chunk */
+  #emit(chunk) {
+    this.#sink(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  }
+
+  #flushPrelude() {
+    if (!this.#first) return;
+    this.#first = false;
+    this._onBeforeFirstWrite?.((chunk) => this.#emit(chunk));
+  }
+
+  /** @param {Buffer} chunk @param {string} _encoding @param {(error?: Error | null) => void} callback */
+  _write(chunk, _encoding, callback) {
+    this.#flushPrelude();
+    if (chunk.length > 0) this.#emit(chunk);
+    callback();
+  }
+
+  /** @param {(error?: Error | null) => void} callback */
+  _final(callback) {
+    this.#flushPrelude();
+    callback();
+  }
+}
+
+// Writable, as in the runtime: libraries add to it (the invoke store does `awslambda ||= {}`).
+Object.defineProperty(globalThis, 'awslambda', {
+  configurable: true,
+  writable: true,
+  value: {
+    streamifyResponse(/** @type {Function & { [STREAMING]?: string }} */ handler) {
+      handler[STREAMING] = 'response';
+      return handler;
+    },
+    HttpResponseStream: {
+      from(/** @type {ResponseStream} */ stream, /** @type {Record<string, unknown>} */ prelude) {
+        stream.setContentType(PRELUDE_CONTENT_TYPE);
+        const metadata = JSON.stringify(prelude);
+        stream._onBeforeFirstWrite = (write) => {
+          write(metadata);
+          write(new Uint8Array(8));
+        };
+        return stream;
+      },
+    },
+  },
+});
+
+/**
+ * Runs a streaming handler as the runtime does: it must be async, and its stream must be ended by
+ * the time its promise settles ("Response stream is not finished" otherwise).
+ * @param {Function} handler
+ * @param {unknown} event
+ * @param {object} context
+ * @param {(chunk: Uint8Array) => void} sink
+ */
+async function callStreamingHandler(handler, event, context, sink) {
+  const stream = new ResponseStream(sink);
+  const returned = handler(event, stream, context);
+  if (!returned || typeof returned.then !== 'function')
+    throw new Error('Streaming does not support non-async handlers.');
+  await returned;
+  if (!stream.writableEnded) throw new Error('Response stream is not finished.');
+  await finished(stream);
+}
 
 /** @type {Promise<Function> | undefined} */
 let handlerPromise;
@@ -100,6 +197,16 @@ function callHandler(/** @type {Function} */ handler, /** @type {unknown} */ eve
   });
 }
 
+/** A streaming function's bytes as a plain Invoke's result: its JSON when they parse, else the text. */
+function payloadOf(/** @type {Buffer[]} */ chunks) {
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** @param {unknown} error */
 function describeError(error) {
   if (error instanceof Error) return { errorType: error.name, errorMessage: error.message, stack: error.stack };
@@ -125,7 +232,7 @@ const abortControllers = new Map();
 
 /**
  * @typedef {{ kind: 'crash' | 'hang'; when: 'before' | 'after' }} InvocationFault
- * @typedef {{ type: 'invoke'; id: number; requestId: string; deadline: number; event: unknown; abortable?: boolean; fault?: InvocationFault }} InvokeMessage
+ * @typedef {{ type: 'invoke'; id: number; requestId: string; deadline: number; event: unknown; abortable?: boolean; stream?: boolean; fault?: InvocationFault }} InvokeMessage
  * @typedef {{ type: 'abort'; id: number; reason: string }} AbortMessage
  * @typedef {{ type: 'init'; id: number }} InitMessage
  */
@@ -154,10 +261,26 @@ parentPort?.on('message', async (/** @type {InvokeMessage | AbortMessage | InitM
     handlerPromise ??= loadHandler();
     const handler = await handlerPromise;
     if (message.fault?.when === 'before') await injectFault(message.fault);
-    const result = await callHandler(handler, message.event, createContext(message, controller?.signal));
+    const context = createContext(message, controller?.signal);
+    if (STREAMING in handler) {
+      // InvokeWithResponseStream: each chunk goes out as it is written. A plain Invoke of a
+      // streaming function answers with everything it wrote, as one payload.
+      /** @type {Buffer[]} */
+      const collected = [];
+      const sink = message.stream
+        ? (/** @type {Uint8Array} */ chunk) => parentPort?.postMessage({ id: message.id, chunk })
+        : (/** @type {Uint8Array} */ chunk) => collected.push(Buffer.from(chunk));
+      await callStreamingHandler(handler, message.event, context, sink);
+      if (message.fault?.when === 'after') await injectFault(message.fault);
+      parentPort?.postMessage({ id: message.id, ok: true, result: message.stream ? null : payloadOf(collected) });
+      return;
+    }
+    const result = await callHandler(handler, message.event, context);
     if (message.fault?.when === 'after') await injectFault(message.fault);
     // Lambda returns JSON: the same round trip drops functions and undefined values.
     const json = result === undefined ? null : JSON.parse(JSON.stringify(result));
+    // InvokeWithResponseStream of a function that does not stream: its JSON result is the one chunk.
+    if (message.stream) parentPort?.postMessage({ id: message.id, chunk: Buffer.from(JSON.stringify(json)) });
     parentPort?.postMessage({ id: message.id, ok: true, result: json });
   } catch (error) {
     parentPort?.postMessage({ id: message.id, ok: false, error: describeError(error) });

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { documentClient, sqs } from '../commons/clients';
+import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
+import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
+import { followJob, type JobFollow } from '../../src/jobs/use-cases/follow-job';
+import { isFinalStatus, type WaitForChangeDeps } from '../../src/jobs/use-cases/wait-for-change';
+import { requireEnv } from '../commons/environment';
+import { jobLog, logger } from '../commons/powertools';
+import { jobIdOf } from '../http/find-job';
+import { toProblemResponse } from '../http/problem-details';
+import { KEEP_ALIVE, lastEventIdOf, retryField, serverSentEvent } from '../http/server-sent-events';
+
+const deps: WaitForChangeDeps = {
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
+  inboxes: new SqsInboxPool(sqs, { prefix: requireEnv('INBOX_QUEUE_PREFIX') }),
+  clock: () => new Date(),
+  newId: () => randomUUID(),
+};
+/** A comment this often keeps the stream under API Gateway's idle timeout (30 s for edge-optimized APIs). */
+const HEARTBEAT_MS = Number(process.env.SSE_HEARTBEAT_MS ?? 15_000);
+/** Time kept back from the function's timeout to end the stream cleanly; the client reconnects with Last-Event-ID. */
+const END_MARGIN_MS = 2_000;
+/** What EventSource waits before reconnecting once a stream ended at the deadline. */
+const RETRY_MS = 1_000;
+
+/** The local stack tells a handler its HTTP client went away; on AWS a failed write is the only sign. */
+type ContextWithAbort = Context & { abortSignal?: AbortSignal };
+
+/** A whole (non-streamed) answer: a problem, or 204 when there is nothing left to send. */
+function answer(responseStream: Writable, response: APIGatewayProxyResult): Promise<void> {
+  const { body, ...metadata } = response;
+  const out = awslambda.HttpResponseStream.from(responseStream, metadata);
+  return new Promise((resolve) => out.end(body, () => resolve()));
+}
+
+/**
+ * `GET /jobs/{id}/events` (Server-Sent Events): `event: status` with `id: <version>` and the job's
+ * status snapshot (the GET /jobs/{id}/status shape) now, then at every change, until the job is
+ * final (the stream ends) or the client leaves. With `Last-Event-ID` only versions after it are
+ * sent; a final job already delivered answers 204, which tells EventSource to stop reconnecting.
+ * Waits through the long poll's waiter inbox, woken by the stream notifier; the stream ends before
+ * the function's timeout and EventSource resumes it. Errors before the stream starts are problems.
+ */
+export const handler = awslambda.streamifyResponse<APIGatewayProxyEvent, void>(
+  async (event, responseStream, lambdaContext) => {
+    const context = lambdaContext as ContextWithAbort;
+    logger.addContext(context);
+    let follow: JobFollow;
+    let after: number | undefined;
+    try {
+      const jobId = jobIdOf(event);
+      after = lastEventIdOf(event);
+      follow = await followJob(deps, {
+        jobId,
+        ...(after !== undefined ? { after } : {}),
+        deadline: Date.now() + context.getRemainingTimeInMillis() - END_MARGIN_MS,
+        ...(context.abortSignal ? { signal: context.abortSignal } : {}),
+      });
+    } catch (error) {
+      return answer(responseStream, toProblemResponse(error, jobLog));
+    }
+    try {
+      if (after !== undefined && follow.current.version <= after && isFinalStatus(follow.current.status)) {
+        return await answer(responseStream, { statusCode: 204, headers: { 'Cache-Control': 'no-store' }, body: '' });
+      }
+      const out = awslambda.HttpResponseStream.from(responseStream, {
+        statusCode: 200,
+        headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
+      });
+      out.on('error', () => undefined); // the client went away; the loop below sees the stream destroyed
+      out.write(retryField(RETRY_MS));
+      for await (const change of follow.events(HEARTBEAT_MS)) {
+        if (out.destroyed) break;
+        out.write(change.type === 'quiet' ? KEEP_ALIVE : serverSentEvent('status', change.job.version, change.job));
+      }
+      await new Promise<void>((resolve) => (out.destroyed ? resolve() : out.end(() => resolve())));
+    } finally {
+      await follow.close();
+    }
+  },
+);
