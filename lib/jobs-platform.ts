@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -28,7 +29,8 @@ import { RealtimeApi } from './constructs/realtime-api';
 import { AlarmTopic, Monitoring } from './constructs/monitoring';
 import { ScheduledJobs } from './constructs/scheduled-jobs';
 import { JobReconciler } from './constructs/job-reconciler';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { ApiWebAcl } from './constructs/api-web-acl';
+import { CustomerManagedEncryption } from './constructs/customer-managed-encryption';
 
 export interface JobsPlatformProps {
   /**
@@ -94,7 +96,29 @@ export interface JobsPlatformProps {
   readonly tokenCacheTtl?: Duration;
   /** How long the per-minute counters behind the dashboard's charts and `GET /stats/series` are kept. Default 7 days. */
   readonly statsRetention?: Duration;
-  /** Alarms (DLQ depth, message age, function errors and throttles) are e-mailed here when set. Default none. */
+  /**
+   * A customer-managed KMS key for every table, queue (job queues, DLQs, stream failure queues and
+   * the long-poll inboxes created at run time) and log group of the platform; each function may
+   * use it as far as its table and queue actions need. A key created in the same stack gets a
+   * policy statement letting CloudWatch Logs use it; an imported key needs that statement already.
+   * Default none: AWS-owned keys (SSE-SQS for queues, DynamoDB's default, CloudWatch Logs').
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * Requests per 5 minutes one client IP may make before a WAFv2 web ACL on the stage blocks it
+   * (at least 10). Default none: no web ACL ($5 a month plus $0.60 per million requests).
+   */
+  readonly wafRateLimit?: number;
+  /** Alarm when a route's p99 latency (the long poll left out) exceeds this. Default 5 seconds. */
+  readonly maxApiLatency?: Duration;
+  /** Alarm when more than this fraction of API requests answer 5XX over 5 minutes. Default 0.05. */
+  readonly max5xxRate?: number;
+  /** Alarm when a stream mapping's oldest unprocessed record is older than this. Default 1 minute. */
+  readonly maxIteratorAge?: Duration;
+  /**
+   * Alarms (DLQ depth, message age, function errors and throttles, API 5XX rate and latency,
+   * stream iterator age and failures, batch item failures) are e-mailed here when set. Default none.
+   */
   readonly alarmEmail?: string;
   /** Alarm when a queue's oldest message waits longer than this. Default 1 hour. */
   readonly maxMessageAge?: Duration;
@@ -210,7 +234,12 @@ export class JobsPlatform extends Construct {
       logRetention,
       removalPolicy,
     });
-    const longPoll = new LongPoll(this, 'LongPoll', { jobsTable: table, logRetention, removalPolicy });
+    const longPoll = new LongPoll(this, 'LongPoll', {
+      jobsTable: table,
+      logRetention,
+      removalPolicy,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
+    });
     for (const worker of Object.values(workers)) longPoll.grantWake(worker);
     const maxLongPollTimeoutMs = props.maxLongPollTimeoutMs ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS;
     if (maxLongPollTimeoutMs < 1_000 || maxLongPollTimeoutMs > 26_000) {
@@ -290,9 +319,30 @@ export class JobsPlatform extends Construct {
       deadLetterQueues,
       metricsNamespace,
       serviceName: 'serverless-jobs',
+      restApi: this.api.restApi,
+      longPollRoutes: ['GET /jobs/{id}/status'],
+      maxApiLatency: props.maxApiLatency ?? Duration.seconds(5),
+      max5xxRate: props.max5xxRate ?? 0.05,
+      maxIteratorAge: props.maxIteratorAge ?? Duration.minutes(1),
+      removalPolicy,
     });
 
-    acknowledgeNagFindings(Stack.of(this), { jobsTable: table, inboxQueuePrefix: longPoll.inboxQueuePrefix });
+    if (props.wafRateLimit !== undefined) {
+      new ApiWebAcl(this, 'WebAcl', {
+        stage: this.api.restApi.deploymentStage,
+        requestsPer5Minutes: props.wafRateLimit,
+      });
+    } else {
+      Validations.of(this.api.restApi).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'A WAFv2 web ACL costs at least $5 a month plus per request: set wafRateLimit when the API faces untrusted traffic.',
+      });
+    }
+    if (props.encryptionKey) {
+      Aspects.of(this).add(new CustomerManagedEncryption(props.encryptionKey));
+      CustomerManagedEncryption.allowLogs(props.encryptionKey, this);
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
     new CfnOutput(this, 'DashboardUrl', {

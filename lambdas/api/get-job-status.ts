@@ -28,7 +28,10 @@ import { problemDetails } from '../http/problem-details';
 const deps: WaitForChangeDeps = {
   repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
   registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
-  inboxes: new SqsInboxPool(sqs, { prefix: requireEnv('INBOX_QUEUE_PREFIX') }),
+  inboxes: new SqsInboxPool(sqs, {
+    prefix: requireEnv('INBOX_QUEUE_PREFIX'),
+    ...(process.env.INBOX_KMS_KEY_ID ? { kmsMasterKeyId: process.env.INBOX_KMS_KEY_ID } : {}),
+  }),
   clock: () => new Date(),
   newId: () => randomUUID(),
 };

@@ -55,3 +55,14 @@ export function observability(): MiddlewareObj[] {
 export function recordWakeLatency(latencyMs: number): void {
   metrics.singleMetric().addMetric('LongPollWakeLatencyMs', MetricUnit.Milliseconds, latencyMs);
 }
+
+/**
+ * Records a batch handler reports as failed (`NotifierFailures`, or `BatchItemsFailed` by job type):
+ * Lambda retries them without counting a function error, so only this metric's alarm sees them.
+ */
+export function recordFailures(name: 'BatchItemsFailed' | 'NotifierFailures', count: number, type?: string): void {
+  if (count <= 0) return;
+  const single = metrics.singleMetric();
+  if (type) single.addDimension('type', type);
+  single.addMetric(name, MetricUnit.Count, count);
+}

@@ -5,7 +5,7 @@ import { changeMessageVisibility } from '../../src/aws/sqs-job-queue';
 import { handleJobMessage, parseJobMessage } from '../../src/jobs/use-cases/handle-job-message';
 import { createConsumerDependencies } from '../commons/consumer-dependencies';
 import { requireEnv } from '../commons/environment';
-import { logger, observability } from '../commons/powertools';
+import { logger, observability, recordFailures } from '../commons/powertools';
 
 const { deps, sqs, queueUrl } = createConsumerDependencies(requireEnv('JOB_TYPE'));
 const processor = new BatchProcessor(EventType.SQS);
@@ -43,8 +43,12 @@ export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
   .handler(async (event, context) => {
     const remainingMs = context.getRemainingTimeInMillis();
     const signal = AbortSignal.timeout(Math.max(0, remainingMs - abortMarginMs(remainingMs)));
-    return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, signal), processor, {
-      context,
-      throwOnFullBatchFailure: false,
-    });
+    const response = await processPartialResponse(
+      event,
+      (record: SQSRecord) => handleRecord(record, signal),
+      processor,
+      { context, throwOnFullBatchFailure: false },
+    );
+    recordFailures('BatchItemsFailed', response.batchItemFailures.length, requireEnv('JOB_TYPE'));
+    return response;
   });

@@ -11,7 +11,7 @@ import { ApiGatewayConnectionPoster, createConnectionsClient } from '../../src/a
 import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
 import { notifySubscribers, type NotifySubscribersDeps } from '../../src/jobs/use-cases/job-subscriptions';
 import { requireEnv } from '../commons/environment';
-import { logger, observability, tracer } from '../commons/powertools';
+import { logger, observability, recordFailures, tracer } from '../commons/powertools';
 
 const deps: NotifyWaitersDeps = {
   registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
@@ -79,6 +79,7 @@ async function postToSubscribers(records: DynamoDBRecord[]): Promise<void> {
     if (outcome.sent + outcome.gone > 0) logger.debug('Subscribers notified', { ...outcome });
   } catch (error) {
     logger.error('Posting to WebSocket subscribers failed', { error: error as Error });
+    recordFailures('NotifierFailures', 1);
   }
 }
 
@@ -90,5 +91,6 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, 
       processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
       postToSubscribers(Array.isArray(event.Records) ? event.Records : []),
     ]);
+    recordFailures('NotifierFailures', response.batchItemFailures.length);
     return response;
   });

@@ -75,9 +75,4 @@ export class ApiTokens extends Construct {
   requireScope(scope: TokenScope, httpMethod: string, resourcePath: string): void {
     this.routeScopes[routeKey(httpMethod, resourcePath)] = scope;
   }
-
-  /** The table a token route's function reads and writes. */
-  grantManage(grantee: JobFunction): void {
-    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan');
-  }
 }

@@ -7,6 +7,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JobFunction } from './job-function';
 import { queueUrlEnvironment } from './queue-url-environment';
+import { grantTableAccess } from './table-access';
 
 export interface DeadLetterRecorderProps {
   table: Table;
@@ -36,7 +37,8 @@ export class DeadLetterRecorder extends Construct {
         ...queueUrlEnvironment(props.deadLetterQueues, 'DLQ_URL'),
       },
     });
-    props.table.grantReadWriteData(this.function);
+    // retryOnConflict: GetItem, then a conditional UpdateItem.
+    grantTableAccess(this.function, props.table, { actions: ['GetItem', 'UpdateItem'] });
     for (const queue of Object.values(props.deadLetterQueues)) queue.grantConsumeMessages(this.function);
     new Rule(this, 'EveryMinute', {
       description: 'Record dead-lettered jobs',

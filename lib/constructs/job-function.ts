@@ -1,5 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing, type IEventSource } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
@@ -102,5 +103,27 @@ export class JobFunction extends NodejsFunction {
         },
       },
     });
+    // On the role, so they cover its default policy only, not the other resources of the stack.
+    if (this.role) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "Lambda's basic execution policy only lets the function write its own CloudWatch logs.",
+      });
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Active tracing: X-Ray PutTraceSegments and PutTelemetryRecords take no resource.',
+      });
+    }
+  }
+
+  override addEventSource(source: IEventSource): void {
+    super.addEventSource(source);
+    if (source instanceof DynamoEventSource) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          "A DynamoDB stream event source needs dynamodb:ListStreams, which takes no resource; the stream's reads name its ARN.",
+      });
+    }
   }
 }

@@ -9,7 +9,9 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JobFunction } from './job-function';
+import { JOBS_BY_DUE_INDEX } from '../../src/aws/dynamodb-due-jobs';
 import { queueUrlEnvironment } from './queue-url-environment';
+import { grantTableAccess } from './table-access';
 
 export interface JobReconcilerProps {
   /** The jobs table, with its sparse `byDue` index. */
@@ -52,7 +54,8 @@ export class JobReconciler extends Construct {
         ...queueUrlEnvironment(props.queues, 'QUEUE_URL'),
       },
     });
-    props.table.grantReadWriteData(this.function);
+    // DynamoDbDueJobs: Query on byDue; each rescue: GetItem, then a conditional UpdateItem.
+    grantTableAccess(this.function, props.table, { actions: ['GetItem', 'UpdateItem'], queries: [JOBS_BY_DUE_INDEX] });
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(this.function);
     new Rule(this, 'Schedule', {
       description: 'Rescue jobs whose messages were lost',

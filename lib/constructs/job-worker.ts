@@ -6,6 +6,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { JobTypeConfig } from '../../src/jobs/job-type-config';
 import { JobFunction } from './job-function';
+import { grantTableAccess } from './table-access';
 
 export interface JobWorkerProps {
   type: string;
@@ -47,7 +48,8 @@ export class JobWorker extends Construct {
         JOB_TYPE_CONFIGS: props.configsJson,
       },
     });
-    props.table.grantReadWriteData(this.function);
+    // handleJobMessage's claims and outcomes: GetItem, then conditional UpdateItems.
+    grantTableAccess(this.function, props.table, { actions: ['GetItem', 'UpdateItem'] });
     // Re-delaying a job sends to its own queue; consuming (incl. ChangeMessageVisibility) is granted by the event source.
     props.queue.grantSendMessages(this.function);
     const source = new SqsEventSource(props.queue, {

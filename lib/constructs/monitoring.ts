@@ -1,17 +1,20 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  MathExpression,
   Metric,
   TreatMissingData,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { EventSourceMapping, type CfnEventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JobFunction } from './job-function';
 
@@ -34,10 +37,25 @@ export interface MonitoringProps {
   /** Namespace and service of the Powertools metrics. */
   metricsNamespace: string;
   serviceName: string;
+  /** The REST API whose 5XX rate and per-route p99 latency are watched. */
+  restApi: RestApi;
+  /** Routes (`GET /jobs/{id}/status`) that hold requests on purpose, left out of the latency alarm. */
+  longPollRoutes: readonly string[];
+  /** Alarm when a route's p99 latency exceeds this. */
+  maxApiLatency: Duration;
+  /** Alarm when more than this fraction of the API's requests answer 5XX (over 5 minutes). */
+  max5xxRate: number;
+  /** Alarm when a stream mapping's oldest record waits longer than this. */
+  maxIteratorAge: Duration;
+  /** Of the stream mappings' on-failure queues. */
+  removalPolicy: RemovalPolicy;
 }
 
 /**
- * Errors and throttles alarms for every function of the stack, and one CloudWatch dashboard:
+ * Errors and throttles alarms for every function of the stack; the API's 5XX rate and p99 latency;
+ * for every DynamoDB stream mapping, its iterator age and an on-failure queue (with a depth alarm)
+ * that receives the batches Lambda gives up on; the failures batch handlers report (which Lambda
+ * does not count as errors); and one CloudWatch dashboard:
  * queue and DLQ depths, job outcomes and durations by type, long-poll wake latency.
  * Create it last, as a child of the platform: it watches every JobFunction the platform already holds.
  */
@@ -73,6 +91,92 @@ export class Monitoring extends Construct {
       }
     }
 
+    const alarm = (id: string, alarmProps: { description: string; metric: IMetric; threshold: number }) => {
+      const created = new Alarm(this, id, {
+        alarmDescription: alarmProps.description,
+        metric: alarmProps.metric,
+        threshold: alarmProps.threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(notify);
+      return created;
+    };
+    const fiveMinutes = Duration.minutes(5);
+
+    // Handlers map every error to a response, so only API Gateway's own counts show a failing API.
+    alarm('Api5xxRateAlarm', {
+      description: `API: more than ${props.max5xxRate * 100} % of requests answered 5XX`,
+      metric: props.restApi.metricServerError({ statistic: 'Average', period: fiveMinutes }),
+      threshold: props.max5xxRate,
+    });
+    // Per route (detailed stage metrics), the long polls left out: they hold requests by design.
+    const stageName = props.restApi.deploymentStage.stageName;
+    const routes = props.restApi.methods
+      .map((method) => ({ httpMethod: method.httpMethod, path: method.resource.path }))
+      .filter(({ httpMethod, path }) => !props.longPollRoutes.includes(`${httpMethod} ${path}`));
+    // An alarm's math may use 10 metrics: one alarm per 10 routes, on the slowest of them.
+    for (let start = 0; start < routes.length; start += 10) {
+      const group = routes.slice(start, start + 10);
+      const latencies = Object.fromEntries(
+        group.map(({ httpMethod, path }, index) => [
+          `p${index}`,
+          props.restApi.metricLatency({
+            statistic: 'p99',
+            period: fiveMinutes,
+            dimensionsMap: { ApiName: props.restApi.restApiName, Stage: stageName, Method: httpMethod, Resource: path },
+          }),
+        ]),
+      );
+      alarm(`ApiLatencyAlarm${start / 10 + 1}`, {
+        description: `API: p99 latency above ${props.maxApiLatency.toHumanString()} on one of ${group.map((r) => `${r.httpMethod} ${r.path}`).join(', ')}`,
+        metric: new MathExpression({
+          expression: `MAX([${Object.keys(latencies).join(', ')}])`,
+          usingMetrics: latencies,
+          label: 'Slowest route p99 (ms)',
+          period: fiveMinutes,
+        }),
+        threshold: props.maxApiLatency.toMilliseconds(),
+      });
+    }
+
+    // Every DynamoDB stream mapping: how far behind it reads, and where the batches it gives up on go.
+    for (const fn of functions) {
+      for (const mapping of fn.node.findAll().filter((c): c is EventSourceMapping => c instanceof EventSourceMapping)) {
+        const cfn = mapping.node.defaultChild as CfnEventSourceMapping;
+        if (cfn.startingPosition === undefined) continue; // an SQS mapping
+        const name = nameOf(fn);
+        const id = name.replace(/[^A-Za-z0-9]/g, '');
+        alarm(`${id}IteratorAgeAlarm`, {
+          description: `${name}: its stream's oldest unprocessed record is older than ${props.maxIteratorAge.toHumanString()}`,
+          metric: fn.metric('IteratorAge', { statistic: 'Maximum', period: fiveMinutes }),
+          threshold: props.maxIteratorAge.toMilliseconds(),
+        });
+        if (cfn.destinationConfig) continue;
+        const failures = new Queue(this, `${id}StreamFailures`, {
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          retentionPeriod: Duration.days(14),
+          removalPolicy: props.removalPolicy,
+        });
+        Validations.of(failures).acknowledge({
+          id: 'AwsSolutions-SQS3',
+          reason: "It is itself a dead-letter destination: Lambda's records of the stream batches it gave up on.",
+        });
+        cfn.destinationConfig = { onFailure: { destination: failures.queueArn } };
+        failures.grantSendMessages(fn);
+        alarm(`${id}StreamFailuresAlarm`, {
+          description: `${name}: stream records were given up on after their retries (see the failures queue)`,
+          metric: failures.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: 'Maximum',
+          }),
+          threshold: 0,
+        });
+      }
+    }
+
     const types = Object.keys(props.queues);
     const jobMetric = (metricName: string, type: string, statistic = 'Sum') =>
       new Metric({
@@ -84,6 +188,31 @@ export class Monitoring extends Construct {
         label: `${type}`,
       });
     const perType = (make: (type: string) => IMetric) => types.map(make);
+    const failedItems = Object.fromEntries(
+      types.map((type, index) => [`f${index}`, jobMetric('BatchItemsFailed', type).with({ period: fiveMinutes })]),
+    );
+    alarm('BatchItemsFailedAlarm', {
+      description:
+        'Consumers reported batch item failures (messages retried after an unexpected error; see their logs)',
+      metric: new MathExpression({
+        expression: Object.keys(failedItems).join(' + '),
+        usingMetrics: failedItems,
+        label: 'Batch items failed',
+        period: fiveMinutes,
+      }),
+      threshold: 0,
+    });
+    alarm('NotifierFailuresAlarm', {
+      description: 'The stream notifier failed on records or on posting to WebSocket subscribers (see its logs)',
+      metric: new Metric({
+        namespace: props.metricsNamespace,
+        metricName: 'NotifierFailures',
+        dimensionsMap: { service: props.serviceName },
+        statistic: 'Sum',
+        period: fiveMinutes,
+      }),
+      threshold: 0,
+    });
     const queue = (type: string) => props.queues[type] as Queue;
     const deadLetterQueue = (type: string) => props.deadLetterQueues[type] as Queue;
     const wake = (statistic: string) =>

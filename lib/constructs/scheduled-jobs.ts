@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { RegisteredSchedule } from '../../src/jobs/job-type-registry';
 import { schedulePeriod, type ScheduledSubmission } from '../../src/jobs/scheduled-job';
 import { JobFunction } from './job-function';
+import { grantTableAccess } from './table-access';
 
 export interface ScheduledJobsProps {
   schedules: readonly RegisteredSchedule[];
@@ -53,7 +54,8 @@ export class ScheduledJobs extends Construct {
         JOB_TYPE_CONFIGS: props.configsJson,
       },
     });
-    props.table.grantWriteData(fn);
+    // submitJob: create (a conditional PutItem: once per period), then save (UpdateItem).
+    grantTableAccess(fn, props.table, { actions: ['PutItem', 'UpdateItem'] });
     for (const queue of Object.values(scheduledQueues)) queue.grantSendMessages(fn);
     for (const schedule of props.schedules) {
       const input: ScheduledSubmission = {

@@ -21,6 +21,11 @@ import { mapOverload } from './aws-error-mapping';
  */
 const MAX_WAIT_SECONDS = 5;
 
+/** An inbox IAM does not let us touch: one created before inboxes were tagged, or not this stack's. */
+function isAccessDenied(error: unknown): boolean {
+  return error instanceof Error && /AccessDenied/.test(`${error.name} ${(error as { Code?: string }).Code ?? ''}`);
+}
+
 function isMissingQueue(error: unknown): boolean {
   return (
     error instanceof QueueDoesNotExist ||
@@ -86,9 +91,18 @@ class SqsWaiterInbox implements WaiterInbox {
   }
 }
 
+/**
+ * The tag every inbox is created with (its value: the pool's prefix). The long-poll, notifier and
+ * janitor policies allow inbox actions only on queues that carry it, not on any queue whose name
+ * happens to start with the prefix.
+ */
+export const INBOX_TAG_KEY = 'serverless-jobs:inbox-of';
+
 export interface InboxPoolOptions {
   /** Queue name prefix that identifies this stack's inboxes (and scopes their IAM permissions). */
   prefix: string;
+  /** Customer-managed KMS key (id or ARN) to encrypt inboxes with. Default: SSE-SQS. */
+  kmsMasterKeyId?: string;
 }
 
 /**
@@ -116,7 +130,13 @@ export class SqsInboxPool implements InboxPool {
         new CreateQueueCommand({
           QueueName: `${this.options.prefix}${randomUUID()}`,
           // Notices are worthless after a minute; nothing should pile up in a forgotten inbox.
-          Attributes: { MessageRetentionPeriod: '60', SqsManagedSseEnabled: 'true' },
+          Attributes: {
+            MessageRetentionPeriod: '60',
+            ...(this.options.kmsMasterKeyId
+              ? { KmsMasterKeyId: this.options.kmsMasterKeyId }
+              : { SqsManagedSseEnabled: 'true' }),
+          },
+          tags: { [INBOX_TAG_KEY]: this.options.prefix },
         }),
       )
       .catch(mapOverload('SQS'));
@@ -190,7 +210,8 @@ export async function removeIdleInboxes(
         await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
         removed++;
       } catch (error) {
-        if (!isMissingQueue(error)) throw error;
+        // Untagged queues with the prefix (inboxes made before tagging) are left for an operator to delete.
+        if (!isMissingQueue(error) && !isAccessDenied(error)) throw error;
       }
     }
     NextToken = page.NextToken;

@@ -63,13 +63,14 @@ describe('JobReconciler', () => {
     });
   });
 
-  test('may send to every job queue and query the table and its indexes', () => {
+  test('may send to every job queue and query the byDue index, no other', () => {
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     for (const queue of ['Email', 'Sms', 'Cleanup']) {
       expect(policies).toMatch(new RegExp(`"sqs:SendMessage".*?"${queue}[0-9A-F]+"`));
     }
     expect(policies).toContain('dynamodb:Query');
-    expect(policies).toContain('/index/*');
+    expect(policies).toContain(`/index/${JOBS_BY_DUE_INDEX}`);
+    expect(policies).not.toContain('/index/*');
   });
 
   test('alarms on any rescue, summed over the job types, to the alarm topic', () => {

@@ -185,7 +185,12 @@ describe('observability', () => {
 
   test('alarms on DLQ depth > 0 and message age, per queue, go to the alarm topic', () => {
     const alarms = resources('AWS::CloudWatch::Alarm');
-    const dlq = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
+    // The job types' DLQs (the stream mappings' on-failure queues have their own alarms, test/cdk/hardening.test.ts).
+    const dlq = alarms.filter(
+      ([, a]) =>
+        a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        /dead-letter queue/.test(String(a.Properties.AlarmDescription)),
+    );
     const age = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
     expect(dlq).toHaveLength(3);
     expect(age).toHaveLength(3);

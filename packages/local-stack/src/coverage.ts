@@ -55,6 +55,7 @@ export const RESOURCE_COVERAGE: Readonly<Record<string, ResourceTypeCoverage>> =
       'ScalingConfig',
       'StartingPosition',
       'MaximumRetryAttempts',
+      'DestinationConfig',
     ],
   },
   'AWS::ApiGateway::RestApi': { honoured: ['Name', 'ApiKeySourceType'] },

@@ -10,6 +10,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import {
   DynamoDbStreamEventSource,
   type DynamoDbStreamEventSourceOptions,
+  type StreamFailureRecord,
 } from '../src/event-sources/dynamodb-stream-event-source';
 import type { LocalFunction } from '../src/lambda/lambda-function';
 import { eventually } from './helpers';
@@ -60,6 +61,7 @@ async function run(
   const calls: string[][] = [];
   const fn = {
     logicalId: 'Fn',
+    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:Fn',
     invoke: async (event: DynamoDBStreamEvent) => {
       const sequenceNumbers = event.Records.map((r) => r.dynamodb!.SequenceNumber!);
       calls.push(sequenceNumbers);
@@ -166,4 +168,64 @@ it('recovers from an iterator DynamoDB Local calls trimmed by reading from the o
   }
   expect(iteratorRequests).toEqual(['LATEST', 'TRIM_HORIZON']);
   expect(calls[0]).toEqual(['1', '2', '3', '4', '5', '6']);
+});
+
+it('sends the invocation record of a batch it gives up on to the on-failure destination, as Lambda does', async () => {
+  const failures: StreamFailureRecord[] = [];
+  const calls = await run(
+    {
+      batchSize: 3,
+      maximumRetryAttempts: 1,
+      onFailure: async (record) => {
+        failures.push(record);
+      },
+    },
+    (sequenceNumbers) => {
+      if (sequenceNumbers.includes('1')) throw new Error('poison');
+      return null;
+    },
+    3,
+  );
+  expect(calls).toHaveLength(3);
+  expect(failures).toEqual([
+    {
+      requestContext: {
+        requestId: expect.any(String),
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:Fn',
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 2,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: expect.any(String),
+      DDBStreamBatchInfo: {
+        shardId: 'shard-1',
+        startSequenceNumber: '1',
+        endSequenceNumber: '3',
+        approximateArrivalOfFirstRecord: expect.any(String),
+        approximateArrivalOfLastRecord: expect.any(String),
+        batchSize: 3,
+        streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/T/stream/x',
+      },
+    },
+  ]);
+});
+
+it('reports only the records from the first reported failure on (the ones before it succeeded)', async () => {
+  const failures: StreamFailureRecord[] = [];
+  await run(
+    {
+      reportBatchItemFailures: true,
+      maximumRetryAttempts: 0,
+      onFailure: async (record) => {
+        failures.push(record);
+      },
+    },
+    () => ({ batchItemFailures: [{ itemIdentifier: '5' }] }),
+    1,
+  );
+  expect(failures.map((f) => f.DDBStreamBatchInfo)).toEqual([
+    expect.objectContaining({ startSequenceNumber: '5', endSequenceNumber: '6', batchSize: 2 }),
+  ]);
+  expect(failures[0]?.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST' });
 });

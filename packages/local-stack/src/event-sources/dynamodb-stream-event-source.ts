@@ -9,6 +9,7 @@ import {
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { LambdaThrottledError, type LocalFunction } from '../lambda/lambda-function';
 import { parseBatchItemFailures } from './batch-item-failures';
@@ -32,6 +33,38 @@ export interface DynamoDbStreamEventSourceOptions {
   log: (line: string) => void;
   /** Saved positions (a restart with a data directory): resume after them instead of at startingPosition. */
   positions?: MappingPositions;
+  /**
+   * The mapping's DestinationConfig.OnFailure: receives the invocation record of every batch given
+   * up on after its retries, as Lambda sends it to an SQS destination. Default: records are dropped.
+   */
+  onFailure?: (record: StreamFailureRecord) => Promise<void>;
+}
+
+/**
+ * What Lambda sends to a stream mapping's on-failure destination when it discards records: the
+ * failed invocation's metadata and where the records sit in the stream (not the records
+ * themselves, which a consumer reads from the stream with the sequence numbers while retained).
+ * The shape of AWS's "Retaining discarded batch records for a DynamoDB event source" example.
+ */
+export interface StreamFailureRecord {
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetryAttemptsExhausted';
+    approximateInvokeCount: number;
+  };
+  responseContext: { statusCode: number; executedVersion: string; functionError?: string };
+  version: '1.0';
+  timestamp: string;
+  DDBStreamBatchInfo: {
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    approximateArrivalOfFirstRecord: string;
+    approximateArrivalOfLastRecord: string;
+    batchSize: number;
+    streamArn: string;
+  };
 }
 
 const SHARD_DISCOVERY_INTERVAL_MS = 5000;
@@ -195,7 +228,7 @@ export class DynamoDbStreamEventSource {
         windowEnds = undefined;
         const batch = pending.slice(0, batchSize);
         const before = pending.length;
-        await this.deliver(pending, signal);
+        await this.deliver(shardId, pending, signal);
         const done = before - pending.length; // deliver() removes what it is done with from the front
         const last = batch[done - 1]?.dynamodb?.SequenceNumber;
         if (last) this.options.positions?.save(shardId, last);
@@ -209,12 +242,13 @@ export class DynamoDbStreamEventSource {
   }
 
   /** Invokes with the first batch of pending records, retrying per the mapping's rules; removes what is done. */
-  private async deliver(pending: StreamRecord[], signal: AbortSignal): Promise<void> {
+  private async deliver(shardId: string, pending: StreamRecord[], signal: AbortSignal): Promise<void> {
     const { fn, batchSize, maximumRetryAttempts, reportBatchItemFailures, log } = this.options;
     let throttles = 0;
     for (let attempt = 0; !signal.aborted; attempt++) {
       const batch = pending.slice(0, batchSize);
       let firstFailed = 0; // index of the first record to retry
+      let functionError: string | undefined;
       try {
         const invocation = fn.invoke({ Records: batch.map((record) => this.toLambdaRecord(record)) });
         this.inFlight = invocation;
@@ -237,6 +271,7 @@ export class DynamoDbStreamEventSource {
           continue;
         }
         log(`${fn.logicalId} failed on ${batch.length} stream record(s): ${(error as Error).message}`);
+        functionError = 'Unhandled';
       }
       throttles = 0;
       pending.splice(0, firstFailed);
@@ -246,9 +281,53 @@ export class DynamoDbStreamEventSource {
           `${fn.logicalId}: giving up on ${batch.length - firstFailed} stream record(s) after ${attempt + 1} attempt(s)`,
         );
         pending.splice(0, batch.length - firstFailed);
+        await this.reportFailure(shardId, batch.slice(firstFailed), attempt + 1, functionError);
         return;
       }
       await sleep(Math.min(100 * 2 ** attempt, 5000), signal); // short backoff before the retry
+    }
+  }
+
+  /** Sends the discarded records' invocation record to the on-failure destination; a failure to send is logged. */
+  private async reportFailure(
+    shardId: string,
+    discarded: StreamRecord[],
+    invokeCount: number,
+    functionError: string | undefined,
+  ): Promise<void> {
+    const { onFailure, fn, streamArn, log } = this.options;
+    if (!onFailure || discarded.length === 0) return;
+    const arrival = (record: StreamRecord | undefined) => {
+      const created = record?.dynamodb?.ApproximateCreationDateTime;
+      return (created instanceof Date ? created : new Date()).toISOString();
+    };
+    try {
+      await onFailure({
+        requestContext: {
+          requestId: randomUUID(),
+          functionArn: fn.functionArn,
+          condition: 'RetryAttemptsExhausted',
+          approximateInvokeCount: invokeCount,
+        },
+        responseContext: {
+          statusCode: 200,
+          executedVersion: '$LATEST',
+          ...(functionError ? { functionError } : {}),
+        },
+        version: '1.0',
+        timestamp: new Date().toISOString(),
+        DDBStreamBatchInfo: {
+          shardId,
+          startSequenceNumber: discarded[0]?.dynamodb?.SequenceNumber ?? '',
+          endSequenceNumber: discarded.at(-1)?.dynamodb?.SequenceNumber ?? '',
+          approximateArrivalOfFirstRecord: arrival(discarded[0]),
+          approximateArrivalOfLastRecord: arrival(discarded.at(-1)),
+          batchSize: discarded.length,
+          streamArn,
+        },
+      });
+    } catch (error) {
+      log(`${fn.logicalId}: sending the on-failure record failed: ${(error as Error).message}`);
     }
   }
 

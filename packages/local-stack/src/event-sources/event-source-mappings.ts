@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { functionNameOf } from '../arns';
 import type { ChaosMode } from '../chaos/chaos-mode';
 import type { EmulatorEndpoints } from '../emulators/aws-clients';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createDynamoDbStreamsClient, createSqsClient } from '../emulators/aws-clients';
 import { DynamoDbStreamEventSource } from './dynamodb-stream-event-source';
 import type { IntrinsicResolver } from '../cloudformation/intrinsics';
@@ -100,6 +101,8 @@ interface EventSourceMappingProps {
   ScalingConfig?: { MaximumConcurrency?: number };
   StartingPosition?: string;
   MaximumRetryAttempts?: number;
+  /** Stream mappings: where discarded batches are reported (an SQS queue of the template). */
+  DestinationConfig?: { OnFailure?: { Destination?: string } };
 }
 
 export interface EventSourceContext {
@@ -207,6 +210,12 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
       const table = Object.values(context.tables).find((t) => t.streamArn && t.streamArn === sourceArn);
       if (table) {
         const batchSize = Number(props.BatchSize ?? 100);
+        const destinationArn = props.DestinationConfig?.OnFailure?.Destination;
+        const destination = destinationArn
+          ? Object.values(context.queues).find((q) => q.queueArn === destinationArn)
+          : undefined;
+        if (destinationArn && !destination)
+          log(`⚠ event source mapping ${logicalId}: on-failure destination ${destinationArn} is not emulated`);
         registry.add(describe(batchSize));
         if (!enabled) continue;
         const source = new DynamoDbStreamEventSource({
@@ -223,10 +232,19 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
           pollIntervalMs: context.streamPollIntervalMs,
           log,
           positions: context.streamPositions?.open(logicalId, table.streamArn!),
+          ...(destination
+            ? {
+                onFailure: async (record) => {
+                  await sqsClient.send(
+                    new SendMessageCommand({ QueueUrl: destination.queueUrl, MessageBody: JSON.stringify(record) }),
+                  );
+                },
+              }
+            : {}),
         });
         await source.start();
         running.push({
-          description: `${table.tableName} stream → ${fn.functionName} (batch ${batchSize}, ${props.StartingPosition ?? 'LATEST'}${reportBatchItemFailures ? ', partial batch failures' : ''})`,
+          description: `${table.tableName} stream → ${fn.functionName} (batch ${batchSize}, ${props.StartingPosition ?? 'LATEST'}${reportBatchItemFailures ? ', partial batch failures' : ''}${destination ? `, failures → ${destination.queueName}` : ''})`,
           stop: () => source.stop(),
         });
         continue;

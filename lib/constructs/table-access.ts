@@ -1,0 +1,38 @@
+import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+
+/** The DynamoDB calls the adapters under src/aws make (BatchWriteItem only deletes subscriptions). */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'BatchWriteItem';
+
+export interface TableAccess {
+  /** Item actions on the table itself. */
+  readonly actions: readonly TableAction[];
+  /** Indexes the function queries: by name, or `'*'` for a listing that picks its index per filter. */
+  readonly queries?: readonly string[] | '*';
+}
+
+/**
+ * Grants exactly the table calls a function makes, instead of grantReadWriteData's Scan,
+ * BatchGetItem, BatchWriteItem, DeleteItem, DescribeTable …: one statement per table. Queries on
+ * indexes are granted on those indexes only (all of them with `'*'`, acknowledged on the function).
+ * With a customer-managed key, CustomerManagedEncryption grants the key use these actions need.
+ */
+export function grantTableAccess(grantee: IGrantable & IConstruct, table: ITable, access: TableAccess): void {
+  const indexes = access.queries === '*' ? ['*'] : (access.queries ?? []);
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: [...new Set([...access.actions, ...(indexes.length ? ['Query'] : [])])].map((a) => `dynamodb:${a}`),
+      resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
+    }),
+  );
+  if (access.queries === '*') {
+    const stack = Stack.of(table);
+    const tableId = stack.resolve(stack.getLogicalId(table.node.defaultChild as CfnElement)) as string;
+    Validations.of(grantee).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
+      reason: "Listings query whichever of the table's indexes fits the filter (by type, by status, …); Query only.",
+    });
+  }
+}
