@@ -1,10 +1,9 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../jobs/errors/validation-error';
-import { EXTERNAL_JOB_TYPE, JOB_STATUSES, type AnyJobType, type JobStatus } from '../jobs/job';
+import { EXTERNAL_JOB_TYPE } from '../jobs/job';
 import { summarizeJob, type JobSummary, type SummarySource } from '../jobs/job-summary';
 import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
 import { mapOverload } from './aws-error-mapping';
-import { queryAll } from './dynamodb-query-all';
 import { fromJobItem, STATUS_TYPE_ATTRIBUTE, statusTypeKey } from './dynamodb-job-item';
 
 /** GSI names shared with the CDK stack. */
@@ -81,27 +80,6 @@ export class DynamoDbJobListing implements JobListing {
     }
     const more = Object.values(next).some((s) => !s.done);
     return { jobs: merged.map((entry) => entry.job), ...(more ? { nextCursor: encodeCursor(next) } : {}) };
-  }
-
-  async countByStatusAndType(): Promise<Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>>> {
-    const counts: Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>> = {};
-    await Promise.all(
-      JOB_STATUSES.map(async (status) => {
-        const items = await queryAll<{ type: AnyJobType }>(this.documentClient, {
-          TableName: this.tableName,
-          IndexName: JOBS_BY_STATUS_INDEX,
-          KeyConditionExpression: '#status = :status',
-          ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
-          ExpressionAttributeValues: { ':status': status },
-          ProjectionExpression: '#type',
-        });
-        for (const { type } of items) {
-          const byType = (counts[status] ??= {});
-          byType[type] = (byType[type] ?? 0) + 1;
-        }
-      }),
-    );
-    return counts;
   }
 
   private sourcesFor(filter: JobFilter): Source[] {

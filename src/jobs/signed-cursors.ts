@@ -52,6 +52,5 @@ export function withSignedCursors(listing: JobListing, signer: CursorSigner): Jo
       const page = await listing.list(filter, limit, cursor === undefined ? undefined : signer.verify(filter, cursor));
       return page.nextCursor === undefined ? page : { ...page, nextCursor: signer.sign(filter, page.nextCursor) };
     },
-    countByStatusAndType: () => listing.countByStatusAndType(),
   };
 }

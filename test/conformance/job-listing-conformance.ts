@@ -99,15 +99,6 @@ export function describeJobListingConformance(name: string, makeHarness: () => P
       expect((error as ValidationError).fields).toMatchObject([{ field: 'cursor' }]);
     });
 
-    test('counts by status and type', async () => {
-      expect(await harness.listing.countByStatusAndType()).toEqual({
-        queued: { email: 2, sms: 2 },
-        completed: { email: 1 },
-        delayed: { cleanup: 1 },
-        failed: { sms: 1 },
-      });
-    });
-
     // Last: it changes the listed jobs.
     test('a job whose status changes moves to the listing of its new status and type', async () => {
       const queuedEmail = jobs.find((job) => job.status === 'queued' && job.type === 'email')!;

@@ -115,7 +115,6 @@ describe('signed cursors', () => {
   const signer = new CursorSigner('k'.repeat(32));
   const inner: JobListing = {
     list: async (_filter, _limit, cursor) => ({ jobs: [], nextCursor: `next-after-${cursor ?? 'start'}` }),
-    countByStatusAndType: async () => ({}),
   };
   const listing = withSignedCursors(inner, signer);
   const cursorError = { fields: [{ field: 'cursor', message: expect.stringContaining('previous page') }] };

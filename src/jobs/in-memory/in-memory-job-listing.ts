@@ -1,5 +1,4 @@
 import { ValidationError } from '../errors/validation-error';
-import type { AnyJobType, JobStatus } from '../job';
 import { summarizeJob } from '../job-summary';
 import type { JobFilter, JobListing, JobPage } from '../ports/job-listing';
 import type { InMemoryJobsRepository } from './in-memory-jobs-repository';
@@ -42,14 +41,5 @@ export class InMemoryJobListing implements JobListing {
         ? { nextCursor: Buffer.from(JSON.stringify({ createdAt: last.createdAt, id: last.id })).toString('base64url') }
         : {}),
     };
-  }
-
-  async countByStatusAndType(): Promise<Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>>> {
-    const counts: Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>> = {};
-    for (const job of this.repository.all()) {
-      const byType = (counts[job.status] ??= {});
-      byType[job.type] = (byType[job.type] ?? 0) + 1;
-    }
-    return counts;
   }
 }

@@ -16,6 +16,4 @@ export interface JobPage {
 /** Read-side queries over jobs, served by indexes (never a scan). */
 export interface JobListing {
   list(filter: JobFilter, limit: number, cursor?: string): Promise<JobPage>;
-  /** How many retained jobs there are per status and type. */
-  countByStatusAndType(): Promise<Partial<Record<JobStatus, Partial<Record<AnyJobType, number>>>>>;
 }
