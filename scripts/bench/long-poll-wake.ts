@@ -32,7 +32,7 @@ export async function measureLongPollWake(options: {
   waitersTable: string;
   jobsTable: string;
   waiterCounts?: number[];
-  /** Long polls open at once across the jobs of a row (default 100). */
+  /** Long polls open at once across the jobs of a row (default 100: within the status function's reservation with its short pollers). */
   maxConcurrentWaiters?: number;
   log?: (line: string) => void;
 }): Promise<WakeRow[]> {
@@ -137,7 +137,7 @@ export async function measureLongPollWake(options: {
   const rows: WakeRow[] = [];
   const shortAll: number[] = [];
   let shortRequestsAll = 0;
-  for (const waiters of options.waiterCounts ?? [1, 10, 100]) {
+  for (const waiters of options.waiterCounts ?? [1, 10, 50]) {
     const jobs = Math.max(
       1,
       Math.floor((options.maxConcurrentWaiters ?? DEFAULT_MAX_CONCURRENT_WAITERS) / waiters / 5),
