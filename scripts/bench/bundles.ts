@@ -41,7 +41,10 @@ export function handlerFile(codeDir: string, handler: string): string {
   throw new Error(`no handler file for ${handler} in ${codeDir}`);
 }
 
+// The Lambda runtime defines its response-streaming globals before any handler loads; a streaming
+// handler calls awslambda.streamifyResponse at its top level. Only the import is timed here.
 const MEASURE_IMPORT = `
+globalThis.awslambda ??= { streamifyResponse: (handler) => handler, HttpResponseStream: { from: (stream) => stream } };
 const startedAt = performance.now();
 import(process.env.BENCH_HANDLER_URL).then((module) => {
   const ms = performance.now() - startedAt;

@@ -22,6 +22,11 @@ export async function send(url: string, request: HttpRequest = {}): Promise<Http
     ...(request.body !== undefined ? { body: request.body } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   });
+  // An event stream's answer is its status and headers: its body lasts until the job is final.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, headers: response.headers, text: '', json: undefined };
+  }
   const text = await response.text();
   let json: unknown;
   try {

@@ -154,6 +154,8 @@ describe('queues and stats', () => {
         inFlight: expect.any(Number),
         delayed: expect.any(Number),
         deadLetters: expect.any(Number),
+        paused: false,
+        consumerState: expect.stringMatching(/^(Enabled|Enabling)$/),
       });
     }
     expect(body.queues[0]?.delayed).toBeGreaterThanOrEqual(1);

@@ -12,7 +12,7 @@ import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { recordDeadLetters } from '../../src/jobs/use-cases/record-dead-letters';
 import { redriveDeadLetters } from '../../src/jobs/use-cases/redrive-dead-letters';
 import { retryJob } from '../../src/jobs/use-cases/retry-job';
-import { createJobsTable, createTestQueue } from '../support/aws-resources';
+import { createJobsTable, createTestQueue, localStackWaitersTableName } from '../support/aws-resources';
 import { aJob, builtInJobTypes, silentLog } from '../support/jobs';
 
 const sqs = createSqsClient();
@@ -77,6 +77,7 @@ beforeAll(async () => {
     JOB_TYPE: 'email',
     JOB_QUEUE_URL: source.queueUrl,
     JOBS_TABLE_NAME: tableName,
+    WAITERS_TABLE_NAME: localStackWaitersTableName(),
     JOB_TYPE_CONFIGS: JSON.stringify(builtInJobTypes().configs),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });

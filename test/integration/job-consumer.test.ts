@@ -2,7 +2,7 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDocumentClient, createSqsClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
-import { createJobsTable, createTestQueue } from '../support/aws-resources';
+import { createJobsTable, createTestQueue, localStackWaitersTableName } from '../support/aws-resources';
 import { aJob, builtInJobTypes } from '../support/jobs';
 
 const sqs = createSqsClient();
@@ -57,6 +57,7 @@ describe('the consumer handler on a real SQS batch', () => {
       JOB_TYPE: 'email',
       JOB_QUEUE_URL: queueUrl,
       JOBS_TABLE_NAME: tableName,
+      WAITERS_TABLE_NAME: localStackWaitersTableName(),
       JOB_TYPE_CONFIGS: JSON.stringify(builtInJobTypes().configs),
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });

@@ -17,6 +17,17 @@ export function localStackTableName(): string {
   return table.tableName;
 }
 
+/**
+ * The long-poll waiters table the local stack provisioned: a consumer imported in-process needs it,
+ * since its saves wake the jobs' long polls.
+ */
+export function localStackWaitersTableName(): string {
+  const tables = JSON.parse(process.env.LOCAL_STACK_TABLES ?? '{}') as Record<string, { tableName: string }>;
+  const entry = Object.entries(tables).find(([logicalId]) => logicalId.startsWith('LongPollWaitersTable'));
+  if (!entry) throw new Error('LOCAL_STACK_TABLES has no LongPollWaitersTable: run through `npm test`');
+  return entry[1].tableName;
+}
+
 /** A fresh table with the jobs table's key, for tests that must not share rows. */
 export async function createJobsTable(): Promise<string> {
   const client = new DynamoDBClient({});
