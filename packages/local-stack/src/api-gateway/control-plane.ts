@@ -1,13 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, type LoopbackServer } from '../loopback-server';
 import { isLoopbackHost } from '../loopback-host.mjs';
 import type { ApiKeyRecord, UsagePlans } from './usage-plans';
 
-export interface RunningControlPlane {
-  /** For AWS_ENDPOINT_URL_API_GATEWAY. */
-  url: string;
-  close(): Promise<void>;
-}
+/** `url` is for AWS_ENDPOINT_URL_API_GATEWAY. */
+export type RunningControlPlane = LoopbackServer;
 
 /**
  * The part of API Gateway's control plane that applications call at run time: API keys and usage
@@ -22,19 +19,7 @@ export async function startControlPlane(plans: UsagePlans, log: (line: string) =
       reply(res, 500, { message: 'Internal server error' }, 'InternalServerErrorException');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, plans: UsagePlans): Promise<void> {

@@ -1,13 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, type LoopbackServer } from '../loopback-server';
 import { isLoopbackHost } from '../loopback-host.mjs';
 import type { EventSourceMappingRegistry, LocalEventSourceMapping } from '../event-sources/event-source-mappings';
 
-export interface RunningLambdaControlPlane {
-  /** For AWS_ENDPOINT_URL_LAMBDA. */
-  url: string;
-  close(): Promise<void>;
-}
+/** `url` is for AWS_ENDPOINT_URL_LAMBDA. */
+export type RunningLambdaControlPlane = LoopbackServer;
 
 const MAPPINGS_PATH = '/2015-03-31/event-source-mappings';
 
@@ -27,19 +24,7 @@ export async function startLambdaControlPlane(
       reply(res, 500, { Type: 'Service', Message: 'Internal server error' }, 'ServiceException');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, mappings: EventSourceMappingRegistry): Promise<void> {
