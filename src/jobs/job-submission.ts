@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { fieldPath, ValidationError } from './errors/validation-error';
+import { ValidationError } from './errors/validation-error';
+import { validationErrorOf } from './errors/zod-validation-error';
 import type { JobPayload } from './job';
 import { payloadStorageProblems } from './storable-payload';
 
@@ -24,20 +25,6 @@ export interface Submission {
   runAt?: Date;
 }
 
-function toInvalidFields(error: z.ZodError): ValidationError {
-  return new ValidationError(
-    error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return {
-          field: issue.keys.map((key) => fieldPath([...issue.path, key])).join(', '),
-          message: 'is not a known field',
-        };
-      }
-      return { field: fieldPath(issue.path), message: issue.message };
-    }),
-  );
-}
-
 /** Validates a submission body against a job type's payload schema and works out when the job is due. */
 export function parseSubmission(payloadSchema: z.ZodObject, input: unknown, now: Date): Submission {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -47,8 +34,8 @@ export function parseSubmission(payloadSchema: z.ZodObject, input: unknown, now:
   const timingResult = z.strictObject(timing).safeParse({ delay, runAt });
   const payloadResult = payloadSchema.safeParse(payloadInput);
   const fields = [
-    ...(timingResult.success ? [] : toInvalidFields(timingResult.error).fields),
-    ...(payloadResult.success ? [] : toInvalidFields(payloadResult.error).fields),
+    ...(timingResult.success ? [] : validationErrorOf(timingResult.error).fields),
+    ...(payloadResult.success ? [] : validationErrorOf(payloadResult.error).fields),
     ...payloadStorageProblems(payloadInput, ''),
   ];
   if (timingResult.success && delay !== undefined && runAt !== undefined) {

@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import { PreconditionFailedError } from '../errors/precondition-failed-error';
-import { fieldPath, ValidationError } from '../errors/validation-error';
+import { ValidationError } from '../errors/validation-error';
+import { validationErrorOf } from '../errors/zod-validation-error';
 import { EXTERNAL_JOB_TYPE, isTerminal, type Job } from '../job';
 import { transition } from '../job-state-machine';
 import { callerJobIdProblem } from '../job-ids';
@@ -40,16 +41,7 @@ export const externalStatusReportSchema = z.strictObject({
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  throw new ValidationError(
-    result.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys'
-        ? {
-            field: issue.keys.map((key) => fieldPath([...issue.path, key])).join(', '),
-            message: 'is not a known field',
-          }
-        : { field: fieldPath(issue.path), message: issue.message },
-    ),
-  );
+  throw validationErrorOf(result.error);
 }
 
 /** `POST /jobs`: a job whose progress an external system reports; it starts `pending`. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { fieldPath, ValidationError } from '../errors/validation-error';
+import { ValidationError } from '../errors/validation-error';
+import { validationErrorOf } from '../errors/zod-validation-error';
 import { IllegalTransitionError } from '../errors/illegal-transition-error';
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import { MatchCountChangedError } from '../errors/match-count-changed-error';
@@ -65,16 +66,7 @@ export interface RetryFailedJobsDeps extends RetryJobDeps {
 export function parseBulkRetryRequest(body: unknown, jobTypes: readonly string[]): BulkRetryRequest {
   const result = bulkRetryRequestSchema.safeParse(body ?? {});
   if (!result.success) {
-    throw new ValidationError(
-      result.error.issues.map((issue) =>
-        issue.code === 'unrecognized_keys'
-          ? {
-              field: issue.keys.map((key) => fieldPath([...issue.path, key])).join(', '),
-              message: 'is not a known field',
-            }
-          : { field: fieldPath(issue.path), message: issue.message },
-      ),
-    );
+    throw validationErrorOf(result.error);
   }
   const request = result.data;
   const fields = [];
