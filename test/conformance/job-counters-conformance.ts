@@ -54,7 +54,11 @@ export function describeJobCountersConformance(name: string, makeAdapter: () => 
     test('two deliveries of one batch at once (a retry racing a slow first try) count it once', async () => {
       const type = aType();
       const batch = [...lifeOf(type), ...lifeOf(type)];
-      await Promise.all([counters.apply(batch), counters.apply(batch), counters.apply(batch.slice(2))]);
+      await Promise.all([counters.apply(batch), counters.apply(batch)]);
+      // A shard's records reach the function in order, so a later part of the batch (a bisected retry)
+      // only comes after its start was applied: run at once, it would count a job first seen
+      // mid-life from that change on, like one written before the counters existed.
+      await counters.apply(batch.slice(2));
       expect((await counters.counts()).completed?.[type]).toBe(2);
       expect(await counters.minutes(type, minuteOf(at), minuteOf(at))).toEqual([
         expect.objectContaining({ submitted: 2, completed: 2, failed: 0 }),
