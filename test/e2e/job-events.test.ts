@@ -5,18 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { JobsApiError, JobsClient, ServerSentEventParser, type JobStatusSnapshot } from '../../src/client';
+import { createExternalJob, eventually, reportStatus } from '../support/external-jobs';
 import { api, apiUrl } from '../support/api';
 
 const client = new JobsClient();
-
-async function createExternalJob(): Promise<string> {
-  const id = `job_${randomUUID()}`;
-  expect((await api('/jobs', { method: 'POST', json: { id } })).status).toBe(201);
-  return id;
-}
-
-const report = async (id: string, status: string) =>
-  expect((await api(`/jobs/${id}`, { method: 'PUT', json: { status } })).status).toBe(200);
 
 const authorization = () => ({ authorization: `Bearer ${process.env.JOBS_API_KEY ?? ''}` });
 
@@ -54,16 +46,6 @@ async function openStream(id: string, headers: Record<string, string> = {}) {
   };
 }
 
-async function eventually<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe('GET /jobs/{id}/events', () => {
   test('JobsClient.events yields the current snapshot, then every change in version order, and ends when final', async () => {
     const id = await createExternalJob();
@@ -72,7 +54,7 @@ describe('GET /jobs/{id}/events', () => {
       for await (const snapshot of client.events(id)) seen.push(snapshot);
     })();
     await eventually(() => seen.length > 0, 'the current snapshot');
-    for (const status of ['processing', 'pending', 'processing', 'done']) await report(id, status);
+    for (const status of ['processing', 'pending', 'processing', 'done']) await reportStatus(id, status);
     await done; // the iterator ended by itself: the stream closed after the final status
     const first = seen[0]!;
     expect(seen.map((s) => s.version)).toEqual([0, 1, 2, 3, 4].map((n) => first.version + n));
@@ -95,19 +77,19 @@ describe('GET /jobs/{id}/events', () => {
     // Resuming from the version it has: nothing is repeated; the next change is the first event.
     const resumed = await openStream(id, { 'last-event-id': current.id });
     expect(resumed.response.status).toBe(200);
-    await report(id, 'processing');
+    await reportStatus(id, 'processing');
     const next = await eventually(() => resumed.events[0], 'the next change');
     expect(Number(next.id)).toBe(current.data.version + 1);
     expect(next.data.status).toBe('processing');
     await resumed.close();
 
     // Resuming from an older version (changes made while away): the latest snapshot at once.
-    await report(id, 'pending');
+    await reportStatus(id, 'pending');
     const behind = await openStream(id, { 'last-event-id': current.id });
     const latest = await eventually(() => behind.events[0], 'the latest snapshot');
     expect(Number(latest.id)).toBe(current.data.version + 2);
     expect(latest.data.status).toBe('pending');
-    await report(id, 'done');
+    await reportStatus(id, 'done');
     await eventually(() => behind.ended() && behind, 'the stream to end after the final status');
     expect(behind.events.map((e) => e.data.status)).toEqual(['pending', 'done']);
 

@@ -7,6 +7,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../src/aws/aws-clients';
 import { JobsClient, type JobStatusSnapshot, type Problem, type WebSocketFactory } from '../../src/client';
 import { defaultWebSocketFactory } from '../../src/client/job-subscription';
+import { createExternalJob, eventually, reportStatus } from '../support/external-jobs';
 import { api } from '../support/api';
 import { localStackOnly } from '../support/targets';
 
@@ -16,25 +17,6 @@ const websocketUrl = async () => {
   if (!url) throw new Error('GET /health advertises no websocketUrl');
   return url;
 };
-
-async function createExternalJob(): Promise<string> {
-  const id = `job_${randomUUID()}`;
-  expect((await api('/jobs', { method: 'POST', json: { id } })).status).toBe(201);
-  return id;
-}
-
-const report = async (id: string, status: string) =>
-  expect((await api(`/jobs/${id}`, { method: 'PUT', json: { status } })).status).toBe(200);
-
-async function eventually<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A raw connection, as any WebSocket client would open it, with what it receives. */
 function rawConnection(url: string, headers: Record<string, string>) {
@@ -90,7 +72,7 @@ describe('WebSocket subscriptions', () => {
       await subscription.ready;
       // Each job's first state arrives right after the subscribe, before any change.
       await eventually(() => ids.every((id) => seen.get(id)?.[0] === 1), 'the 20 snapshots');
-      for (const status of FLOW) await inBatches(ids, 4, (id) => report(id, status));
+      for (const status of FLOW) await inBatches(ids, 4, (id) => reportStatus(id, status));
       await eventually(() => ids.every((id) => seen.get(id)?.length === FLOW.length + 1), 'every change');
       for (const id of ids) expect(seen.get(id)).toEqual([1, 2, 3, 4, 5]);
       // On the wire too, each job's versions only go up: the server posts one job's changes in order.
@@ -126,7 +108,7 @@ describe('WebSocket subscriptions', () => {
       const dropped = new Promise((resolve) => sockets[0]!.addEventListener('close', resolve));
       sockets[0]!.close();
       await dropped;
-      await report(id, 'processing');
+      await reportStatus(id, 'processing');
       await eventually(() => versions.includes(2), 'the state after reconnecting');
       expect(sockets.length).toBeGreaterThanOrEqual(2);
       expect(versions).toEqual([1, 2]);
@@ -163,7 +145,7 @@ describe('WebSocket subscriptions', () => {
       }
       // Any change of an external job (this one's, or another test's still in the stream) is posted
       // to the filter subscription, so the removal may begin before this report: only the end is checked.
-      await report(id, 'processing');
+      await reportStatus(id, 'processing');
       const deadline = Date.now() + 20_000;
       while ((await subscriptionsOf(connectionId)).length > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -178,9 +160,9 @@ describe('WebSocket subscriptions', () => {
     const subscription = client.subscribe({ type: 'external', status: 'done' }, (status) => received.push(status));
     try {
       await subscription.ready;
-      await report(stays, 'processing');
-      await report(finishes, 'processing');
-      await report(finishes, 'done');
+      await reportStatus(stays, 'processing');
+      await reportStatus(finishes, 'processing');
+      await reportStatus(finishes, 'done');
       await eventually(() => received.some((job) => job.id === finishes), 'the finished job');
       // The other job's change was posted before the matching one; give stragglers a moment anyway.
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -278,7 +260,7 @@ describe('WebSocket subscriptions', () => {
     const waiting = new JobsClient({ fetch: counting }).waitFor(id, {
       timeout: 20_000,
       onChange: (status) => {
-        if (status.status === 'pending') void report(id, 'done');
+        if (status.status === 'pending') void reportStatus(id, 'done');
       },
     });
     expect(await waiting).toMatchObject({ id, status: 'done' });
@@ -289,7 +271,7 @@ describe('WebSocket subscriptions', () => {
     const polling = new JobsClient({ fetch: counting, websocketUrl: null }).waitFor(other, {
       timeout: 20_000,
       onChange: (status) => {
-        if (status.status === 'pending') setTimeout(() => void report(other, 'done'), 300);
+        if (status.status === 'pending') setTimeout(() => void reportStatus(other, 'done'), 300);
       },
     });
     expect(await polling).toMatchObject({ id: other, status: 'done' });

@@ -3,18 +3,14 @@
  * emulators): one invocation per environment, warm reuse, idle stop, timeouts, crashes and the
  * concurrency limits (reserved, per function, account-wide with reclaiming of idle environments).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { AccountConcurrency } from '../src/lambda/lambda-concurrency';
 import {
   LambdaFunctionError,
   LambdaThrottledError,
   LambdaTimeoutError,
-  LocalFunction,
-  type LocalFunctionConfig,
+  type LocalFunction,
 } from '../src/lambda/lambda-function';
-import { eventually } from './helpers';
+import { eventually, handlerFixture } from './helpers';
 
 // Module state: which environment this is, how many invocations it ran, the current request.
 const HANDLER = `
@@ -37,35 +33,10 @@ interface Result {
   invocations: number;
 }
 
-let codeDir: string;
-const functions: LocalFunction[] = [];
-
-beforeAll(() => {
-  codeDir = mkdtempSync(path.join(tmpdir(), 'local-function-'));
-  writeFileSync(path.join(codeDir, 'index.mjs'), HANDLER);
-});
-
-afterEach(async () => {
-  await Promise.all(functions.splice(0).map((fn) => fn.stop()));
-});
-
-afterAll(() => rmSync(codeDir, { recursive: true, force: true }));
-
-function localFunction(overrides: Partial<LocalFunctionConfig> = {}): LocalFunction {
-  const fn = new LocalFunction({
-    logicalId: 'Probe',
-    functionName: 'probe',
-    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:probe',
-    codeDir,
-    handler: 'index.handler',
-    timeoutSeconds: 3,
-    memorySize: 128,
-    environment: {},
-    ...overrides,
-  });
-  functions.push(fn);
-  return fn;
-}
+const localFunction = handlerFixture(
+  { 'index.mjs': HANDLER },
+  { logicalId: 'Probe', functionName: 'probe', handler: 'index.handler' },
+);
 
 const invoke = (fn: LocalFunction, event: { id: string; holdMs?: number; exit?: boolean }) =>
   fn.invoke(event) as Promise<Result>;

@@ -1,4 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LocalFunction, type LocalFunctionConfig } from '../src/lambda/lambda-function';
 
 /** Polls until check returns a value other than undefined/false, or fails after timeoutMs. */
 export async function eventually<T>(
@@ -55,4 +59,38 @@ export function byPrefix<T>(record: Record<string, T>, prefix: string): T {
   if (matches.length !== 1)
     throw new Error(`expected one key starting with ${prefix}, got ${Object.keys(record).join(', ')}`);
   return matches[0]![1];
+}
+
+/**
+ * Handlers written to a temporary folder for the suite (`files`: name → source), and a factory of
+ * LocalFunctions running them (3 s timeout, 128 MB unless overridden); every function a test made
+ * is stopped after it, and the folder is removed after the suite.
+ */
+export function handlerFixture(
+  files: Record<string, string>,
+  defaults: Pick<LocalFunctionConfig, 'logicalId' | 'functionName' | 'handler'>,
+): (overrides?: Partial<LocalFunctionConfig>) => LocalFunction {
+  let codeDir = '';
+  const functions: LocalFunction[] = [];
+  beforeAll(() => {
+    codeDir = mkdtempSync(path.join(tmpdir(), `${defaults.functionName}-function-`));
+    for (const [name, source] of Object.entries(files)) writeFileSync(path.join(codeDir, name), source);
+  });
+  afterEach(async () => {
+    await Promise.all(functions.splice(0).map((fn) => fn.stop()));
+  });
+  afterAll(() => rmSync(codeDir, { recursive: true, force: true }));
+  return (overrides = {}) => {
+    const fn = new LocalFunction({
+      functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${defaults.functionName}`,
+      codeDir,
+      timeoutSeconds: 3,
+      memorySize: 128,
+      environment: {},
+      ...defaults,
+      ...overrides,
+    });
+    functions.push(fn);
+    return fn;
+  };
 }

@@ -4,14 +4,12 @@
  * reaching the HTTP client as they are written, one environment held per stream, timeouts and
  * handlers that break the runtime's rules. Also how the template's integrations are read.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { registerRestApiIds, readRestApis, type RestRoute } from '../src/api-gateway/rest-api-routes';
 import { startRestApiServer, type RunningRestApiServer } from '../src/api-gateway/rest-api-server';
 import type { CfnTemplate } from '../src/cloudformation/template';
 import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
-import { LocalFunction, type LocalFunctionConfig } from '../src/lambda/lambda-function';
+import type { LocalFunction } from '../src/lambda/lambda-function';
+import { handlerFixture } from './helpers';
 
 const STREAMING_HANDLER = `
 // As bundled libraries do (the invoke store): the runtime's global is writable and kept.
@@ -39,39 +37,17 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream,
 `;
 const BUFFERED_HANDLER = `export async function handler() { return { statusCode: 200, body: 'buffered' }; }`;
 
-let codeDir: string;
-const functions: LocalFunction[] = [];
 const servers: RunningRestApiServer[] = [];
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:streamer';
 
-beforeAll(() => {
-  codeDir = mkdtempSync(path.join(tmpdir(), 'streaming-function-'));
-  writeFileSync(path.join(codeDir, 'stream.mjs'), STREAMING_HANDLER);
-  writeFileSync(path.join(codeDir, 'buffered.mjs'), BUFFERED_HANDLER);
-});
+const localFunction = handlerFixture(
+  { 'stream.mjs': STREAMING_HANDLER, 'buffered.mjs': BUFFERED_HANDLER },
+  { logicalId: 'Streamer', functionName: 'streamer', handler: 'stream.handler' },
+);
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
-  await Promise.all(functions.splice(0).map((fn) => fn.stop()));
 });
-
-afterAll(() => rmSync(codeDir, { recursive: true, force: true }));
-
-function localFunction(overrides: Partial<LocalFunctionConfig> = {}): LocalFunction {
-  const fn = new LocalFunction({
-    logicalId: 'Streamer',
-    functionName: 'streamer',
-    functionArn: ARN,
-    codeDir,
-    handler: 'stream.handler',
-    timeoutSeconds: 3,
-    memorySize: 128,
-    environment: {},
-    ...overrides,
-  });
-  functions.push(fn);
-  return fn;
-}
 
 async function serve(fn: LocalFunction, timeoutMs = 10_000): Promise<{ url: string; log: string[] }> {
   const route: RestRoute = {

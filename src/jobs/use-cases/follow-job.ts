@@ -1,4 +1,5 @@
 import { JobNotFoundError } from '../errors/job-not-found-error';
+import { subscribeToJob } from './subscribe-to-job';
 import { isFinalStatus, statusView, type StatusView, type WaitForChangeDeps } from './wait-for-change';
 
 export interface FollowRequest {
@@ -28,9 +29,8 @@ export interface JobFollow {
 }
 
 /**
- * Follows one job for a stream of server-sent events. Subscribe first, then check once, as the
- * long poll does: the waiter is registered with its inbox before the job is read, so a change
- * landing in between is either in the read or in the inbox. The registration is held for the
+ * Follows one job for a stream of server-sent events, subscribed first and checked once
+ * (subscribeToJob) as the long poll is, so no change is lost. The registration is held for the
  * whole follow (one DynamoDB write, two reads and one delete per stream, not per change); changes
  * arrive as the notifier's notices, so the table is never polled. Throws JobNotFoundError for an
  * unknown job (read once before registering), before anything is streamed.
@@ -38,32 +38,13 @@ export interface JobFollow {
 export async function followJob(deps: WaitForChangeDeps, request: FollowRequest): Promise<JobFollow> {
   // An unknown id costs one read, not an inbox and a registration.
   if (!(await deps.repository.get(request.jobId))) throw new JobNotFoundError(request.jobId);
-  const inbox = await deps.inboxes.acquire();
-  const waiter = {
-    jobId: request.jobId,
-    waiterId: deps.newId(),
-    inboxUrl: inbox.url,
-    // Registrations outlive the follow a little, so TTL never removes a live one.
-    expiresAt: Math.ceil(request.deadline / 1000) + 60,
-  };
+  const subscription = await subscribeToJob(deps, { jobId: request.jobId, deadline: request.deadline });
+  const current = statusView(subscription.job);
   let closed = false;
   const close = async () => {
-    if (closed) return;
     closed = true;
-    deps.inboxes.release(inbox);
-    // A registration that cannot be removed now expires by TTL; it must not fail the stream.
-    await deps.registry.deregister(waiter).catch(() => undefined);
+    await subscription.close();
   };
-  let current: StatusView;
-  try {
-    await deps.registry.register(waiter);
-    const job = await deps.repository.get(request.jobId);
-    if (!job) throw new JobNotFoundError(request.jobId);
-    current = statusView(job);
-  } catch (error) {
-    await close();
-    throw error;
-  }
 
   async function* events(quietMs: number): AsyncGenerator<FollowEvent, void, undefined> {
     let sent = request.after ?? Number.NEGATIVE_INFINITY;
@@ -76,11 +57,9 @@ export async function followJob(deps: WaitForChangeDeps, request: FollowRequest)
     for (;;) {
       const remainingMs = request.deadline - deps.clock().getTime();
       if (remainingMs <= 0 || request.signal?.aborted || closed) return;
-      const notices = await inbox.receive(Math.min(quietMs, remainingMs), request.signal);
-      // The inbox may hold notices for an earlier waiter of this environment, and SQS may repeat one.
-      const fresh = notices
-        .filter((notice) => notice.waiterId === waiter.waiterId && notice.version > sent)
-        .sort((a, b) => a.version - b.version);
+      const notices = await subscription.receive(Math.min(quietMs, remainingMs), request.signal);
+      // SQS may repeat a notice, and a batch need not be in version order.
+      const fresh = notices.filter((notice) => notice.version > sent).sort((a, b) => a.version - b.version);
       if (fresh.some((notice) => notice.removed)) return;
       if (fresh.length === 0) {
         if (!request.signal?.aborted && deps.clock().getTime() < request.deadline) yield { type: 'quiet' };

@@ -1,15 +1,9 @@
 import { JobNotFoundError } from '../errors/job-not-found-error';
 import { isTerminal, JOB_STATUSES, type Job, type JobStatus } from '../job';
-import type { JobsRepository } from '../ports/jobs-repository';
-import type { InboxPool } from '../ports/waiter-inbox';
-import type { WaiterRegistry } from '../ports/waiter-registry';
+import { type SubscribeDeps, subscribeToJob } from './subscribe-to-job';
 
-export interface WaitForChangeDeps {
-  repository: JobsRepository;
-  registry: WaiterRegistry;
-  inboxes: InboxPool;
+export interface WaitForChangeDeps extends SubscribeDeps {
   clock: () => Date;
-  newId: () => string;
 }
 
 export interface WaitRequest {
@@ -44,9 +38,6 @@ export function isFinalStatus(status: StatusView['status']): boolean {
   return (JOB_STATUSES as readonly string[]).includes(status) && isTerminal(status as JobStatus);
 }
 
-/** Registrations outlive their wait by this much, so TTL never removes a live one. */
-const REGISTRATION_GRACE_SECONDS = 60;
-
 export const statusView = (job: Pick<Job, 'id' | 'status' | 'version' | 'updatedAt'>): StatusView => ({
   id: job.id,
   status: job.status,
@@ -55,26 +46,20 @@ export const statusView = (job: Pick<Job, 'id' | 'status' | 'version' | 'updated
 });
 
 /**
- * Holds until the job's version differs from `since` or the timeout. Subscribe first, then check
- * once: the waiter registers its inbox before it reads the job, so a change landing in between is
- * either seen by the read or notified to the inbox, never lost. No reads are repeated while waiting.
+ * Holds until the job's version differs from `since` or the timeout, subscribed first and checked
+ * once (subscribeToJob), so no change between the client's read and the wait is lost.
  * A job already in a final status (completed, failed, cancelled, done) is answered at once: only an
  * operator's retry moves it again, and that answers its caller with the new version to wait from.
  */
 export async function waitForChange(deps: WaitForChangeDeps, request: WaitRequest): Promise<WaitResult> {
   const deadline = deps.clock().getTime() + request.timeoutMs;
-  const inbox = await deps.inboxes.acquire();
-  const waiter = {
+  const subscription = await subscribeToJob(deps, {
     jobId: request.jobId,
-    waiterId: deps.newId(),
-    inboxUrl: inbox.url,
-    expiresAt: Math.ceil(deadline / 1000) + REGISTRATION_GRACE_SECONDS,
-  };
+    deadline,
+    ...(request.afterRegister ? { afterRegister: request.afterRegister } : {}),
+  });
   try {
-    await deps.registry.register(waiter);
-    await request.afterRegister?.();
-    const job = await deps.repository.get(request.jobId);
-    if (!job) throw new JobNotFoundError(request.jobId);
+    const job = subscription.job;
     const baseline = request.since ?? job.version;
     const final = isTerminal(job.status);
     if (job.version !== baseline) return { job: statusView(job), changed: true, final, answeredBy: 'read' };
@@ -84,9 +69,8 @@ export async function waitForChange(deps: WaitForChangeDeps, request: WaitReques
       const remainingMs = deadline - deps.clock().getTime();
       if (remainingMs <= 0 || request.signal?.aborted)
         return { job: statusView(job), changed: false, final: false, answeredBy: 'timeout' };
-      const notices = await inbox.receive(remainingMs, request.signal);
-      // An inbox is reused across waits: notices for an earlier waiter are stale.
-      const notice = notices.find((n) => n.waiterId === waiter.waiterId && n.version !== baseline);
+      const notices = await subscription.receive(remainingMs, request.signal);
+      const notice = notices.find((n) => n.version !== baseline);
       if (notice?.removed) throw new JobNotFoundError(request.jobId);
       if (notice) {
         return {
@@ -98,8 +82,6 @@ export async function waitForChange(deps: WaitForChangeDeps, request: WaitReques
       }
     }
   } finally {
-    deps.inboxes.release(inbox);
-    // A registration that cannot be removed now expires by TTL; it must not fail the answer.
-    await deps.registry.deregister(waiter).catch(() => undefined);
+    await subscription.close();
   }
 }
