@@ -66,8 +66,16 @@ export interface JobsPlatformProps {
    */
   readonly longPollReservedConcurrency?: number | false;
   /**
-   * How many long polls one token may have open at once (counted across all environments); the
-   * next answers 429 with Retry-After. Default 10 (DEFAULT_LONG_POLLS_PER_TOKEN), so ten tokens
+   * Reserved concurrency of the function behind `GET /jobs/{id}/events` (server-sent events): an
+   * open stream holds one execution environment for up to 15 minutes, so streams are bounded as
+   * long polls are, and each one also takes one of its token's `longPollsPerToken` slots. Default
+   * 50 (DEFAULT_EVENT_STREAM_RESERVED_CONCURRENCY), which with the long-poll default leaves 850 of
+   * the default account to the rest. `false` reserves nothing.
+   */
+  readonly eventStreamReservedConcurrency?: number | false;
+  /**
+   * How many long polls and event streams one token may have open at once (counted across all
+   * environments); the next answers 429 with Retry-After. Default 10 (DEFAULT_LONG_POLLS_PER_TOKEN), so ten tokens
    * can fill the default reservation and no single client can.
    */
   readonly longPollsPerToken?: number;
@@ -138,6 +146,15 @@ export interface JobsPlatformProps {
 
 /** See JobsPlatformProps.longPollReservedConcurrency. */
 export const DEFAULT_LONG_POLL_RESERVED_CONCURRENCY = 100;
+/** See JobsPlatformProps.eventStreamReservedConcurrency. */
+export const DEFAULT_EVENT_STREAM_RESERVED_CONCURRENCY = 50;
+
+/** A reservation prop: a whole number of at least 1, or false for none (undefined in the template). */
+function reservation(name: string, value: number | false): number | undefined {
+  if (value === false) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, or false`);
+  return value;
+}
 
 const upperCamel = (name: string) =>
   name
@@ -247,15 +264,17 @@ export class JobsPlatform extends Construct {
         'maxLongPollTimeoutMs must be 1000–26000: the status function answers within 28 s, API Gateway gives up at 29 s',
       );
     }
-    const longPollReservedConcurrency = props.longPollReservedConcurrency ?? DEFAULT_LONG_POLL_RESERVED_CONCURRENCY;
+    const longPollReservedConcurrency = reservation(
+      'longPollReservedConcurrency',
+      props.longPollReservedConcurrency ?? DEFAULT_LONG_POLL_RESERVED_CONCURRENCY,
+    );
+    const eventStreamReservedConcurrency = reservation(
+      'eventStreamReservedConcurrency',
+      props.eventStreamReservedConcurrency ?? DEFAULT_EVENT_STREAM_RESERVED_CONCURRENCY,
+    );
     const longPollsPerToken = props.longPollsPerToken ?? DEFAULT_LONG_POLLS_PER_TOKEN;
     if (!Number.isInteger(longPollsPerToken) || longPollsPerToken < 1)
       throw new Error('longPollsPerToken must be a whole number of at least 1');
-    if (
-      longPollReservedConcurrency !== false &&
-      (!Number.isInteger(longPollReservedConcurrency) || longPollReservedConcurrency < 1)
-    )
-      throw new Error('longPollReservedConcurrency must be a whole number of at least 1, or false');
     const counters = new JobCounters(this, 'JobCounters', {
       jobsTable: table,
       minuteRetention: props.statsRetention,
@@ -271,7 +290,8 @@ export class JobsPlatform extends Construct {
       consumerMappings,
       longPoll,
       maxLongPollTimeoutMs,
-      longPollReservedConcurrency: longPollReservedConcurrency === false ? undefined : longPollReservedConcurrency,
+      longPollReservedConcurrency,
+      eventStreamReservedConcurrency,
       longPollsPerToken,
       openReadRoutes: props.openReadRoutes ?? false,
       throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },

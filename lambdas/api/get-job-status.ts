@@ -1,46 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
-import { documentClient, sqs } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
-import { DynamoDbLongPollSlots } from '../../src/aws/dynamodb-long-poll-slots';
-import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
-import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
 import { DEFAULT_MAX_LONG_POLL_TIMEOUT_MS, parseStatusQuery } from '../../src/jobs/status-query';
-import {
-  isFinalStatus,
-  statusView,
-  waitForChange,
-  type WaitForChangeDeps,
-} from '../../src/jobs/use-cases/wait-for-change';
-import {
-  DEFAULT_LONG_POLLS_PER_TOKEN,
-  withLongPollSlot,
-  type LongPollSlotDeps,
-} from '../../src/jobs/use-cases/long-poll-slot';
-import { requireEnv } from '../commons/environment';
+import { isFinalStatus, statusView, waitForChange } from '../../src/jobs/use-cases/wait-for-change';
+import { withLongPollSlot } from '../../src/jobs/use-cases/long-poll-slot';
+import { longPollHolder, longPollsPerToken, slotDeps, waitDeps } from '../commons/long-poll-dependencies';
 import { jobLog, observability, recordWakeLatency } from '../commons/powertools';
 import { findJobOr404, jobIdOf } from '../http/find-job';
 import { requestHeader } from '../http/json-request-body';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
-const deps: WaitForChangeDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
-  registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
-  inboxes: new SqsInboxPool(sqs, {
-    prefix: requireEnv('INBOX_QUEUE_PREFIX'),
-    ...(process.env.INBOX_KMS_KEY_ID ? { kmsMasterKeyId: process.env.INBOX_KMS_KEY_ID } : {}),
-  }),
-  clock: () => new Date(),
-  newId: () => randomUUID(),
-};
-const slotDeps: LongPollSlotDeps = {
-  slots: new DynamoDbLongPollSlots(documentClient, requireEnv('LONG_POLL_SLOTS_TABLE_NAME')),
-  clock: deps.clock,
-  newId: deps.newId,
-};
-const longPollsPerToken = Number(process.env.JOBS_LONG_POLLS_PER_TOKEN ?? DEFAULT_LONG_POLLS_PER_TOKEN);
 const maxTimeoutMs = Number(process.env.LONG_POLL_MAX_TIMEOUT_MS ?? DEFAULT_MAX_LONG_POLL_TIMEOUT_MS);
 /** Time kept back from the function's own timeout to answer before Lambda cuts the wait off. */
 const ANSWER_MARGIN_MS = 1_500;
@@ -62,7 +31,7 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
     maxTimeoutMs,
   );
   if (query.mode === 'short') {
-    const job = await findJobOr404(deps.repository, jobId);
+    const job = await findJobOr404(waitDeps.repository, jobId);
     const view = statusView(job);
     const changed = job.version !== query.since;
     const final = isFinalStatus(job.status);
@@ -74,7 +43,7 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
     slotDeps,
     { holder: longPollHolder(event), cap: longPollsPerToken, maxHoldMs: context.getRemainingTimeInMillis() },
     () =>
-      waitForChange(deps, {
+      waitForChange(waitDeps, {
         jobId,
         timeoutMs,
         ...(query.since !== undefined ? { since: query.since } : {}),
@@ -90,16 +59,6 @@ async function getJobStatus(event: APIGatewayProxyEvent, context: ContextWithAbo
     { ...job, changed, final, message: changeMessage(changed, final) },
     { ETag: `"${job.version}"` },
   );
-}
-
-/**
- * Whom a long poll counts against: the token the authorizer identified, or the caller's address
- * when the read routes are open (no authorizer runs, so there is no token to count).
- */
-function longPollHolder(event: APIGatewayProxyEvent): string {
-  const tokenId = (event.requestContext.authorizer as { tokenId?: unknown } | null | undefined)?.tokenId;
-  if (typeof tokenId === 'string' && tokenId !== '') return `token:${tokenId}`;
-  return `ip:${event.requestContext.identity.sourceIp}`;
 }
 
 function changeMessage(changed: boolean, final: boolean): string {

@@ -1,25 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { documentClient, sqs } from '../commons/clients';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
-import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
-import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
-import { followJob, type JobFollow } from '../../src/jobs/use-cases/follow-job';
-import { isFinalStatus, type WaitForChangeDeps } from '../../src/jobs/use-cases/wait-for-change';
-import { requireEnv } from '../commons/environment';
+import { followJob, type FollowRequest, type JobFollow } from '../../src/jobs/use-cases/follow-job';
+import { withLongPollSlot } from '../../src/jobs/use-cases/long-poll-slot';
+import { isFinalStatus } from '../../src/jobs/use-cases/wait-for-change';
+import { longPollHolder, longPollsPerToken, slotDeps, waitDeps } from '../commons/long-poll-dependencies';
 import { jobLog, logger } from '../commons/powertools';
 import { jobIdOf } from '../http/find-job';
 import { toProblemResponse } from '../http/problem-details';
 import { KEEP_ALIVE, lastEventIdOf, retryField, serverSentEvent } from '../http/server-sent-events';
 
-const deps: WaitForChangeDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
-  registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
-  inboxes: new SqsInboxPool(sqs, { prefix: requireEnv('INBOX_QUEUE_PREFIX') }),
-  clock: () => new Date(),
-  newId: () => randomUUID(),
-};
 /** A comment this often keeps the stream under API Gateway's idle timeout (30 s for edge-optimized APIs). */
 const HEARTBEAT_MS = Number(process.env.SSE_HEARTBEAT_MS ?? 15_000);
 /** Time kept back from the function's timeout to end the stream cleanly; the client reconnects with Last-Event-ID. */
@@ -49,37 +38,54 @@ export const handler = awslambda.streamifyResponse<APIGatewayProxyEvent, void>(
   async (event, responseStream, lambdaContext) => {
     const context = lambdaContext as ContextWithAbort;
     logger.addContext(context);
-    let follow: JobFollow;
-    let after: number | undefined;
+    let answered = false;
     try {
-      const jobId = jobIdOf(event);
-      after = lastEventIdOf(event);
-      follow = await followJob(deps, {
-        jobId,
-        ...(after !== undefined ? { after } : {}),
-        deadline: Date.now() + context.getRemainingTimeInMillis() - END_MARGIN_MS,
-        ...(context.abortSignal ? { signal: context.abortSignal } : {}),
-      });
+      // A stream holds an execution environment as a long poll does, so it takes one of the
+      // token's long-poll slots: no client can hold the function's concurrency with streams.
+      await withLongPollSlot(
+        slotDeps,
+        { holder: longPollHolder(event), cap: longPollsPerToken, maxHoldMs: context.getRemainingTimeInMillis() },
+        async () => {
+          const follow = await followJob(waitDeps, followRequest(event, context));
+          answered = true;
+          try {
+            await streamEvents(follow, lastEventIdOf(event), responseStream);
+          } finally {
+            await follow.close();
+          }
+        },
+      );
     } catch (error) {
+      // Once the stream has begun, a failure can only cut it; before, it is a problem answer.
+      if (answered) throw error;
       return answer(responseStream, toProblemResponse(error, jobLog));
-    }
-    try {
-      if (after !== undefined && follow.current.version <= after && isFinalStatus(follow.current.status)) {
-        return await answer(responseStream, { statusCode: 204, headers: { 'Cache-Control': 'no-store' }, body: '' });
-      }
-      const out = awslambda.HttpResponseStream.from(responseStream, {
-        statusCode: 200,
-        headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
-      });
-      out.on('error', () => undefined); // the client went away; the loop below sees the stream destroyed
-      out.write(retryField(RETRY_MS));
-      for await (const change of follow.events(HEARTBEAT_MS)) {
-        if (out.destroyed) break;
-        out.write(change.type === 'quiet' ? KEEP_ALIVE : serverSentEvent('status', change.job.version, change.job));
-      }
-      await new Promise<void>((resolve) => (out.destroyed ? resolve() : out.end(() => resolve())));
-    } finally {
-      await follow.close();
     }
   },
 );
+
+function followRequest(event: APIGatewayProxyEvent, context: ContextWithAbort): FollowRequest {
+  const after = lastEventIdOf(event);
+  return {
+    jobId: jobIdOf(event),
+    ...(after !== undefined ? { after } : {}),
+    deadline: Date.now() + context.getRemainingTimeInMillis() - END_MARGIN_MS,
+    ...(context.abortSignal ? { signal: context.abortSignal } : {}),
+  };
+}
+
+async function streamEvents(follow: JobFollow, after: number | undefined, responseStream: Writable): Promise<void> {
+  if (after !== undefined && follow.current.version <= after && isFinalStatus(follow.current.status)) {
+    return answer(responseStream, { statusCode: 204, headers: { 'Cache-Control': 'no-store' }, body: '' });
+  }
+  const out = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 200,
+    headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
+  });
+  out.on('error', () => undefined); // the client went away; the loop below sees the stream destroyed
+  out.write(retryField(RETRY_MS));
+  for await (const change of follow.events(HEARTBEAT_MS)) {
+    if (out.destroyed) break;
+    out.write(change.type === 'quiet' ? KEEP_ALIVE : serverSentEvent('status', change.job.version, change.job));
+  }
+  await new Promise<void>((resolve) => (out.destroyed ? resolve() : out.end(() => resolve())));
+}

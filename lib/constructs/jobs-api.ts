@@ -64,6 +64,8 @@ export interface JobsApiProps {
   maxLongPollTimeoutMs: number;
   /** ReservedConcurrentExecutions of the status (long-poll) function; undefined = none. */
   longPollReservedConcurrency: number | undefined;
+  /** ReservedConcurrentExecutions of the server-sent events function; undefined = none. */
+  eventStreamReservedConcurrency: number | undefined;
   /** How many long polls one token may have open at once. */
   longPollsPerToken: number;
   stageName: string;
@@ -131,6 +133,7 @@ export class JobsApi extends Construct {
       memorySize: 256,
       timeout: SSE_FUNCTION_TIMEOUT,
       environment: tableEnv,
+      reservedConcurrentExecutions: props.eventStreamReservedConcurrency,
     });
     props.longPoll.grantWait(streamJobEvents, props.longPollsPerToken);
     const createExternalJob = new JobFunction(this, 'CreateExternalJob', {

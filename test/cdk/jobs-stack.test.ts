@@ -249,6 +249,10 @@ describe('JobsStack', () => {
           'LONG_POLL_MAX_TIMEOUT_MS',
         ),
       );
+    const eventStreamFunctions = (of: Template) =>
+      (Object.values(of.findResources('AWS::Lambda::Function')) as Resource[]).filter(
+        (fn) => fn.Properties.Description === "Streams a job's status changes as Server-Sent Events",
+      );
 
     test('the status function reserves 100 executions and caps each token at 10 open long polls by default', () => {
       const [statusFunction, ...others] = statusFunctions(template);
@@ -260,11 +264,17 @@ describe('JobsStack', () => {
           LONG_POLL_SLOTS_TABLE_NAME: { Ref: expect.stringMatching(/^LongPollSlotsTable/) },
         },
       });
+      // The event streams hold environments too: they reserve 50 and count against the same per-token cap.
+      const [eventStreamFunction] = eventStreamFunctions(template);
+      expect(eventStreamFunction?.Properties.ReservedConcurrentExecutions).toBe(50);
+      expect(eventStreamFunction?.Properties.Environment).toMatchObject({
+        Variables: { JOBS_LONG_POLLS_PER_TOKEN: '10' },
+      });
       // Nothing else reserves: the rest of the account stays shared by consumers, the notifier and the API.
       const reserving = resources('AWS::Lambda::Function').filter(
         ([, fn]) => fn.Properties.ReservedConcurrentExecutions !== undefined,
       );
-      expect(reserving).toHaveLength(1);
+      expect(reserving).toHaveLength(2);
     });
 
     test('the slots table is keyed by holder and expires idle holders by TTL', () => {
@@ -276,12 +286,21 @@ describe('JobsStack', () => {
     });
 
     test('the reservation and the per-token cap are props; false reserves nothing; bad values are refused', () => {
-      const tuned = synth({ longPollReservedConcurrency: false, longPollsPerToken: 3 });
+      const tuned = synth({
+        longPollReservedConcurrency: false,
+        eventStreamReservedConcurrency: 7,
+        longPollsPerToken: 3,
+      });
       const [statusFunction] = statusFunctions(tuned);
       expect(statusFunction?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+      expect(eventStreamFunctions(tuned)[0]?.Properties.ReservedConcurrentExecutions).toBe(7);
+      expect(eventStreamFunctions(synth({ eventStreamReservedConcurrency: false }))[0]?.Properties).not.toHaveProperty(
+        'ReservedConcurrentExecutions',
+      );
       expect(statusFunction?.Properties.Environment).toMatchObject({ Variables: { JOBS_LONG_POLLS_PER_TOKEN: '3' } });
       expect(() => synth({ longPollsPerToken: 0 })).toThrow(/longPollsPerToken/);
       expect(() => synth({ longPollReservedConcurrency: 0 })).toThrow(/longPollReservedConcurrency/);
+      expect(() => synth({ eventStreamReservedConcurrency: 2.5 })).toThrow(/eventStreamReservedConcurrency/);
     });
 
     test('listing indexes project only the summary attributes, and status+type has its own index', () => {

@@ -144,6 +144,12 @@ describe('long polling', () => {
         status: 429,
         cap: 10,
       });
+      // A server-sent event stream holds an execution environment too: it counts against the same cap.
+      const refusedStream = await fetch(apiUrl(`/jobs/${job.id}/events`), {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${capped}` },
+      });
+      expect(refusedStream.status).toBe(429);
+      expect(await refusedStream.json()).toMatchObject({ type: 'urn:serverless-jobs:problem:too-many-long-polls' });
 
       const admitted = longPollWith(other, job.id, 'timeout=25000&since=1');
       await eventually(async () => (await registeredWaiters(job.id)) === 11);

@@ -120,7 +120,7 @@ export interface LocalStackOptions {
   environmentPrefixes?: string[];
   /**
    * The local account concurrency: at most this many execution environments in all, less the
-   * functions' ReservedConcurrentExecutions; default DEFAULT_ACCOUNT_CONCURRENCY (200; Lambda's is 1000).
+   * functions' ReservedConcurrentExecutions; default DEFAULT_ACCOUNT_CONCURRENCY (250; Lambda's is 1000).
    */
   accountConcurrency?: number;
   /** The most environments of one function without reserved concurrency; default DEFAULT_FUNCTION_CONCURRENCY (100). */

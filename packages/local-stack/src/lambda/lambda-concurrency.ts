@@ -12,10 +12,12 @@ import { availableParallelism } from 'node:os';
 
 /**
  * Lambda's default account concurrency is 1000; a laptop affords fewer environments (~50–90 MB
- * each). 200 is the smallest account on which Lambda accepts a reservation of 100 (it keeps at
- * least 100 unreserved), so a stack reserving that much still runs locally with 100 left to share.
+ * each; only environments in use exist, so the limit costs nothing until reached). 250 is the
+ * smallest account on which Lambda accepts reservations of 150 (it keeps at least 100
+ * unreserved), so a stack reserving that much (serverless-jobs: 100 for long polls, 50 for event
+ * streams) still runs locally with 100 left to share.
  */
-export const DEFAULT_ACCOUNT_CONCURRENCY = 200;
+export const DEFAULT_ACCOUNT_CONCURRENCY = 250;
 /** Lambda refuses a reservation that leaves the account fewer unreserved executions than this. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
 /** The local per-function cap for functions without reserved concurrency (Lambda has none below the account's). */
