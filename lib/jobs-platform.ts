@@ -106,9 +106,10 @@ export interface JobsPlatformProps {
   readonly statsRetention?: Duration;
   /**
    * A customer-managed KMS key for every table, queue (job queues, DLQs, stream failure queues and
-   * the long-poll inboxes created at run time) and log group of the platform; each function may
-   * use it as far as its table and queue actions need. A key created in the same stack gets a
-   * policy statement letting CloudWatch Logs use it; an imported key needs that statement already.
+   * the long-poll inboxes created at run time), the alarm topic and every log group of the
+   * platform; each function may use it as far as its table and queue actions need. A key created
+   * in the same stack gets policy statements letting CloudWatch Logs and CloudWatch alarms use it;
+   * an imported key needs those statements already.
    * Default none: AWS-owned keys (SSE-SQS for queues, DynamoDB's default, CloudWatch Logs').
    */
   readonly encryptionKey?: IKey;
@@ -362,6 +363,7 @@ export class JobsPlatform extends Construct {
     if (props.encryptionKey) {
       Aspects.of(this).add(new CustomerManagedEncryption(props.encryptionKey));
       CustomerManagedEncryption.allowLogs(props.encryptionKey, this);
+      CustomerManagedEncryption.allowAlarms(props.encryptionKey, this);
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });

@@ -3,6 +3,7 @@ import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { Policy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnTopic } from 'aws-cdk-lib/aws-sns';
 import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 
@@ -13,7 +14,7 @@ const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
 const KEY_WRITE_ACTIONS = [...KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:GenerateDataKey'];
 
 /**
- * Puts every table, queue and log group below the scope it is applied to under one
+ * Puts every table, queue, topic and log group below the scope it is applied to under one
  * customer-managed KMS key, and lets each role use the key as far as its table and queue actions
  * need (Decrypt to read or receive, GenerateDataKey and Encrypt as well to write or send).
  * An aspect rather than a prop of each construct, so that no table or queue can be left out,
@@ -30,6 +31,8 @@ export class CustomerManagedEncryption implements IAspect {
       node.sqsManagedSseEnabled = undefined; // SQS refuses both at once
     } else if (node instanceof CfnLogGroup) {
       node.kmsKeyId = this.key.keyArn;
+    } else if (node instanceof CfnTopic) {
+      node.kmsMasterKeyId = this.key.keyArn;
     } else if (node instanceof Policy) {
       const actions = dataActionsOf(node);
       if (actions.length === 0) return;
@@ -64,6 +67,22 @@ export class CustomerManagedEncryption implements IAspect {
             }),
           },
         },
+      }),
+    );
+  }
+
+  /**
+   * CloudWatch publishes alarms to the (encrypted) alarm topic itself, so the key policy must let
+   * it generate and decrypt data keys, for alarms of this account only. An imported key needs this
+   * statement added to its own policy.
+   */
+  static allowAlarms(key: IKey, scope: IConstruct): void {
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
       }),
     );
   }

@@ -155,10 +155,12 @@ describe('encryption', () => {
         (table.Properties.SSESpecification as { KMSMasterKeyId?: unknown } | undefined)?.KMSMasterKeyId,
       ).toBeUndefined();
     for (const [, group] of resources(plain, 'AWS::Logs::LogGroup')) expect(group.Properties.KmsKeyId).toBeUndefined();
+    for (const [, topic] of resources(plain, 'AWS::SNS::Topic'))
+      expect(topic.Properties.KmsMasterKeyId).toBeUndefined();
     expect(JSON.stringify(plain.toJSON())).not.toContain('INBOX_KMS_KEY_ID');
   });
 
-  test('with a key: every table, queue and log group is encrypted with it', () => {
+  test('with a key: every table, queue, topic and log group is encrypted with it', () => {
     const tables = resources(hardened, 'AWS::DynamoDB::Table');
     expect(tables.length).toBeGreaterThanOrEqual(5);
     for (const [, table] of tables)
@@ -169,11 +171,17 @@ describe('encryption', () => {
     }
     for (const [, group] of resources(hardened, 'AWS::Logs::LogGroup'))
       expect(group.Properties.KmsKeyId).toEqual(keyArn);
+    const topics = resources(hardened, 'AWS::SNS::Topic');
+    expect(topics.length).toBeGreaterThanOrEqual(1); // the alarm topic
+    for (const [, topic] of topics) expect(topic.Properties.KmsMasterKeyId).toEqual(keyArn);
   });
 
-  test('with a key: the long-poll function creates its inboxes with it', () => {
+  test.each([
+    "Answers with a job's status now, or when it changes (long polling)",
+    "Streams a job's status changes as Server-Sent Events",
+  ])('with a key: %s creates its inboxes with it', (description) => {
     hardened.hasResourceProperties('AWS::Lambda::Function', {
-      Description: "Answers with a job's status now, or when it changes (long polling)",
+      Description: description,
       Environment: { Variables: Match.objectLike({ INBOX_KMS_KEY_ID: keyArn }) },
     });
   });
@@ -199,6 +207,20 @@ describe('encryption', () => {
           Match.objectLike({
             Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
             Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('with a key created in the stack: CloudWatch alarms of this account may publish to the encrypted topic', () => {
+    hardened.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
       },
