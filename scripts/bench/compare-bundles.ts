@@ -4,7 +4,8 @@
  * out), and its cold init, before and after, alternately in one run (fresh Node processes, the
  * function's environment, BENCH_INITS each, default 5) so that a loaded machine slows both alike:
  * the ratio is the figure to read. `BENCH_AS_LAMBDA=1` sets AWS_EXECUTION_ENV as Lambda does, so
- * Powertools Tracer is enabled as on AWS (it stays off locally).
+ * Powertools Tracer is enabled as on AWS (it stays off locally). `BENCH_FUNCTIONS` (a regular
+ * expression) picks functions by logical id.
  */
 import { readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -80,6 +81,8 @@ async function functionsOf(outdir: string): Promise<Map<string, FunctionCode>> {
 const [beforeDir, afterDir] = process.argv.slice(2);
 if (!beforeDir || !afterDir) throw new Error('usage: compare-bundles.ts BEFORE_CDK_OUT AFTER_CDK_OUT');
 const inits = Number(process.env.BENCH_INITS ?? 5);
+/** `BENCH_FUNCTIONS=Submit|Email`: only the functions whose logical id matches. */
+const only = new RegExp(process.env.BENCH_FUNCTIONS ?? '');
 const [before, after] = await Promise.all([functionsOf(beforeDir), functionsOf(afterDir)]);
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const rows: string[][] = [];
@@ -88,7 +91,7 @@ const startedAt = new Date();
 const load = os.loadavg().map((n) => n.toFixed(1));
 for (const [logicalId, next] of after) {
   const previous = before.get(logicalId);
-  if (!previous) continue;
+  if (!previous || !only.test(logicalId)) continue;
   const times = { before: [] as number[], after: [] as number[] };
   for (let i = 0; i < inits; i++) {
     times.before.push(await coldInit(previous.file, previous.exportName, previous.environment));
