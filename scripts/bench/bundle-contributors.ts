@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
-const HANDLER_FOLDERS = /(^|\/)lambdas\/(api|consumers|scheduled|streams)\/[^/]+\.ts$/;
+const HANDLER_FOLDERS = /(^|\/)lambdas\/(api|consumers|realtime|scheduled|streams|tokens)\/[^/]+\.ts$/;
 
 function groupOf(input: string): string {
   const modules = input.lastIndexOf('node_modules/');

@@ -53,7 +53,8 @@ import(process.env.BENCH_HANDLER_URL).then((module) => {
   process.exit(0);
 });`;
 
-function coldInit(file: string, exportName: string, environment: Record<string, string>): Promise<number> {
+/** One cold import of the handler module in a fresh Node process, in ms. */
+export function coldInit(file: string, exportName: string, environment: Record<string, string>): Promise<number> {
   const nodeOptions = (environment.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...nodeOptions, '--input-type=commonjs', '-e', MEASURE_IMPORT], {
     env: {
