@@ -8,8 +8,9 @@
  * Sizes (environment variables; BENCH_QUICK=1 makes every default tiny, for the harness's test):
  *   BENCH_JOBS (600) end-to-end and floor jobs · BENCH_CLIENTS (16) · BENCH_SUBMITS (500) requests
  *   per submit-latency row · BENCH_UNLOADED (30) one-at-a-time jobs · BENCH_CHANGES (100) changes
- *   per long-poll row · BENCH_INITS (5) cold inits per function · BENCH_START ("cold,warm", quick
- *   "warm") which `npm start` runs to time · BENCH_OUTPUT (bench-results.json; quick:
+ *   per long-poll row · BENCH_INITS (5) cold inits per function · BENCH_START ("cold,warm,unchanged",
+ *   quick "warm") which `npm start` runs to time · BENCH_START_JOBS (8) jobs run through
+ *   each before its second memory figure · BENCH_OUTPUT (bench-results.json; quick:
  *   test-artifacts/bench-quick.json) where the figures go as JSON (`npm run cost` reads them).
  *   BENCH_PROFILE=1 also counts the DynamoDB/SQS calls per job through counting proxies and writes
  *   a CPU profile of the stack process to bench-profile/ (both cost speed: not for the figures).
@@ -43,6 +44,7 @@ const config = {
   unloaded: size('BENCH_UNLOADED', 30, 3),
   changes: size('BENCH_CHANGES', 100, 2),
   inits: size('BENCH_INITS', 5, 1),
+  startJobs: size('BENCH_START_JOBS', 8, 1),
   starts: (process.env.BENCH_START ?? (quick ? 'warm' : 'cold,warm,unchanged')).split(',').filter(Boolean),
   profile: process.env.BENCH_PROFILE === '1',
   output: process.env.BENCH_OUTPUT ?? (quick ? 'test-artifacts/bench-quick.json' : 'bench-results.json'),
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   for (const kind of config.starts) {
     log(`npm start (${kind})…`);
     // A start that fails (e.g. an emulator too slow on a loaded machine) is a figure, not the end of the run.
-    starts[kind] = await timeNpmStart(STARTS[kind]?.args ?? []).catch((error: Error) => {
+    starts[kind] = await timeNpmStart(STARTS[kind]?.args ?? [], config.startJobs).catch((error: Error) => {
       log(error.message);
       startFailures[kind] =
         error.message.split('\n').find((line) => /error/i.test(line)) ?? error.message.split('\n')[0]!;
