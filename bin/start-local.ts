@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs this CDK app locally (API, queues, tables, event source mappings) with
  * no AWS account and no Docker. Options: PORT (default 3000), JOBS_API_KEY (default
- * "local-dev-api-key"), --no-synth to reuse the existing cdk.out, --no-schedules to run scheduled
+ * "local-dev-api-key"), --no-synth to reuse the existing cdk.out (by default it synthesizes
+ * only when the sources changed since the last synthesis; --synth always does), --no-schedules to run scheduled
  * rules only when fired by hand (POST /_local/rules/{rule}/fire), --data-dir DIR to keep tables,
  * queues and messages in DIR across restarts (default: in memory).
  */
@@ -17,19 +18,20 @@ const port = Number(process.env.PORT ?? 3000);
 const apiKey = process.env.JOBS_API_KEY ?? DEFAULT_API_KEY;
 const { values: flags } = parseArgs({
   options: {
-    synth: { type: 'boolean', default: true },
+    synth: { type: 'boolean' },
     schedules: { type: 'boolean', default: true },
     'data-dir': { type: 'string' },
   },
   allowNegative: true,
 });
-const { synth, schedules } = flags;
+const { schedules } = flags;
+const synth = flags.synth ?? 'auto';
 const dataDir = flags['data-dir'];
 
 console.log(
-  synth
-    ? 'Synthesizing the CDK app and starting the emulators…'
-    : 'Starting the emulators (using the existing cdk.out)…',
+  synth === false
+    ? 'Starting the emulators (using the existing cdk.out)…'
+    : `Starting the emulators${synth === true ? ' and synthesizing the CDK app' : ' (synthesizing the CDK app if its sources changed)'}…`,
 );
 const stack = await startLocalStack({
   port,

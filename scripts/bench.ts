@@ -8,8 +8,9 @@
  * Sizes (environment variables; BENCH_QUICK=1 makes every default tiny, for the harness's test):
  *   BENCH_JOBS (600) end-to-end and floor jobs · BENCH_CLIENTS (16) · BENCH_SUBMITS (500) requests
  *   per submit-latency row · BENCH_UNLOADED (30) one-at-a-time jobs · BENCH_CHANGES (100) changes
- *   per long-poll row · BENCH_INITS (5) cold inits per function · BENCH_START ("cold,warm", quick
- *   "warm") which `npm start` runs to time · BENCH_OUTPUT (bench-results.json; quick:
+ *   per long-poll row · BENCH_INITS (5) cold inits per function · BENCH_START ("cold,warm,unchanged",
+ *   quick "warm") which `npm start` runs to time · BENCH_START_JOBS (8) jobs run through
+ *   each before its second memory figure · BENCH_OUTPUT (bench-results.json; quick:
  *   test-artifacts/bench-quick.json) where the figures go as JSON (`npm run cost` reads them).
  *   BENCH_PROFILE=1 also counts the DynamoDB/SQS calls per job through counting proxies and writes
  *   a CPU profile of the stack process to bench-profile/ (both cost speed: not for the figures).
@@ -43,7 +44,8 @@ const config = {
   unloaded: size('BENCH_UNLOADED', 30, 3),
   changes: size('BENCH_CHANGES', 100, 2),
   inits: size('BENCH_INITS', 5, 1),
-  starts: (process.env.BENCH_START ?? (quick ? 'warm' : 'cold,warm')).split(',').filter(Boolean),
+  startJobs: size('BENCH_START_JOBS', 8, 1),
+  starts: (process.env.BENCH_START ?? (quick ? 'warm' : 'cold,warm,unchanged')).split(',').filter(Boolean),
   profile: process.env.BENCH_PROFILE === '1',
   output: process.env.BENCH_OUTPUT ?? (quick ? 'test-artifacts/bench-quick.json' : 'bench-results.json'),
 };
@@ -51,8 +53,15 @@ const LATENCY_CLIENTS = quick ? [1, 4] : [1, 16, 64];
 // The status function's reserved concurrency (100 by default) bounds the long polls open at once,
 // short pollers included: 50 waiters on one job leave it room.
 const WAITERS = quick ? [1, 2] : [1, 10, 50];
-/** `npm start` arguments per kind: cold synthesizes, warm reuses cdk.out as no source changed. */
-const START_ARGS: Record<string, string[]> = { cold: [], warm: ['--no-synth'] };
+/**
+ * The `npm start` runs timed, by kind: cold synthesizes (--synth forces it), warm reuses cdk.out
+ * (--no-synth), unchanged finds by itself that no source changed since the cold run's synthesis.
+ */
+const STARTS: Record<string, { args: string[]; label: string }> = {
+  cold: { args: ['--synth'], label: 'npm start cold (synth)' },
+  warm: { args: ['--no-synth'], label: 'npm start warm (--no-synth)' },
+  unchanged: { args: [], label: 'npm start warm (sources unchanged since the last synth)' },
+};
 
 const log = (line: string) => console.error(line);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -69,7 +78,7 @@ async function main(): Promise<void> {
   for (const kind of config.starts) {
     log(`npm start (${kind})…`);
     // A start that fails (e.g. an emulator too slow on a loaded machine) is a figure, not the end of the run.
-    starts[kind] = await timeNpmStart(START_ARGS[kind] ?? []).catch((error: Error) => {
+    starts[kind] = await timeNpmStart(STARTS[kind]?.args ?? [], config.startJobs).catch((error: Error) => {
       log(error.message);
       startFailures[kind] =
         error.message.split('\n').find((line) => /error/i.test(line)) ?? error.message.split('\n')[0]!;
@@ -230,13 +239,13 @@ async function main(): Promise<void> {
         `${bundles.filter((row) => row.bundleBytes <= BUNDLE_TARGET_BYTES).length} / ${bundles.filter((row) => row.medianInitMs <= INIT_TARGET_MS).length} of ${bundles.length}`,
         'each function: its synthesized asset, and the import of its handler in a fresh process',
       ],
-      ...Object.entries(START_ARGS).map(([kind, args]) => {
+      ...Object.entries(STARTS).map(([kind, { label }]) => {
         const timing = starts[kind];
         return [
-          `npm start ${kind}${args.length ? ` (${args.join(' ')})` : ' (synth)'}`,
+          label,
           timing ? `ready in ${(timing.readyMs / 1000).toFixed(1)} s` : startFailures[kind] ? 'failed' : 'not measured',
           timing
-            ? `${mb(timing.idleResidentBytes)} resident 3 s after ready`
+            ? `${mb(timing.idleResidentBytes)} resident 3 s after ready, ${mb(timing.afterJobsResidentBytes)} 3 s after ${timing.jobs} jobs (process tree, emulators included)`
             : (startFailures[kind] ?? `BENCH_START=${config.starts.join(',')}`),
         ];
       }),

@@ -13,6 +13,8 @@ against DynamoDB Local (needs Java 17+) and fauxqs. Ctrl+C stops everything.
 
 Options:
   --port N             HTTP port of the REST API (default $PORT or 3000; 0 = a free port)
+  --synth              always run the app first (default: only when its sources or context changed
+                       since the local stack last synthesized them into cdk.out)
   --no-synth           use the existing cdk.out instead of running the app first
   --no-schedules       run scheduled rules only when fired (POST /_local/rules/{rule}/fire with x-local-admin: 1)
   --stack NAME         which stack of the cloud assembly (default: the first)
@@ -36,7 +38,7 @@ export function parseCommandLine(
       allowNegative: true,
       options: {
         port: { type: 'string' },
-        synth: { type: 'boolean', default: true },
+        synth: { type: 'boolean' },
         schedules: { type: 'boolean', default: true },
         stack: { type: 'string' },
         'api-key': { type: 'string', multiple: true, default: [] },
@@ -65,7 +67,7 @@ export function parseCommandLine(
     options: {
       appDir: positionals[0] ?? process.cwd(),
       port,
-      synth: values.synth,
+      synth: values.synth ?? 'auto',
       schedules: values.schedules,
       ...(values.stack !== undefined ? { stackName: values.stack } : {}),
       apiKeys: values['api-key'],
@@ -86,7 +88,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
   const { options } = command;
   console.log(
-    `${options.synth ? 'Synthesizing' : 'Reading the cdk.out of'} ${options.appDir}, starting the emulators…`,
+    `${options.synth === false ? 'Reading the cdk.out of' : 'Synthesizing (when changed)'} ${options.appDir}, starting the emulators…`,
   );
   let stack;
   try {

@@ -88,8 +88,13 @@ export interface LocalStackOptions {
   appDir?: string;
   /** HTTP port; 0 = a free port. Default 3000. */
   port?: number;
-  /** Default true: run the CDK app first; false = read the existing cdk.out. */
-  synth?: boolean;
+  /**
+   * Default 'auto': run the CDK app first unless cdk.out was synthesized by the local stack from
+   * the same sources and context (the files cdk.json's `watch` names, cdk.json, cdk.context.json,
+   * the lock file: see cloudformation/synth-fingerprint.ts); true = always; false = read the
+   * existing cdk.out.
+   */
+  synth?: boolean | 'auto';
   /** Default <appDir>/cdk.out. */
   outdir?: string;
   /** Which stack artifact; default the first one. */
@@ -202,10 +207,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           await lock?.recordEmulators(running.pids);
           return running;
         });
-    const synthesizing = options.synth === false ? Promise.resolve() : synthesize(appDir, outdir, options.context);
+    const synth = options.synth ?? 'auto';
+    const synthesizing =
+      synth === false
+        ? Promise.resolve(false)
+        : synthesize(appDir, outdir, options.context, { onlyIfChanged: synth === 'auto' });
     const [endpointsResult, synthResult] = await Promise.allSettled([startingEmulators, synthesizing]);
     if (endpointsResult.status === 'rejected') throw endpointsResult.reason;
     if (synthResult.status === 'rejected') throw synthResult.reason;
+    if (synth === 'auto' && !synthResult.value)
+      log('cdk.out is up to date: synthesized by the local stack from these sources, not synthesizing again');
     const stack = await readSynthesizedStack(outdir, options.stackName);
     const resolver = new IntrinsicResolver(stack.template, {
       stackName: stack.stackName,

@@ -4,6 +4,7 @@ import { parseCommandLine } from '../src/cli';
 import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
 import { describeIgnored, findIgnored } from '../src/coverage';
 import { dependencyOrder } from '../src/cloudformation/provision';
+import { isSynthesizedFrom, recordSynthesis, sourceFingerprint } from '../src/cloudformation/synth-fingerprint';
 import { proxyResultToResponse } from '../src/api-gateway/rest-api-event';
 import { matchRoute, type RestRoute } from '../src/api-gateway/rest-api-routes';
 import { parseBatchItemFailures } from '../src/event-sources/batch-item-failures';
@@ -230,6 +231,9 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine([], { PORT: '4000' })).toMatchObject({ options: { appDir: process.cwd(), port: 4000 } });
     expect(parseCommandLine(['--data-dir', '.local-data'], {})).toMatchObject({ options: { dataDir: '.local-data' } });
     expect(parseCommandLine([], {})).not.toHaveProperty('options.dataDir');
+    // Without a switch it synthesizes only when the sources changed; --synth always does.
+    expect(parseCommandLine([], {})).toMatchObject({ options: { synth: 'auto' } });
+    expect(parseCommandLine(['--synth'], {})).toMatchObject({ options: { synth: true } });
   });
 
   it('answers --help with the usage, and mistakes with the usage and what was wrong', () => {
@@ -241,5 +245,36 @@ describe('parseCommandLine', () => {
       [['--bogus'], expect.stringContaining('--bogus')],
     ] as const)
       expect(parseCommandLine([...argv], {})).toEqual({ usage: expect.any(String), error });
+  });
+});
+
+describe('the synthesis fingerprint', () => {
+  it('changes with a watched source or the context, not with other files, and matches what was recorded', async () => {
+    const { mkdtemp, mkdir, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const appDir = await mkdtemp(path.join(tmpdir(), 'synth-fingerprint-'));
+    const outdir = path.join(appDir, 'cdk.out');
+    await mkdir(path.join(appDir, 'src'));
+    await mkdir(outdir);
+    await writeFile(
+      path.join(appDir, 'cdk.json'),
+      JSON.stringify({ app: 'node app.mjs', watch: { include: ['src/**'] } }),
+    );
+    await writeFile(path.join(appDir, 'src/handler.ts'), 'export const a = 1;');
+    const before = await sourceFingerprint(appDir, outdir, {});
+
+    await writeFile(path.join(appDir, 'README.md'), 'not a source');
+    await writeFile(path.join(outdir, 'manifest.json'), '{}');
+    expect(await sourceFingerprint(appDir, outdir, {})).toBe(before);
+    expect(await sourceFingerprint(appDir, outdir, { stage: 'dev' })).not.toBe(before);
+    expect(await isSynthesizedFrom(outdir, before)).toBe(false); // nothing recorded yet
+    await recordSynthesis(outdir, before);
+    expect(await isSynthesizedFrom(outdir, before)).toBe(true);
+
+    await writeFile(path.join(appDir, 'src/handler.ts'), 'export const a = 2;');
+    const after = await sourceFingerprint(appDir, outdir, {});
+    expect(after).not.toBe(before);
+    expect(await isSynthesizedFrom(outdir, after)).toBe(false);
   });
 });

