@@ -14,8 +14,9 @@
  *   WebSocket rows (scripts/bench/websocket-wake.ts): BENCH_WS_SUBSCRIBERS ("1,100,1000", quick
  *   "1,2") subscribers on one job, one row each · BENCH_WS_JOBS (1000, quick 2; 0: no row) jobs
  *   with one subscriber each · BENCH_WS_CHANGES (20, quick 2) changes per one-job row ·
- *   BENCH_WS_ROUNDS (3, quick 1) changes per job in the many-jobs row · BENCH_WATCH_SECONDS (30,
- *   quick 3) the long-poll watchers' window for their GB-s per 1,000 watcher-minutes.
+ *   BENCH_WS_ROUNDS (3, quick 1) changes per job in the many-jobs row · BENCH_WATCHERS (20, quick
+ *   2) long polls held through a window of BENCH_WATCH_SECONDS (30, quick 3) for their GB-s per
+ *   1,000 watcher-minutes.
  *   BENCH_PROFILE=1 also counts the DynamoDB/SQS calls per job through counting proxies and writes
  *   a CPU profile of the stack process to bench-profile/ (both cost speed: not for the figures).
  */
@@ -57,6 +58,8 @@ const config = {
   wsChanges: size('BENCH_WS_CHANGES', 20, 2),
   wsRounds: size('BENCH_WS_ROUNDS', 3, 1),
   watchSeconds: size('BENCH_WATCH_SECONDS', 30, 3),
+  // Within the status function's reservation of 100, like the wake-up rows.
+  watchers: size('BENCH_WATCHERS', 20, 2),
   starts: (process.env.BENCH_START ?? (quick ? 'warm' : 'cold,warm')).split(',').filter(Boolean),
   profile: process.env.BENCH_PROFILE === '1',
   output: process.env.BENCH_OUTPUT ?? (quick ? 'test-artifacts/bench-quick.json' : 'bench-results.json'),
@@ -65,8 +68,6 @@ const LATENCY_CLIENTS = quick ? [1, 4] : [1, 16, 64];
 // The status function's reserved concurrency (100 by default) bounds the long polls open at once,
 // short pollers included: 50 waiters on one job leave it room.
 const WAITERS = quick ? [1, 2] : [1, 10, 50];
-/** Long polls held through the watch window (its GB-s per 1,000 watcher-minutes), within the same reservation. */
-const LONG_POLL_WATCHERS = quick ? 2 : 20;
 /** `npm start` arguments per kind: cold synthesizes, warm reuses cdk.out as no source changed. */
 const START_ARGS: Record<string, string[]> = { cold: [], warm: ['--no-synth'] };
 
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
       jobs: config.wsJobs,
       changes: config.wsChanges,
       rounds: config.wsRounds,
-      longPollWatchers: LONG_POLL_WATCHERS,
+      longPollWatchers: config.watchers,
       longPollSeconds: config.watchSeconds,
       log,
     });

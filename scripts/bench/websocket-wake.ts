@@ -182,11 +182,14 @@ export async function measureWatching(options: WatchOptions): Promise<WatchMeasu
   };
   const billedMs = (durations: readonly number[] = []) => durations.reduce((sum, ms) => sum + Math.ceil(ms), 0);
 
+  /** A new external job; a 5xx (an integration timeout on a loaded machine) is tried again, twice. */
   async function createJob(): Promise<string> {
-    const created = await fetch(`${options.url}/jobs`, { method: 'POST', headers, body: '{}' });
-    const answer = await created.text();
-    if (created.status !== 201) throw new Error(`POST /jobs answered ${created.status}: ${answer}`);
-    return (JSON.parse(answer) as { id: string }).id;
+    for (let attempt = 1; ; attempt++) {
+      const created = await fetch(`${options.url}/jobs`, { method: 'POST', headers, body: '{}' });
+      const answer = await created.text();
+      if (created.status === 201) return (JSON.parse(answer) as { id: string }).id;
+      if (created.status < 500 || attempt === 3) throw new Error(`POST /jobs answered ${created.status}: ${answer}`);
+    }
   }
 
   let phase = 0;
@@ -324,7 +327,7 @@ export async function measureWatching(options: WatchOptions): Promise<WatchMeasu
     startedAt = Date.now();
     const watcherMinutes = await closeWatchers(watchers);
     log(`  closed in ${Date.now() - startedAt} ms`);
-    webSocket.push({
+    const measured: WebSocketWakeRow = {
       mode,
       subscribers: row.subscribers,
       jobs: row.jobs,
@@ -334,7 +337,10 @@ export async function measureWatching(options: WatchOptions): Promise<WatchMeasu
       reconnects: opened - openedBefore - row.subscribers,
       ...latencyPercentiles(latencies),
       cost: costOf(await durationsOf(), webSocketRoles, watcherMinutes, notifierBaselineMs),
-    });
+    };
+    // Each row as it is measured: a later row failing on a loaded machine leaves this one's figures.
+    log(`  ${JSON.stringify(measured)}`);
+    webSocket.push(measured);
   }
 
   // Long polls: watchers re-poll (as waitFor does) while their job changes once a second.
