@@ -12,6 +12,12 @@
  *   quick "warm") which `npm start` runs to time · BENCH_START_JOBS (8) jobs run through
  *   each before its second memory figure · BENCH_OUTPUT (bench-results.json; quick:
  *   test-artifacts/bench-quick.json) where the figures go as JSON (`npm run cost` reads them).
+ *   WebSocket rows (scripts/bench/websocket-wake.ts): BENCH_WS_SUBSCRIBERS ("1,100,1000", quick
+ *   "1,2") subscribers on one job, one row each · BENCH_WS_JOBS (1000, quick 2; 0: no row) jobs
+ *   with one subscriber each · BENCH_WS_CHANGES (20, quick 2) changes per one-job row ·
+ *   BENCH_WS_ROUNDS (3, quick 1) changes per job in the many-jobs row · BENCH_WATCHERS (20, quick
+ *   2) long polls held through a window of BENCH_WATCH_SECONDS (30, quick 3) for their GB-s per
+ *   1,000 watcher-minutes.
  *   BENCH_PROFILE=1 also counts the DynamoDB/SQS calls per job through counting proxies and writes
  *   a CPU profile of the stack process to bench-profile/ (both cost speed: not for the figures).
  */
@@ -32,6 +38,7 @@ import { samplePeakResidentBytes, treeResidentBytes } from './bench/memory';
 import { latencyPercentiles, markdownTable, percentile } from './bench/stats';
 import { measureSubmitLatency, type SubmitLatency } from './bench/submit-latency';
 import { measureThroughput, measureUnloadedSubmitToCompleted } from './bench/throughput';
+import { measureWatching, type WatchMeasurements } from './bench/websocket-wake';
 
 const API_KEY = 'bench-api-key-0123456';
 const quick = process.env.BENCH_QUICK === '1';
@@ -46,6 +53,16 @@ const config = {
   inits: size('BENCH_INITS', 5, 1),
   startJobs: size('BENCH_START_JOBS', 8, 1),
   starts: (process.env.BENCH_START ?? (quick ? 'warm' : 'cold,warm,unchanged')).split(',').filter(Boolean),
+  wsSubscribers: (process.env.BENCH_WS_SUBSCRIBERS ?? (quick ? '1,2' : '1,100,1000'))
+    .split(',')
+    .filter(Boolean)
+    .map(Number),
+  wsJobs: size('BENCH_WS_JOBS', 1000, 2),
+  wsChanges: size('BENCH_WS_CHANGES', 20, 2),
+  wsRounds: size('BENCH_WS_ROUNDS', 3, 1),
+  watchSeconds: size('BENCH_WATCH_SECONDS', 30, 3),
+  // Within the status function's reservation of 100, like the wake-up rows.
+  watchers: size('BENCH_WATCHERS', 20, 2),
   profile: process.env.BENCH_PROFILE === '1',
   output: process.env.BENCH_OUTPUT ?? (quick ? 'test-artifacts/bench-quick.json' : 'bench-results.json'),
 };
@@ -67,6 +84,7 @@ const log = (line: string) => console.error(line);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const pct = (ms: { p50: number; p95: number; p99: number }) => `${ms.p50} / ${ms.p95} / ${ms.p99} ms`;
+const gbs = (gbSeconds: number) => `${gbSeconds.toFixed(1)} GB-s`;
 
 async function main(): Promise<void> {
   const date = new Date().toISOString();
@@ -194,7 +212,22 @@ async function main(): Promise<void> {
     });
     const peakBytes = peak.stop();
 
-    // 6. Bundles and cold inits, while the stack idles.
+    // 6. WebSocket wake-ups, and Lambda GB-s per 1,000 watcher-minutes beside long polls.
+    const watching: WatchMeasurements = await measureWatching({
+      url,
+      apiKey: API_KEY,
+      stack,
+      functions: ready.functions,
+      subscriberCounts: config.wsSubscribers,
+      jobs: config.wsJobs,
+      changes: config.wsChanges,
+      rounds: config.wsRounds,
+      longPollWatchers: config.watchers,
+      longPollSeconds: config.watchSeconds,
+      log,
+    });
+
+    // 7. Bundles and cold inits, while the stack idles.
     log(`Bundles and init times (${config.inits} cold init(s) each)…`);
     const bundles: BundleRow[] = await measureBundles(ready.functions, config.inits);
 
@@ -228,6 +261,31 @@ async function main(): Promise<void> {
         pct(row),
         `${row.wakeUps} wake-ups over ${row.changes} changes, ${row.requestsPerChange.toFixed(2)} requests/change`,
       ]),
+      ...watching.webSocket.map((row) => [
+        `wake-up, ${row.mode} (p50 / p95 / p99)`,
+        pct(row),
+        `${row.deliveries} of ${row.expected} messages over ${row.changes} changes` +
+          `${row.reconnects ? `, ${row.reconnects} reconnects` : ''}`,
+      ]),
+      [
+        `Lambda GB-s per 1,000 watcher-minutes, ${watching.longPoll.mode}`,
+        gbs(watching.longPoll.cost.gbSecondsPer1000WatcherMinutes),
+        `measured: status function's billed ms × MemorySize over ${watching.longPoll.cost.watcherMinutes.toFixed(1)} ` +
+          `watcher-minutes (${watching.longPoll.seconds} s window, ${watching.longPoll.changes} changes)`,
+      ],
+      ...watching.webSocket.map((row) => {
+        const { invocations: calls, watcherMinutes } = row.cost;
+        const perSession =
+          ((calls.connect?.billedMs ?? 0) + (calls.subscribe?.billedMs ?? 0) + (calls.disconnect?.billedMs ?? 0)) /
+          row.subscribers;
+        return [
+          `Lambda GB-s per 1,000 watcher-minutes, ${row.mode}`,
+          gbs(row.cost.gbSecondsPer1000WatcherMinutes),
+          `computed: $connect + subscribe + $disconnect ${perSession.toFixed(0)} ms per session, notifier ` +
+            `${((calls.notifier?.billedMs ?? 0) / Math.max(1, row.deliveries)).toFixed(1)} ms per message; ` +
+            `× MemorySize over ${watcherMinutes.toFixed(1)} watcher-minutes`,
+        ];
+      }),
       ...bundles.map((row) => [
         `bundle + init, ${row.logicalId}`,
         `${kb(row.bundleBytes)}, init ${Math.round(row.medianInitMs)} ms`,
@@ -283,6 +341,7 @@ async function main(): Promise<void> {
       submitLatency,
       submitToCompletedUnloaded: latencyPercentiles(unloaded),
       wake,
+      watching,
       bundles,
       starts,
       memory: { idleBytes, peakBytes },

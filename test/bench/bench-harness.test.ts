@@ -52,8 +52,20 @@ test('the quick benchmark prints one table with a figure in every row and writes
     'wake-up, long poll, 2 waiters (p50 / p95 / p99)',
     'wake-up, long poll, 1 waiter, stream only (p50 / p95 / p99)',
     'wake-up, short poll every 1 s (p50 / p95 / p99)',
+    'wake-up, WebSocket, 1 subscriber on one job (p50 / p95 / p99)',
+    'wake-up, WebSocket, 2 subscribers on one job (p50 / p95 / p99)',
+    'wake-up, WebSocket, 2 jobs × 1 subscriber (p50 / p95 / p99)',
   ]);
   for (const [, figure] of latencyRows) expect(figure).toMatch(/^\d+ \/ \d+ \/ \d+ ms$/);
+  // What watching costs in Lambda time: measured for long polls, computed from invocations for WebSockets.
+  const costRows = [...rows].filter(([measure]) => measure.startsWith('Lambda GB-s per 1,000 watcher-minutes, '));
+  expect(costRows.map(([measure]) => measure.slice('Lambda GB-s per 1,000 watcher-minutes, '.length))).toEqual([
+    'long poll, 2 watchers on one job',
+    'WebSocket, 1 subscriber on one job',
+    'WebSocket, 2 subscribers on one job',
+    'WebSocket, 2 jobs × 1 subscriber',
+  ]);
+  for (const [, figure] of costRows) expect(figure).toMatch(/^\d+\.\d GB-s$/);
   // One bundle row per function of the template, each with a size and an init time.
   const template = JSON.parse(readFileSync('cdk.out/ServerlessJobs.template.json', 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: { Handler?: string } }>;
@@ -81,6 +93,7 @@ test('the quick benchmark prints one table with a figure in every row and writes
       'ratio',
       'submitLatency',
       'wake',
+      'watching',
       'bundles',
       'invocationDurationsMs',
     ]),

@@ -138,6 +138,8 @@ it('serves @connections: POST sends, GET describes, DELETE closes, and a gone co
   };
   const posted = await fetch(managementUrl(connectionId), { method: 'POST', body: '{"pushed":true}' });
   expect(posted.status).toBe(200);
+  // Idle connections stay open a minute (Node's 5 s default dropped posts when the stack stalled).
+  expect(posted.headers.get('keep-alive')).toBe('timeout=60');
   await eventually(async () => messages.some((m) => m.pushed === true), 5_000, 'the posted message');
   const described = await fetch(managementUrl(connectionId));
   expect(await described.json()).toMatchObject({

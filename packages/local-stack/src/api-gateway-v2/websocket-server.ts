@@ -8,6 +8,13 @@ import { selectRoute, type WebSocketApiDefinition, type WebSocketRoute } from '.
 
 /** API Gateway's limit on one WebSocket message (frames may be smaller; ws reassembles them). */
 const MAX_MESSAGE_BYTES = 128 * 1024;
+/**
+ * How long an idle keep-alive connection to @connections stays open. Node's default (5 s) closes a
+ * socket whose next request already arrived when this process stalls longer than that (seen on a
+ * loaded machine: a notifier posting to 1,000 connections got dozens of ECONNRESETs at once, past
+ * the SDK's retry quota); AWS's endpoints keep idle connections open far longer.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 export interface WebSocketApiServerOptions {
   /** Keys accepted where a route has ApiKeyRequired (the same list as the REST API's). */
@@ -98,7 +105,7 @@ export class LocalWebSocketApis {
       logicalIds.map(
         (logicalId) =>
           new Promise<ListeningApi>((resolve, reject) => {
-            const server = createServer();
+            const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
             server.on('error', reject);
             server.listen(0, host, () => {
               const address = server.address();
