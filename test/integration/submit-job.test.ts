@@ -63,6 +63,22 @@ describe('submitJob against DynamoDB Local and fauxqs', () => {
     ).rejects.toBeInstanceOf(JobAlreadyExistsError);
   });
 
+  test('a submit whose send failed, retried under its key, makes a job that runs', async () => {
+    const failing = new SQSClient({ useQueueUrlAsEndpoint: false, maxAttempts: 1 });
+    injectFault(failing, 'SendMessageCommand');
+    const ids: string[] = [];
+    const idempotencyKey = randomUUID();
+    const body = { phone: '+14155550123', message: 'hi' };
+    await expect(submitJob(depsWith(failing, ids), 'sms', body, { idempotencyKey })).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
+    const retried = await submitJob(depsWith(new SQSClient({ useQueueUrlAsEndpoint: false }), ids), 'sms', body, {
+      idempotencyKey,
+    });
+    expect(await repository.get(retried.id)).toMatchObject({ status: 'queued' });
+    expect(ids).toEqual([retried.id]);
+  });
+
   test('an invalid submission writes nothing', async () => {
     const ids: string[] = [];
     await expect(

@@ -45,7 +45,7 @@ export async function submitJob(
   const now = deps.clock();
   const jobType = deps.jobTypes.get(type);
   const submission = parseSubmission(jobType.definition.payload, body, now);
-  const job = newJob({
+  let job = newJob({
     id: options.idempotencyKey ? idempotentJobId(options.idempotencyKey) : deps.newId(),
     type,
     payload: submission.payload,
@@ -57,7 +57,11 @@ export async function submitJob(
     await deps.repository.create(job);
   } catch (error) {
     if (!(error instanceof JobAlreadyExistsError) || !options.idempotencyKey) throw error;
-    return resumeSubmission(deps, job);
+    const earlier = await resumeSubmission(deps, job);
+    if (earlier) return earlier;
+    // The earlier run's job never got its message (marked failed): this run makes a new one, as before keys named jobs.
+    job = { ...job, id: deps.newId() };
+    await deps.repository.create(job);
   }
   try {
     await deps.queue.enqueue(messageFor(job), sqsDelaySeconds(job.runAt, now));
@@ -75,14 +79,16 @@ export async function submitJob(
 /**
  * An earlier run of this submission (same Idempotency-Key) created the job and its answer was lost.
  * The same request gets that job back; its message is sent again while it waits, since that run may
- * have died before its send (a second message is harmless: claims are conditional). Another
- * request under the key is refused as a conflict.
+ * have died before its send (a second message is harmless: claims are conditional). Undefined when
+ * that run's send failed (the job was marked failed, the client was told to retry). Another request
+ * under the key is refused as a conflict.
  */
-async function resumeSubmission(deps: SubmitJobDeps, job: Job): Promise<Job> {
+async function resumeSubmission(deps: SubmitJobDeps, job: Job): Promise<Job | undefined> {
   const existing = await deps.repository.get(job.id);
   if (!existing || existing.type !== job.type || !isDeepStrictEqual(existing.payload, job.payload)) {
     throw new JobAlreadyExistsError(job.id);
   }
+  if (existing.status === 'failed' && existing.error?.kind === 'enqueue') return undefined;
   if (existing.status === 'queued' || existing.status === 'delayed') {
     await deps.queue.enqueue(messageFor(existing), sqsDelaySeconds(existing.runAt, deps.clock()));
   }
