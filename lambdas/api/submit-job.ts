@@ -88,7 +88,9 @@ async function submit(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResul
       errors: [{ field: 'type', message: `must be one of ${jobTypes.names.join(', ')}` }],
     });
   }
-  const job = await submitJob(deps, type, parseJsonBody(event));
+  const job = await submitJob(deps, type, parseJsonBody(event), {
+    idempotencyKey: event.headers['idempotency-key'] || undefined,
+  });
   return jsonResponse(202, jobTypes.maskJob(job), { Location: `/jobs/${job.id}` });
 }
 

@@ -2,13 +2,18 @@
  * The chaos run: mixed jobs submitted to a local stack in chaos mode (faults injected into its
  * functions), then every accepted job followed until it is final. What counts:
  * - lost: accepted (2xx) but the API no longer knows the job;
- * - completed twice: a job whose history shows two completions, or a delivery the simulated
- *   providers recorded more often than jobs for that recipient completed;
+ * - completed twice: a job whose history shows two completions, a job the simulated providers
+ *   delivered twice (their send log names each call's idempotency key, `<jobId>:<round>`), or a
+ *   delivery for a job no accepted submit created (a submit that ran twice);
+ * - calls the providers answered from their idempotency keys instead of delivering again, by
+ *   whether the same attempt called twice or a later attempt re-ran a delivered job (the
+ *   at-least-once window such a key closes);
  * - stuck: not final when the run gives up waiting;
  * - lateness: the first pickup (first `processing` in the history) against the job's schedule.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { providerIdempotencyKey } from '../../src/jobs/job-rounds';
 import { cleanupRecipient, type SimulatedSend } from '../../src/jobs/providers/simulated-send-log';
 import { SIMULATED_SMS_NUMBERS } from '../../src/jobs/providers/simulated-sms-sender';
 import { forEachConcurrently, sendRetrying } from './http';
@@ -71,10 +76,17 @@ export interface ChaosReport {
   byStatus: Record<string, number>;
   lost: number;
   completedTwiceByHistory: number;
+  /** Jobs delivered twice, plus deliveries for jobs no accepted submit created (see the next two). */
   completedTwiceByEffects: number;
+  /** Accepted jobs the providers delivered more than once (a second delivery, not deduplicated). */
+  deliveredTwice: number;
+  /** Jobs no accepted submit created that were delivered (recipients of refused submits left out). */
+  unrequestedJobsDelivered: number;
+  /** Provider calls answered from the idempotency key (nothing delivered): the same attempt again, a later attempt. */
+  deduplicated: { sameAttempt: number; laterAttempt: number };
   /** Accepted jobs the run could not read back (neither found nor 404): unaccounted for. */
   unreadable: number;
-  /** Recipients left out of the side-effect count: a submit to them was refused yet may have run. */
+  /** Recipients left out of the unrequested-job count: a submit to them was refused yet may have run. */
   ambiguousRecipients: number;
   /** Completed jobs whose delivery the providers never recorded (should be 0 too). */
   completedWithoutEffect: number;
@@ -207,7 +219,6 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
   let unexpectedOutcomes = 0;
   const pickupLateness: number[] = [];
   let worstCompletionMs = 0;
-  const completedByRecipient = new Map<string, number>();
   const examples: string[] = [];
   let lost = 0;
   let stuck = 0;
@@ -226,34 +237,60 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     }
     if (view.history.filter((entry) => entry.status === 'completed').length > 1) completedTwiceByHistory++;
     if (FINAL.has(view.status) && view.status !== job.expected) unexpectedOutcomes++;
-    if (view.status === 'completed')
-      completedByRecipient.set(job.recipient, (completedByRecipient.get(job.recipient) ?? 0) + 1);
     const due = Date.parse(view.runAt ?? view.createdAt);
     const pickup = view.history.find((entry) => entry.status === 'processing');
     if (pickup) pickupLateness.push(Math.max(0, Date.parse(pickup.at) - due));
     if (FINAL.has(view.status)) worstCompletionMs = Math.max(worstCompletionMs, Date.parse(view.updatedAt) - due);
   }
 
-  // The providers' side: deliveries per recipient against the jobs for it that completed. A submit
-  // refused with a 504 may still have run: its recipient's count is ambiguous and left out.
+  // The providers' side, per idempotency key: a key is one run of one job. A submit refused with a
+  // 504 may still have created a job: deliveries to its recipient for unknown jobs are ambiguous.
   const ambiguous = new Set(refusedRecipients);
-  const sendsByRecipient = new Map<string, number>();
+  const keyOf = new Map([...accepted.keys()].map((id) => [providerIdempotencyKey({ id }), id]));
+  const callsByKey = new Map<string, SimulatedSend[]>();
   if (existsSync(options.sendLogFile)) {
     for (const line of readFileSync(options.sendLogFile, 'utf8').split('\n')) {
       if (!line) continue;
       const send = JSON.parse(line) as SimulatedSend;
-      sendsByRecipient.set(send.recipient, (sendsByRecipient.get(send.recipient) ?? 0) + 1);
+      callsByKey.set(send.idempotencyKey, [...(callsByKey.get(send.idempotencyKey) ?? []), send]);
     }
   }
-  let completedTwiceByEffects = 0;
-  let completedWithoutEffect = 0;
-  for (const recipient of new Set([...completedByRecipient.keys(), ...sendsByRecipient.keys()])) {
-    if (ambiguous.has(recipient)) continue;
-    const sends = sendsByRecipient.get(recipient) ?? 0;
-    const completed = completedByRecipient.get(recipient) ?? 0;
-    completedTwiceByEffects += Math.max(0, sends - completed);
-    completedWithoutEffect += Math.max(0, completed - sends);
+  let deliveredTwice = 0;
+  let unrequestedJobsDelivered = 0;
+  const deduplicated = { sameAttempt: 0, laterAttempt: 0 };
+  for (const [key, calls] of callsByKey) {
+    const deliveries = calls.filter((call) => !call.deduplicated);
+    const first = deliveries[0];
+    if (!keyOf.has(key)) {
+      if (first && !ambiguous.has(first.recipient)) {
+        unrequestedJobsDelivered++;
+        if (examples.length < 20) examples.push(`unrequested job delivered: ${key} (${first.channel} at ${first.at})`);
+      }
+      continue;
+    }
+    if (deliveries.length > 1) {
+      deliveredTwice++;
+      if (examples.length < 20)
+        examples.push(`delivered twice: ${key} ${deliveries.map((d) => `attempt ${d.attempt} at ${d.at}`).join(', ')}`);
+    }
+    for (const call of calls.filter((c) => c.deduplicated)) {
+      if (first && call.attempt === first.attempt) deduplicated.sameAttempt++;
+      else deduplicated.laterAttempt++;
+      if (examples.length < 20)
+        examples.push(
+          `deduplicated: ${key} attempt ${call.attempt} at ${call.at} (delivered on attempt ${first?.attempt} at ${first?.at})`,
+        );
+    }
   }
+  let completedWithoutEffect = 0;
+  for (const [id, job] of accepted) {
+    const delivered = (callsByKey.get(providerIdempotencyKey({ id })) ?? []).some((call) => !call.deduplicated);
+    if (views.get(id)?.status === 'completed' && !delivered) {
+      completedWithoutEffect++;
+      if (examples.length < 20) examples.push(`completed without a delivery: ${id} (${job.kind})`);
+    }
+  }
+  const completedTwiceByEffects = deliveredTwice + unrequestedJobsDelivered;
 
   const faults = await options.faults();
   const faultsTotal = Object.entries(faults)
@@ -271,6 +308,9 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     lost,
     completedTwiceByHistory,
     completedTwiceByEffects,
+    deliveredTwice,
+    unrequestedJobsDelivered,
+    deduplicated,
     completedWithoutEffect,
     unreadable: unreadable.size,
     ambiguousRecipients: ambiguous.size,
@@ -297,7 +337,8 @@ export function formatChaosReport(report: ChaosReport): string[] {
       .map(([status, n]) => `${status} ${n}`)
       .join(', ')} (${report.unexpectedOutcomes} not the outcome their kind leads to)`,
     `lost: ${report.lost}${report.unreadable ? ` (and ${report.unreadable} accepted jobs could not be read back)` : ''}`,
-    `completed twice: ${report.completedTwiceByHistory} by history, ${report.completedTwiceByEffects} by provider side effects (${report.completedWithoutEffect} completed without one${report.ambiguousRecipients ? `; ${report.ambiguousRecipients} recipients of refused submits left out` : ''})`,
+    `completed twice: ${report.completedTwiceByHistory} by history, ${report.completedTwiceByEffects} by provider side effects (${report.deliveredTwice} jobs delivered twice, ${report.unrequestedJobsDelivered} jobs no accepted submit created delivered; ${report.completedWithoutEffect} completed without a delivery${report.ambiguousRecipients ? `; ${report.ambiguousRecipients} recipients of refused submits left out` : ''})`,
+    `deliveries the providers' idempotency keys prevented: ${report.deduplicated.sameAttempt + report.deduplicated.laterAttempt} — ${report.deduplicated.sameAttempt} by the same attempt again, ${report.deduplicated.laterAttempt} by a later attempt after a delivered one`,
     `stuck: ${report.stuck}`,
     `lateness against schedule (first pickup): worst ${seconds(report.worstPickupLatenessMs)}, p99 ${seconds(report.p99PickupLatenessMs)}; worst due → final ${seconds(report.worstCompletionMs)}`,
     `run took ${seconds(report.durationMs)}`,
@@ -305,12 +346,17 @@ export function formatChaosReport(report: ChaosReport): string[] {
   ];
 }
 
-/** Whether the run found a defect: a lost, twice-completed or stuck job. */
+/**
+ * Whether the run found a defect: a lost, twice-completed or stuck job, or a provider called twice
+ * by the same attempt (two runs under one claim, which the conditional claim must prevent). A later
+ * attempt calling again after a delivery is the at-least-once window the idempotency key closes.
+ */
 export function chaosFailed(report: ChaosReport): boolean {
   return (
     report.lost > 0 ||
     report.completedTwiceByHistory > 0 ||
     report.completedTwiceByEffects > 0 ||
+    report.deduplicated.sameAttempt > 0 ||
     report.stuck > 0 ||
     report.unreadable > 0 ||
     report.accepted === 0

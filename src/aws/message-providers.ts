@@ -2,7 +2,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { EmailSender } from '../jobs/providers/email-sender';
 import { SimulatedEmailSender } from '../jobs/providers/simulated-email-sender';
-import { simulatedSendLog } from '../jobs/providers/simulated-send-log';
+import { simulatedDeliveries } from '../jobs/providers/simulated-send-log';
 import { SimulatedSmsSender } from '../jobs/providers/simulated-sms-sender';
 import type { SmsSender } from '../jobs/providers/sms-sender';
 import { SesEmailSender } from './ses-email-sender';
@@ -47,7 +47,7 @@ export function createEmailSender(
 ): EmailSender {
   const v = MESSAGE_PROVIDER_VARIABLES;
   if (oneOf(env, v.emailProvider, ['simulated', 'ses'], 'simulated') === 'simulated')
-    return new SimulatedEmailSender(simulatedSendLog(env));
+    return new SimulatedEmailSender(simulatedDeliveries(env));
   return new SesEmailSender(instrument(new SESv2Client(clientConfig)), {
     fromAddress: required(env, v.sesFromAddress, `${v.emailProvider}=ses`),
     fromIdentityArn: env[v.sesFromIdentityArn] || undefined,
@@ -59,7 +59,7 @@ export function createEmailSender(
 export function createSmsSender(env: Environment = process.env, instrument: InstrumentClient = (c) => c): SmsSender {
   const v = MESSAGE_PROVIDER_VARIABLES;
   if (oneOf(env, v.smsProvider, ['simulated', 'sns'], 'simulated') === 'simulated')
-    return new SimulatedSmsSender(simulatedSendLog(env));
+    return new SimulatedSmsSender(simulatedDeliveries(env));
   const smsType: SmsType = oneOf(env, v.snsSmsType, SMS_TYPES, 'Transactional');
   return new SnsSmsSender(instrument(new SNSClient(clientConfig)), {
     smsType,

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
 import { CLEANUP_TASKS, type Cleaner } from '../jobs/providers/cleaner';
 import { SimulatedCleaner } from '../jobs/providers/simulated-cleaner';
-import { simulatedSendLog } from '../jobs/providers/simulated-send-log';
+import { simulatedDeliveries } from '../jobs/providers/simulated-send-log';
 
 /** One housekeeping task, also enqueued daily at 00:00 UTC. */
 export const cleanup = defineJobType({
@@ -27,9 +27,9 @@ export const cleanup = defineJobType({
     timeoutSeconds: 60,
   },
   schedules: [{ name: 'daily-cleanup', cron: { minute: '0', hour: '0' }, payload: { task: 'delete_temp' } }],
-  providers: (): { cleaner: Cleaner } => ({ cleaner: new SimulatedCleaner(simulatedSendLog(process.env)) }),
-  process: async (request, { attempt, providers }) => {
-    const { removed } = await providers.cleaner.run(request, attempt);
+  providers: (): { cleaner: Cleaner } => ({ cleaner: new SimulatedCleaner(simulatedDeliveries(process.env)) }),
+  process: async (request, { attempt, idempotencyKey, providers }) => {
+    const { removed } = await providers.cleaner.run(request, { attempt, idempotencyKey });
     return { task: request.task, removed };
   },
 });

@@ -23,8 +23,8 @@ export const email = defineJobType({
   messageChannels: ['email'],
   // SES when the deployment configured it (EMAIL_PROVIDER=ses), else the simulator.
   providers: (): { sender: EmailSender } => ({ sender: createEmailSender(process.env) }),
-  process: async ({ to, subject, body }, { attempt, providers }) => {
-    const { messageId } = await providers.sender.send({ to, subject, body }, attempt);
+  process: async ({ to, subject, body }, { attempt, idempotencyKey, providers }) => {
+    const { messageId } = await providers.sender.send({ to, subject, body }, { attempt, idempotencyKey });
     return { messageId, deliveredTo: to };
   },
 });

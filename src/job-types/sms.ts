@@ -18,8 +18,8 @@ export const sms = defineJobType({
   messageChannels: ['sms'],
   // SNS when the deployment configured it (SMS_PROVIDER=sns), else the simulator.
   providers: (): { sender: SmsSender } => ({ sender: createSmsSender(process.env) }),
-  process: async ({ phone, message }, { attempt, providers }) => {
-    const { messageId } = await providers.sender.send({ phone, message }, attempt);
+  process: async ({ phone, message }, { attempt, idempotencyKey, providers }) => {
+    const { messageId } = await providers.sender.send({ phone, message }, { attempt, idempotencyKey });
     return { messageId, deliveredTo: phone };
   },
 });

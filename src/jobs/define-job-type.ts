@@ -10,6 +10,12 @@ export interface JobContext<Providers = undefined> {
   readonly type: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /**
+   * `<jobId>:<round>`, the same for every attempt of this run of the job: pass it to a provider
+   * that takes an idempotency token, so an attempt that runs again after a crash (the provider
+   * answered, the completion was not recorded yet) does not deliver twice.
+   */
+  readonly idempotencyKey: string;
   /** Already keyed with jobId, type and attempt; sensitive and recipient values are masked in every line. */
   readonly log: JobLog;
   /**

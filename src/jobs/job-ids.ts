@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { InvalidField } from './errors/validation-error';
 
 /** Job ids as they appear in URLs: 1–128 letters, digits, `_ . : -` (e.g. `job_123`). */
@@ -28,4 +29,17 @@ export function callerJobIdProblem(id: string): InvalidField | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * The id of the job a submission with this Idempotency-Key creates: one key always names one job.
+ * The key's idempotency record lasts only for the submitting function's timeout while in progress;
+ * a submit that timed out after its write, then retried with the key, would otherwise create a
+ * second job (found by the chaos run: the same email sent by two jobs). UUID-shaped, version 8
+ * (custom: from SHA-256).
+ */
+export function idempotentJobId(idempotencyKey: string): string {
+  const hex = createHash('sha256').update(`idempotency-key\n${idempotencyKey}`).digest('hex');
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -21,6 +21,15 @@ export function messageFor(job: Pick<Job, 'id' | 'type' | 'round'>): JobMessage 
   return { jobId: job.id, type: job.type, round: roundOf(job) };
 }
 
+/**
+ * The idempotency key of the job's current round for its providers: every attempt of one run
+ * shares it (a re-run after a crash must not deliver again), the next round gets its own (a
+ * failed job retried by hand is meant to deliver).
+ */
+export function providerIdempotencyKey(job: Pick<Job, 'id' | 'round'>): string {
+  return `${job.id}:${roundOf(job)}`;
+}
+
 /** Whether a message (or dead letter) of `round` belongs to a run of the job that is over. */
 export function isFromEarlierRound(job: Pick<Job, 'round'>, round: number): boolean {
   return round < roundOf(job);

@@ -8,6 +8,7 @@ import {
   type MessageChannel,
 } from './define-job-type';
 import type { Job } from './job';
+import { providerIdempotencyKey } from './job-rounds';
 import {
   assertValidJobTypeConfig,
   type JobTypeConfig,
@@ -75,6 +76,7 @@ export class RegisteredJobType {
       jobId: job.id,
       type: job.type,
       attempt: job.attempts,
+      idempotencyKey: providerIdempotencyKey(job),
       log: { info: line(options.log.info), warn: line(options.log.warn), error: line(options.log.error) },
       signal: options.signal,
       providers: this.providerInstance.value,

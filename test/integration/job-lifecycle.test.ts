@@ -39,9 +39,16 @@ describe('leases: a worker that dies or times out', () => {
       const hung = deliver(job);
       while ((await h.repository.get(job.id))?.status !== 'processing') await new Promise((r) => setTimeout(r, 5));
 
-      // Redelivered while the first worker still holds the lease: not run in parallel.
+      // Redelivered while the first worker still holds the lease: not run in parallel. It looks
+      // again once that worker's run must be over (the email function's 30 s timeout + 2 s), not at
+      // the lease's end: a duplicate shares the holder's message, and so its visibility.
       const duplicate = await deliver(job);
-      expect(duplicate).toMatchObject({ kind: 'retry-later', visibilitySeconds: 60 });
+      expect(duplicate).toMatchObject({ kind: 'retry-later', visibilitySeconds: 32 });
+      expect(calls).toBe(1);
+
+      // Still held after that: the holder died, so the lease's end is the next look.
+      h.clock.advanceBy(33_000);
+      expect(await deliver(job)).toMatchObject({ kind: 'retry-later', visibilitySeconds: 27 });
       expect(calls).toBe(1);
 
       // The hung worker's lease runs out (Lambda killed it); the next delivery reclaims the job.

@@ -4,6 +4,7 @@ import { createDocumentClient } from '../../src/aws/aws-clients';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
+import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
 import { ValidationError } from '../../src/jobs/errors/validation-error';
 import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
 import { createJobsTable, createTestQueue, injectFault } from '../support/aws-resources';
@@ -42,6 +43,40 @@ describe('submitJob against DynamoDB Local and fauxqs', () => {
     );
     const stored = await repository.get(ids[0] ?? '');
     expect(stored).toMatchObject({ status: 'failed', error: { kind: 'enqueue' } });
+  });
+
+  test('a submit run again under its Idempotency-Key (its first answer lost) gets the job it created, never a second one', async () => {
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    const ids: string[] = [];
+    const idempotencyKey = randomUUID();
+    const body = { to: 'ada@example.com', subject: 'Hi', body: 'Hello' };
+    const first = await submitJob(depsWith(sqs, ids), 'email', body, { idempotencyKey });
+    const again = await submitJob(depsWith(sqs, ids), 'email', body, { idempotencyKey });
+    expect(again).toEqual(first);
+    expect(ids).toEqual([]);
+    // Another request under the same key is a conflict, never a second job.
+    await expect(
+      submitJob(depsWith(sqs, ids), 'email', { ...body, to: 'bob@example.com' }, { idempotencyKey }),
+    ).rejects.toBeInstanceOf(JobAlreadyExistsError);
+    await expect(
+      submitJob(depsWith(sqs, ids), 'sms', { phone: '+14155550123', message: 'hi' }, { idempotencyKey }),
+    ).rejects.toBeInstanceOf(JobAlreadyExistsError);
+  });
+
+  test('a submit whose send failed, retried under its key, makes a job that runs', async () => {
+    const failing = new SQSClient({ useQueueUrlAsEndpoint: false, maxAttempts: 1 });
+    injectFault(failing, 'SendMessageCommand');
+    const ids: string[] = [];
+    const idempotencyKey = randomUUID();
+    const body = { phone: '+14155550123', message: 'hi' };
+    await expect(submitJob(depsWith(failing, ids), 'sms', body, { idempotencyKey })).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
+    const retried = await submitJob(depsWith(new SQSClient({ useQueueUrlAsEndpoint: false }), ids), 'sms', body, {
+      idempotencyKey,
+    });
+    expect(await repository.get(retried.id)).toMatchObject({ status: 'queued' });
+    expect(ids).toEqual([retried.id]);
   });
 
   test('an invalid submission writes nothing', async () => {

@@ -4,6 +4,7 @@ import { jobTypes } from '../../src/job-types';
 import { sms } from '../../src/job-types/sms';
 import { PermanentJobError, TransientJobError, type JobContext } from '../../src/jobs/define-job-type';
 import { parseSubmission } from '../../src/jobs/job-submission';
+import type { ProviderCall } from '../../src/jobs/providers/provider-call';
 import { aJob, builtInJobTypes, silentLog } from '../support/jobs';
 
 function contextWith<Providers>(providers: Providers, attempt = 1): JobContext<Providers> {
@@ -11,6 +12,7 @@ function contextWith<Providers>(providers: Providers, attempt = 1): JobContext<P
     jobId: 'job-1',
     type: 'test',
     attempt,
+    idempotencyKey: 'job-1:1',
     log: silentLog,
     signal: new AbortController().signal,
     providers,
@@ -29,8 +31,8 @@ describe('email', () => {
   test('is sent with its recipient, subject and body on the attempt it is, and reports where it went', async () => {
     const sent: unknown[] = [];
     const sender = {
-      send: async (message: unknown, attempt: number) => {
-        sent.push([message, attempt]);
+      send: async (message: unknown, call: ProviderCall) => {
+        sent.push([message, call]);
         return { messageId: 'email-1' };
       },
     };
@@ -38,7 +40,12 @@ describe('email', () => {
       { to: 'ada@example.com', subject: 'Hi', body: 'Hello' },
       contextWith({ sender }, 2),
     );
-    expect(sent).toEqual([[{ to: 'ada@example.com', subject: 'Hi', body: 'Hello' }, 2]]);
+    expect(sent).toEqual([
+      [
+        { to: 'ada@example.com', subject: 'Hi', body: 'Hello' },
+        { attempt: 2, idempotencyKey: 'job-1:1' },
+      ],
+    ]);
     expect(result).toEqual({ messageId: 'email-1', deliveredTo: 'ada@example.com' });
   });
 
@@ -79,13 +86,18 @@ describe('sms', () => {
   test('is sent with its number and message and reports where it went', async () => {
     const sent: unknown[] = [];
     const sender = {
-      send: async (message: unknown, attempt: number) => {
-        sent.push([message, attempt]);
+      send: async (message: unknown, call: ProviderCall) => {
+        sent.push([message, call]);
         return { messageId: 'sms-1' };
       },
     };
     const result = await sms.process({ phone: '+14155550123', message: 'code' }, contextWith({ sender }, 3));
-    expect(sent).toEqual([[{ phone: '+14155550123', message: 'code' }, 3]]);
+    expect(sent).toEqual([
+      [
+        { phone: '+14155550123', message: 'code' },
+        { attempt: 3, idempotencyKey: 'job-1:1' },
+      ],
+    ]);
     expect(result).toEqual({ messageId: 'sms-1', deliveredTo: '+14155550123' });
   });
 });
@@ -94,14 +106,14 @@ describe('cleanup', () => {
   test('runs its task and reports how much it removed', async () => {
     const runs: unknown[] = [];
     const cleaner = {
-      run: async (request: unknown, attempt: number) => {
-        runs.push([request, attempt]);
+      run: async (request: unknown, call: ProviderCall) => {
+        runs.push([request, call]);
         return { removed: 7 };
       },
     };
     const payload = { task: 'expire_sessions', simulateFailures: 1 } as const;
     expect(await cleanup.process(payload, contextWith({ cleaner }))).toEqual({ task: 'expire_sessions', removed: 7 });
-    expect(runs).toEqual([[payload, 1]]);
+    expect(runs).toEqual([[payload, { attempt: 1, idempotencyKey: 'job-1:1' }]]);
   });
 
   test('is scheduled daily at 00:00 UTC with delete_temp', () => {

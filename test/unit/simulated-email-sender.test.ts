@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { PermanentJobError } from '../../src/jobs/errors/permanent-job-error';
 import { TransientJobError } from '../../src/jobs/errors/transient-job-error';
 import { SimulatedEmailSender } from '../../src/jobs/providers/simulated-email-sender';
 
 const sender = new SimulatedEmailSender();
-const send = (to: string, attempt = 1) => sender.send({ to, subject: 'Hi', body: 'Hello' }, attempt);
+const send = (to: string, attempt = 1, idempotencyKey: string = randomUUID()) =>
+  sender.send({ to, subject: 'Hi', body: 'Hello' }, { attempt, idempotencyKey });
 
 describe('SimulatedEmailSender', () => {
   it('delivers to an ordinary address with a message id', async () => {
@@ -14,6 +16,13 @@ describe('SimulatedEmailSender', () => {
   it('gives each delivery its own message id', async () => {
     const [a, b] = await Promise.all([send('ada@example.com'), send('ada@example.com')]);
     expect(a.messageId).not.toBe(b.messageId);
+  });
+
+  it('delivers once per idempotency key: a second call, on a later attempt too, answers the first message id', async () => {
+    const first = await send('ada@example.com', 1, 'job-1:1');
+    await expect(send('ada@example.com', 1, 'job-1:1')).resolves.toEqual(first);
+    await expect(send('ada@example.com', 2, 'job-1:1')).resolves.toEqual(first);
+    await expect(send('ada@example.com', 1, 'job-1:2')).resolves.not.toEqual(first);
   });
 
   it('delivers to the SES success simulator', async () => {

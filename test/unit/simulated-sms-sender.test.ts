@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { PermanentJobError } from '../../src/jobs/errors/permanent-job-error';
 import { TransientJobError } from '../../src/jobs/errors/transient-job-error';
 import { SIMULATED_SMS_NUMBERS, SimulatedSmsSender } from '../../src/jobs/providers/simulated-sms-sender';
 
 const sender = new SimulatedSmsSender();
-const send = (phone: string, attempt = 1) => sender.send({ phone, message: 'Hello' }, attempt);
+const send = (phone: string, attempt = 1) =>
+  sender.send({ phone, message: 'Hello' }, { attempt, idempotencyKey: randomUUID() });
 
 describe('SimulatedSmsSender', () => {
   it('delivers to an ordinary number with a message id', async () => {

@@ -1,3 +1,5 @@
+import type { ProviderCall } from './provider-call';
+
 /** The housekeeping tasks a Cleaner knows; the cleanup job type's schema accepts exactly these. */
 export const CLEANUP_TASKS = ['delete_temp', 'remove_old_logs', 'expire_sessions'] as const;
 export type CleanupTask = (typeof CLEANUP_TASKS)[number];
@@ -10,5 +12,5 @@ export interface CleanupRequest {
 
 /** Runs one housekeeping task and says how much it removed. */
 export interface Cleaner {
-  run(request: CleanupRequest, attempt: number): Promise<{ removed: number }>;
+  run(request: CleanupRequest, call: ProviderCall): Promise<{ removed: number }>;
 }

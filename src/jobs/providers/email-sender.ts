@@ -1,3 +1,5 @@
+import type { ProviderCall } from './provider-call';
+
 export interface EmailMessage {
   to: string;
   subject: string;
@@ -6,5 +8,5 @@ export interface EmailMessage {
 
 /** Sends one email. SES (SendEmail) plugs in here; throw TransientJobError or PermanentJobError on failure. */
 export interface EmailSender {
-  send(message: EmailMessage, attempt: number): Promise<{ messageId: string }>;
+  send(message: EmailMessage, call: ProviderCall): Promise<{ messageId: string }>;
 }

@@ -1,10 +1,13 @@
-import { appendFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ProviderCall } from './provider-call';
 
 /**
  * The simulated providers' side effects, countable: when this variable names a file, every
- * delivery a simulator makes (an email or text "sent", a cleanup run) appends one JSON line to it.
- * A harness compares those lines with the jobs that completed: a job whose effect shows twice was
- * delivered twice, whatever its history says.
+ * delivery a simulator makes (an email or text "sent", a cleanup run) appends one JSON line to it,
+ * and so does every call it answered from its idempotency keys instead. A harness compares those
+ * lines with the jobs that completed: a job whose effect shows twice was delivered twice,
+ * whatever its history says.
  */
 export const SIMULATED_SEND_LOG_VARIABLE = 'JOBS_SIMULATED_SEND_LOG';
 
@@ -14,24 +17,82 @@ export interface SimulatedSend {
   recipient: string;
   messageId: string;
   attempt: number;
+  idempotencyKey: string;
+  /** True when nothing was delivered: the key had been delivered before, and that delivery's id was answered. */
+  deduplicated: boolean;
   at: string;
 }
 
-export interface SimulatedSendLog {
-  record(send: Omit<SimulatedSend, 'at'>): void;
+/**
+ * The simulators' delivery records, which make them idempotent the way a provider that takes an
+ * idempotency token is: one delivery per key, a repeated call answered with the first one's id.
+ */
+export interface SimulatedDeliveries {
+  deliver(channel: SimulatedSend['channel'], recipient: string, call: ProviderCall): { messageId: string };
 }
 
-/** The log the environment asks for, or undefined (the default: simulators record nothing). */
-export function simulatedSendLog(env: Readonly<Record<string, string | undefined>>): SimulatedSendLog | undefined {
+/**
+ * The deliveries the environment asks for. With the log variable set, the keys are kept beside
+ * the log file (one file per key, created atomically), so every execution environment and process
+ * of the stack shares them, as they would share a real provider. Without it, the keys are kept in
+ * memory, per execution environment: a duplicate run in another environment delivers again.
+ */
+export function simulatedDeliveries(env: Readonly<Record<string, string | undefined>>): SimulatedDeliveries {
   const file = env[SIMULATED_SEND_LOG_VARIABLE];
-  if (!file) return undefined;
+  return file ? fileDeliveries(file) : memoryDeliveries();
+}
+
+function memoryDeliveries(): SimulatedDeliveries {
+  const delivered = new Map<string, string>();
   return {
-    record(send) {
-      // One small O_APPEND write per line: concurrent environments never interleave within a line.
-      appendFileSync(file, `${JSON.stringify({ ...send, at: new Date().toISOString() })}\n`);
+    deliver(channel, _recipient, { idempotencyKey }) {
+      let messageId = delivered.get(idempotencyKey);
+      if (messageId === undefined) delivered.set(idempotencyKey, (messageId = newMessageId(channel)));
+      return { messageId };
     },
   };
 }
+
+function fileDeliveries(file: string): SimulatedDeliveries {
+  const keys = `${file}.keys`;
+  mkdirSync(keys, { recursive: true });
+  return {
+    deliver(channel, recipient, { attempt, idempotencyKey }) {
+      const candidate = newMessageId(channel);
+      const messageId = firstMessageIdOf(keys, idempotencyKey, candidate);
+      const send: SimulatedSend = {
+        channel,
+        recipient,
+        messageId,
+        attempt,
+        idempotencyKey,
+        deduplicated: messageId !== candidate,
+        at: new Date().toISOString(),
+      };
+      // One small O_APPEND write per line: concurrent environments never interleave within a line.
+      appendFileSync(file, `${JSON.stringify(send)}\n`);
+      return { messageId };
+    },
+  };
+}
+
+/** Claims the key for `candidate` (a hard link fails if the key's file exists), or reads who has it. */
+function firstMessageIdOf(keys: string, idempotencyKey: string, candidate: string): string {
+  const keyFile = `${keys}/${createHash('sha256').update(idempotencyKey).digest('hex')}`;
+  const written = `${keyFile}.${randomUUID()}`;
+  writeFileSync(written, candidate);
+  try {
+    linkSync(written, keyFile);
+    return candidate;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readFileSync(keyFile, 'utf8');
+  } finally {
+    rmSync(written, { force: true });
+  }
+}
+
+const newMessageId = (channel: SimulatedSend['channel']) => `simulated-${channel}-${randomUUID()}`;
 
 /** The recipient key a cleanup run is recorded under. */
 export function cleanupRecipient(request: {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { PermanentJobError } from '../errors/permanent-job-error';
 import { TransientJobError } from '../errors/transient-job-error';
-import type { SimulatedSendLog } from './simulated-send-log';
+import type { ProviderCall } from './provider-call';
+import { simulatedDeliveries, type SimulatedDeliveries } from './simulated-send-log';
 import type { SmsMessage, SmsSender } from './sms-sender';
 
 /** Numbers with simulated behaviour, in the reserved +1 500 555 range used by SMS providers' test credentials. */
@@ -14,11 +14,11 @@ export const SIMULATED_SMS_NUMBERS = {
   failFirstPrefix: '+1500555100',
 } as const;
 
-/** Stands in for SNS SMS; behaviour follows the number (see SIMULATED_SMS_NUMBERS). Deliveries are recorded in `sends`, if given. */
+/** Stands in for SNS SMS; behaviour follows the number (see SIMULATED_SMS_NUMBERS). It delivers once per idempotency key. */
 export class SimulatedSmsSender implements SmsSender {
-  constructor(private readonly sends?: SimulatedSendLog) {}
+  constructor(private readonly deliveries: SimulatedDeliveries = simulatedDeliveries({})) {}
 
-  async send(message: SmsMessage, attempt: number): Promise<{ messageId: string }> {
+  async send(message: SmsMessage, { attempt, idempotencyKey }: ProviderCall): Promise<{ messageId: string }> {
     const { phone } = message;
     if (phone === SIMULATED_SMS_NUMBERS.unreachable) {
       // Like the real sender's errors, the message names no recipient: it is stored, shown and logged.
@@ -31,8 +31,6 @@ export class SimulatedSmsSender implements SmsSender {
       const failures = Number(phone.slice(-1));
       if (attempt <= failures) throw new TransientJobError(`Simulated transient failure ${attempt} of ${failures}`);
     }
-    const messageId = `simulated-sms-${randomUUID()}`;
-    this.sends?.record({ channel: 'sms', recipient: phone, messageId, attempt });
-    return { messageId };
+    return this.deliveries.deliver('sms', phone, { attempt, idempotencyKey });
   }
 }

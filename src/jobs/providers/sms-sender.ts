@@ -1,3 +1,5 @@
+import type { ProviderCall } from './provider-call';
+
 export interface SmsMessage {
   phone: string;
   message: string;
@@ -5,5 +7,5 @@ export interface SmsMessage {
 
 /** Sends one SMS. SNS (Publish with PhoneNumber) plugs in here; throw TransientJobError or PermanentJobError on failure. */
 export interface SmsSender {
-  send(message: SmsMessage, attempt: number): Promise<{ messageId: string }>;
+  send(message: SmsMessage, call: ProviderCall): Promise<{ messageId: string }>;
 }

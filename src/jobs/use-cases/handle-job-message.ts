@@ -59,6 +59,25 @@ export function parseJobMessage(body: string, jobTypes: readonly string[]): JobM
 const secondsUntil = (iso: string, now: Date): number =>
   Math.max(0, Math.ceil((new Date(iso).getTime() - now.getTime()) / 1000));
 
+/** After the holder's run must have ended, how long its outcome (a retry's visibility, a delete) takes to land. */
+export const LEASED_RECHECK_MARGIN_SECONDS = 2;
+
+/**
+ * When a delivery that found the job leased by another worker should look again. The holder's run
+ * ends by its claim + the function's timeout (`runSeconds`: Lambda stops it there); the lease lasts
+ * on to the queue's visibility timeout (`leaseSeconds`, 6 × that) only for a holder that died. So
+ * the delivery comes back once the run must be over, to see its outcome, and waits for the lease's
+ * end only when the job is still held then. A duplicate delivery is the same SQS message as the
+ * holder's, so its visibility is the holder's too: hiding it until the lease's end would also hide
+ * the short retry the holder may just have scheduled on it (found by the chaos run).
+ */
+export function leasedRecheckSeconds(leaseUntil: string, leaseSeconds: number, runSeconds: number, now: Date): number {
+  const leaseEnds = new Date(leaseUntil).getTime();
+  const runEnds = leaseEnds - Math.max(0, leaseSeconds - runSeconds - LEASED_RECHECK_MARGIN_SECONDS) * 1000;
+  const recheckAt = runEnds > now.getTime() ? runEnds : leaseEnds;
+  return Math.max(0, Math.ceil((recheckAt - now.getTime()) / 1000));
+}
+
 /**
  * Drives one delivery of a job message through the lifecycle: claim with a lease, run once,
  * record the outcome, all with writes conditional on the version read. A duplicate delivery,
@@ -110,9 +129,10 @@ async function advance(deps: HandleJobMessageDeps, job: Job, signal: AbortSignal
     return { kind: 'retry-later', visibilitySeconds: secondsUntil(job.nextAttemptAt, now), reason: 'backing off' };
   }
   if (job.status === 'processing' && job.leaseUntil && new Date(job.leaseUntil) > now) {
+    const runSeconds = deps.jobTypes.get(job.type).config.timeoutSeconds;
     return {
       kind: 'retry-later',
-      visibilitySeconds: secondsUntil(job.leaseUntil, now),
+      visibilitySeconds: leasedRecheckSeconds(job.leaseUntil, deps.leaseSeconds, runSeconds, now),
       reason: 'leased by another worker',
     };
   }
