@@ -51,6 +51,12 @@ type ProblemTable = {
   readonly [E in DomainError as E['code']]: ((error: E, log: JobLog) => ProblemAnswer) | 'internal';
 };
 
+/** An answer telling the client when trying again makes sense. */
+const retryAfter = (seconds: number, problem: Problem): ProblemAnswer => ({
+  problem,
+  headers: { 'Retry-After': String(seconds) },
+});
+
 const conflict = (error: Error): ProblemAnswer => ({
   problem: { type: problemType('conflict'), title: 'Conflict', status: 409, detail: error.message },
 });
@@ -67,35 +73,28 @@ const problems: ProblemTable = {
   }),
   'dependency-unavailable': (error, log) => {
     log.warn('Dependency unavailable', { dependency: error.dependency, cause: String(error.cause) });
-    return {
-      problem: {
-        type: problemType('unavailable'),
-        title: 'Service Unavailable',
-        status: 503,
-        detail: `${error.dependency} is busy; nothing was changed. Retry after ${error.retryAfterSeconds} s.`,
-      },
-      headers: { 'Retry-After': String(error.retryAfterSeconds) },
-    };
+    return retryAfter(error.retryAfterSeconds, {
+      type: problemType('unavailable'),
+      title: 'Service Unavailable',
+      status: 503,
+      detail: `${error.dependency} is busy; nothing was changed. Retry after ${error.retryAfterSeconds} s.`,
+    });
   },
-  'too-many-long-polls': (error) => ({
-    problem: {
+  'too-many-long-polls': (error) =>
+    retryAfter(error.retryAfterSeconds, {
       type: problemType('too-many-long-polls'),
       title: 'Too Many Requests',
       status: 429,
       detail: `${error.message}. Retry after ${error.retryAfterSeconds} s.`,
       cap: error.cap,
-    },
-    headers: { 'Retry-After': String(error.retryAfterSeconds) },
-  }),
-  'job-contention': (error) => ({
-    problem: {
+    }),
+  'job-contention': (error) =>
+    retryAfter(1, {
       type: problemType('contention'),
       title: 'Service Unavailable',
       status: 503,
       detail: `${error.message}; nothing was changed. Retry shortly.`,
-    },
-    headers: { 'Retry-After': '1' },
-  }),
+    }),
   'job-not-found': (error) => ({
     problem: { type: problemType('job-not-found'), title: 'Job not found', status: 404, detail: error.message },
   }),
@@ -138,15 +137,12 @@ function idempotencyAnswer(error: unknown, log: JobLog): ProblemAnswer | undefin
     };
   }
   if (error instanceof IdempotencyAlreadyInProgressError) {
-    return {
-      problem: {
-        type: problemType('idempotency-key-in-progress'),
-        title: 'Request in progress',
-        status: 409,
-        detail: 'A request with this Idempotency-Key is still being processed; retry shortly',
-      },
-      headers: { 'Retry-After': '1' },
-    };
+    return retryAfter(1, {
+      type: problemType('idempotency-key-in-progress'),
+      title: 'Request in progress',
+      status: 409,
+      detail: 'A request with this Idempotency-Key is still being processed; retry shortly',
+    });
   }
   if (error instanceof IdempotencyPersistenceLayerError) {
     return domainAnswer(new DependencyUnavailableError('DynamoDB (idempotency)', 1, { cause: error }), log);
