@@ -42,12 +42,19 @@ export function simulatedDeliveries(env: Readonly<Record<string, string | undefi
   return file ? fileDeliveries(file) : memoryDeliveries();
 }
 
+/** Keys an environment remembers: a long-lived local stack must not grow by one entry per job forever. */
+const REMEMBERED_KEYS = 10_000;
+
 function memoryDeliveries(): SimulatedDeliveries {
   const delivered = new Map<string, string>();
   return {
     deliver(channel, _recipient, { idempotencyKey }) {
       let messageId = delivered.get(idempotencyKey);
-      if (messageId === undefined) delivered.set(idempotencyKey, (messageId = newMessageId(channel)));
+      if (messageId === undefined) {
+        delivered.set(idempotencyKey, (messageId = newMessageId(channel)));
+        // A Map iterates in insertion order: the first key is the oldest.
+        if (delivered.size > REMEMBERED_KEYS) delivered.delete(delivered.keys().next().value!);
+      }
       return { messageId };
     },
   };
