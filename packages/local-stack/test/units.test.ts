@@ -5,7 +5,7 @@ import { IntrinsicResolver } from '../src/cloudformation/intrinsics';
 import { describeIgnored, findIgnored } from '../src/coverage';
 import { dependencyOrder } from '../src/cloudformation/provision';
 import { isSynthesizedFrom, recordSynthesis, sourceFingerprint } from '../src/cloudformation/synth-fingerprint';
-import { proxyResultToResponse } from '../src/api-gateway/rest-api-event';
+import { buildProxyEvent, proxyResultToResponse } from '../src/api-gateway/rest-api-event';
 import { matchRoute, type RestRoute } from '../src/api-gateway/rest-api-routes';
 import { parseBatchItemFailures } from '../src/event-sources/batch-item-failures';
 import type { CfnTemplate } from '../src/cloudformation/template';
@@ -105,6 +105,43 @@ describe('matchRoute', () => {
     expect(matchRoute(routes, 'GET', '/a/b%2Fc/d')?.pathParameters).toEqual({ proxy: 'a/b/c/d' });
     expect(matchRoute(routes, 'GET', '/')).toMatchObject({ route: { resourcePath: '/' }, pathParameters: null });
     expect(matchRoute([route('GET', '/items')], 'GET', '/items/1')).toBeUndefined();
+  });
+});
+
+describe('buildProxyEvent', () => {
+  const match = {
+    route: {
+      apiId: 'a',
+      stageName: 'prod',
+      resourceId: 'r',
+      resourcePath: '/items',
+      httpMethod: 'GET',
+      apiKeyRequired: false,
+      integration: { type: 'MOCK' as const, statusCode: 200, headers: {} },
+    },
+    pathParameters: null,
+  };
+
+  it('takes parameter and header names such as toString, constructor and __proto__ as the client sent them', () => {
+    const event = buildProxyEvent(
+      {
+        method: 'GET',
+        url: '/items?toString=1&constructor=2&__proto__=3&toString=4',
+        rawHeaders: ['toString', 'x', 'hasOwnProperty', 'y', 'toString', 'z'],
+        body: Buffer.alloc(0),
+        sourceIp: '127.0.0.1',
+      },
+      match,
+    );
+    expect(Object.entries(event.queryStringParameters ?? {})).toEqual([
+      ['toString', '4'],
+      ['constructor', '2'],
+      ['__proto__', '3'],
+    ]);
+    expect(event.multiValueQueryStringParameters?.toString).toEqual(['1', '4']);
+    expect(Object.getPrototypeOf(event.queryStringParameters)).toBe(Object.prototype);
+    expect(event.headers).toEqual(expect.objectContaining({ toString: 'z', hasOwnProperty: 'y' }));
+    expect(event.multiValueHeaders.toString).toEqual(['x', 'z']);
   });
 });
 

@@ -5,6 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { unqualifiedFunctionArn } from '../arns';
 import type { LocalFunction } from '../lambda/lambda-function';
 import { selectRoute, type WebSocketApiDefinition, type WebSocketRoute } from './websocket-apis';
+import { rawHeaderPairs, requestValues } from '../api-gateway/request-values';
 
 /** API Gateway's limit on one WebSocket message (frames may be smaller; ws reassembles them). */
 const MAX_MESSAGE_BYTES = 128 * 1024;
@@ -54,17 +55,6 @@ const fakeApiId = (logicalId: string) =>
 
 /** Connection ids look like API Gateway's (`L0SM9cOFvHcCIhw=`), URL-safe here so they need no escaping. */
 const newConnectionId = () => `${randomBytes(10).toString('base64url')}=`;
-
-const singleValues = (raw: string[]) => {
-  const values: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const [name, value] = [raw[i]!, raw[i + 1]!];
-    values[name] = values[name] === undefined ? value : `${values[name]},${value}`;
-    (multi[name] ??= []).push(value);
-  }
-  return { values, multi };
-};
 
 /**
  * Every WebSocket API of the template, one HTTP server each: the upgrade on `/<stage>` runs
@@ -182,7 +172,7 @@ export class LocalWebSocketApis {
     if (!api.stageNames.includes(stage)) return refuse(403, 'Forbidden');
 
     const connectionId = newConnectionId();
-    const { values: headers, multi: multiValueHeaders } = singleValues(req.rawHeaders);
+    const { single: headers, multi: multiValueHeaders } = requestValues(rawHeaderPairs(req.rawHeaders), 'joined');
     const connect = api.routes.get('$connect');
     let apiKey: string | null = null;
     if (connect?.apiKeyRequired) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { LOCAL_ACCOUNT_ID } from '../arns';
 import type { RouteMatch } from './rest-api-routes';
+import { rawHeaderPairs, requestValues } from './request-values';
 
 export interface IncomingRequest {
   method: string;
@@ -26,22 +27,14 @@ export function buildProxyEvent(
   requestId = randomUUID(),
 ): APIGatewayProxyEvent {
   const url = new URL(request.url, 'http://localhost');
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i]!;
-    const value = request.rawHeaders[i + 1]!;
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
-  }
+  const { single: headers, multi: multiValueHeaders } = requestValues(rawHeaderPairs(request.rawHeaders), 'last');
   const header = (name: string) => Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
 
-  const queryStringParameters: Record<string, string> = {};
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const [key, value] of url.searchParams) {
-    queryStringParameters[key] = value; // API Gateway keeps the last value
-    (multiValueQueryStringParameters[key] ??= []).push(value);
-  }
+  // API Gateway keeps a repeated parameter's last value.
+  const { single: queryStringParameters, multi: multiValueQueryStringParameters } = requestValues(
+    url.searchParams,
+    'last',
+  );
   const hasQuery = Object.keys(queryStringParameters).length > 0;
   const hasHeaders = Object.keys(headers).length > 0;
 
