@@ -3,10 +3,12 @@
  * waiting overlaps another's work.
  *
  * 1. The static checks (tsc, then ESLint and Prettier) beside the package build and `cdk synth`.
- * 2. Three jest processes: `unit` and `cdk` (CPU-bound, no emulators); `emulators` in band (its
+ * 2. Four jest processes: `unit` and `cdk` (CPU-bound, no emulators); `emulators` in band (its
  *    suites share the local stack the global setup starts, on the synthesized cdk.out); `isolated`
  *    (suites that start a stack of their own and mostly wait on it: visibility timeouts after a kill
- *    or an injected crash).
+ *    or an injected crash); `apps` (suites that synthesize and run CDK apps of their own). The
+ *    `emulators` suites are one chain in band, so whatever needs no shared stack runs elsewhere.
+ *    Each process's wall time is printed when it ends, to balance them by.
  *
  * Extra arguments go to every jest process. Exits non-zero when any part fails (a failed first
  * stage skips the second); Ctrl-C stops every part.
@@ -44,7 +46,9 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 
 const failed = (codes) => codes.some((code) => code !== 0);
 
+const checksStartedAt = Date.now();
 const checks = await Promise.all([inSequence(['typecheck', 'lint']), inSequence(['build', 'synth'])]);
+console.log(`npm test: checks, build and synth took ${Math.round((Date.now() - checksStartedAt) / 1000)} s`);
 if (failed(checks)) {
   console.error('npm test: the checks, the build or the synth failed; jest not started');
   process.exit(1);
@@ -52,9 +56,15 @@ if (failed(checks)) {
 
 const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--runInBand'];
 const extra = process.argv.slice(2);
+const startedAt = Date.now();
 const suites = await Promise.all(
-  [['unit', 'cdk'], ['emulators'], ['isolated']].map((projects) =>
-    run(process.execPath, [...jest, '--selectProjects', ...projects, ...extra], { LOCAL_STACK_SYNTH: 'false' }),
-  ),
+  [['unit', 'cdk'], ['emulators'], ['isolated'], ['apps']].map(async (projects) => {
+    const code = await run(process.execPath, [...jest, '--selectProjects', ...projects, ...extra], {
+      LOCAL_STACK_SYNTH: 'false',
+    });
+    const seconds = Math.round((Date.now() - startedAt) / 1000);
+    console.log(`npm test: jest ${projects.join(' + ')} ${code === 0 ? 'passed' : 'FAILED'} after ${seconds} s`);
+    return code;
+  }),
 );
 process.exitCode = failed(suites) ? 1 : 0;
