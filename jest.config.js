@@ -12,7 +12,9 @@ const base = {
  * Which project runs a test file, by folder (ending in /) or file. `unit` needs no emulators and
  * no global setup: `npm run test:unit` runs it in seconds. `cdk` synthesizes the stack a few times
  * (tens of seconds), with no emulators either. `emulators` is everything else, the workspace
- * packages' tests included, with the local stack the global setup starts once.
+ * packages' tests included, with the local stack the global setup starts once. `isolated` and
+ * `apps` (below) bring their own stacks: npm test runs them in jest processes of their own beside
+ * the others (scripts/run-tests.mjs), so that the in-band `emulators` chain stays short.
  */
 const UNIT = [
   'test/unit/',
@@ -26,13 +28,26 @@ const UNIT = [
 ];
 const CDK = ['test/cdk/'];
 /**
- * Suites that start a local stack of their own (no global setup) and mostly wait on it: npm test
- * runs them in a second jest process beside the others (scripts/run-tests.mjs).
+ * Suites that start a local stack (or emulators) of their own on this repository's cdk.out, with no
+ * global setup, and mostly wait on it: visibility timeouts after a kill or an injected crash,
+ * settling runs, start-up.
  */
 const ISOLATED = [
   'test/reliability/',
   'test/local-stack/restart.test.ts',
+  'test/local-stack/start-local.test.ts',
+  'test/bench/bench-harness.test.ts',
+  'packages/local-stack/test/emulators.test.ts',
+];
+/**
+ * Suites that synthesize and run CDK apps of their own (the webhook example from the packed
+ * tarball, the local stack package's fixture apps), each with emulators of its own.
+ */
+const APPS = [
   'test/package/webhook-delivery-example.test.ts',
+  'packages/local-stack/test/local-stack.test.ts',
+  'packages/local-stack/test/orders-app.test.ts',
+  'packages/local-stack/test/websocket-api.test.ts',
 ];
 
 const asGlob = (entry) => `<rootDir>/${entry}${entry.endsWith('/') ? '**/*.test.ts' : ''}`;
@@ -51,10 +66,11 @@ export default {
     project('unit', UNIT.map(asGlob)),
     project('cdk', CDK.map(asGlob)),
     project('isolated', ISOLATED.map(asGlob)),
+    project('apps', APPS.map(asGlob)),
     project(
       'emulators',
       ['<rootDir>/test/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'],
-      [...UNIT, ...CDK, ...ISOLATED],
+      [...UNIT, ...CDK, ...ISOLATED, ...APPS],
       {
         globalSetup: '<rootDir>/test/support/global-setup.mjs',
         globalTeardown: '<rootDir>/test/support/global-teardown.mjs',

@@ -1,15 +1,18 @@
 /**
- * `npm test`: everything, in two stages, each running its parts side by side so that one part's
- * waiting overlaps another's work.
+ * `npm test`: everything, its parts side by side so that one part's waiting overlaps another's work.
  *
- * 1. The static checks (tsc, then ESLint and Prettier) beside the package build and `cdk synth`.
- * 2. Three jest processes: `unit` and `cdk` (CPU-bound, no emulators); `emulators` in band (its
- *    suites share the local stack the global setup starts, on the synthesized cdk.out); `isolated`
- *    (suites that start a stack of their own and mostly wait on it: visibility timeouts after a kill
- *    or an injected crash).
+ * 1. The static checks (tsc, then ESLint and Prettier) beside the package build and `cdk synth`,
+ *    and beside them from the start the jest process of `unit` and `cdk` (CPU-bound, no emulators,
+ *    neither the build nor cdk.out needed), which takes up what CPU the checks leave idle.
+ * 2. When the checks, the build and the synth have passed, three more jest processes: `emulators`
+ *    in band (its suites share the local stack the global setup starts, on the synthesized
+ *    cdk.out); `isolated` (suites that start a stack of their own and mostly wait on it: visibility
+ *    timeouts after a kill or an injected crash); `apps` (suites that synthesize and run CDK apps of
+ *    their own). The `emulators` suites are one chain in band, so whatever needs no shared stack
+ *    runs elsewhere. Each jest process's wall time is printed when it ends, to balance them by.
  *
- * Extra arguments go to every jest process. Exits non-zero when any part fails (a failed first
- * stage skips the second); Ctrl-C stops every part.
+ * Extra arguments go to every jest process. Exits non-zero when any part fails (a failed check,
+ * build or synth stops `unit` and `cdk` and skips the rest); Ctrl-C stops every part.
  */
 import { spawn } from 'node:child_process';
 
@@ -44,17 +47,25 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 
 const failed = (codes) => codes.some((code) => code !== 0);
 
-const checks = await Promise.all([inSequence(['typecheck', 'lint']), inSequence(['build', 'synth'])]);
-if (failed(checks)) {
-  console.error('npm test: the checks, the build or the synth failed; jest not started');
-  process.exit(1);
-}
-
 const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--runInBand'];
 const extra = process.argv.slice(2);
-const suites = await Promise.all(
-  [['unit', 'cdk'], ['emulators'], ['isolated']].map((projects) =>
-    run(process.execPath, [...jest, '--selectProjects', ...projects, ...extra], { LOCAL_STACK_SYNTH: 'false' }),
-  ),
-);
+const startedAt = Date.now();
+const seconds = () => Math.round((Date.now() - startedAt) / 1000);
+const jestProcess = async (projects) => {
+  const code = await run(process.execPath, [...jest, '--selectProjects', ...projects, ...extra], {
+    LOCAL_STACK_SYNTH: 'false',
+  });
+  console.log(`npm test: jest ${projects.join(' + ')} ${code === 0 ? 'passed' : 'FAILED'} after ${seconds()} s`);
+  return code;
+};
+
+const unitAndCdk = jestProcess(['unit', 'cdk']);
+const checks = await Promise.all([inSequence(['typecheck', 'lint']), inSequence(['build', 'synth'])]);
+console.log(`npm test: checks, build and synth ${failed(checks) ? 'FAILED' : 'passed'} after ${seconds()} s`);
+if (failed(checks)) {
+  console.error('npm test: the checks, the build or the synth failed; jest stopped');
+  stop('SIGTERM');
+}
+
+const suites = await Promise.all([unitAndCdk, ...[['emulators'], ['isolated'], ['apps']].map(jestProcess)]);
 process.exitCode = failed(suites) ? 1 : 0;
