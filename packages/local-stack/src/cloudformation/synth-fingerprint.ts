@@ -11,8 +11,6 @@ import path from 'node:path';
 
 /** Where the fingerprint of the sources cdk.out was synthesized from is kept. */
 const FINGERPRINT_FILE = 'local-stack-synth.json';
-/** What `cdk watch` never watches, whatever cdk.json says (dot files and folders, node_modules). */
-const ALWAYS_EXCLUDED = ['**/.*', '**/.*/**', '**/node_modules/**'];
 const LOCK_FILES = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lockb'];
 
 interface CdkJson {
@@ -34,12 +32,13 @@ export async function sourceFingerprint(
 ): Promise<string> {
   const cdkJson = JSON.parse(await readFile(path.join(appDir, 'cdk.json'), 'utf8')) as CdkJson;
   const include = [cdkJson.watch?.include ?? '**'].flat();
-  const exclude = [...[cdkJson.watch?.exclude ?? []].flat(), ...ALWAYS_EXCLUDED];
+  const exclude = [cdkJson.watch?.exclude ?? []].flat();
   const outputFolder = path.relative(appDir, outdir);
   const files: string[] = [];
   const walk = async (relativeDir: string): Promise<void> => {
     for (const entry of await readdir(path.join(appDir, relativeDir), { withFileTypes: true })) {
       const relative = path.join(relativeDir, entry.name);
+      // What `cdk watch` never watches, whatever cdk.json says: dot files and folders, node_modules.
       if (relative === outputFolder || entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
       if (entry.isDirectory()) await walk(relative);
       else if (
