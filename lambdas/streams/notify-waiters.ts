@@ -25,12 +25,25 @@ const subscribers: NotifySubscribersDeps = {
 };
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
-type Image = { id?: string; type?: string; version?: number; status?: string; updatedAt?: string };
+type Image = {
+  id?: string;
+  type?: string;
+  version?: number;
+  status?: string;
+  updatedAt?: string;
+  followedUntil?: number;
+};
 const imageOf = (image: unknown): Image | undefined =>
   image ? (unmarshall(image as Record<string, AttributeValue>) as Image) : undefined;
 
-/** A change waiters care about: a new version, or the job's removal. Rewrites of the same version are not. */
-export function jobChangeOf(record: DynamoDBRecord): JobChange | undefined {
+/** Whether a follow mark (epoch seconds) still holds: a follower marks its job before reading it. */
+const followedAt = (image: Image, now: Date): boolean => (image.followedUntil ?? 0) * 1000 >= now.getTime();
+
+/**
+ * A change waiters care about: a new version, or the job's removal. Rewrites of the same version
+ * are not (a follow mark is one).
+ */
+export function jobChangeOf(record: DynamoDBRecord, now = new Date()): JobChange | undefined {
   const before = imageOf(record.dynamodb?.OldImage);
   const after = imageOf(record.dynamodb?.NewImage);
   if (record.eventName === 'REMOVE' && before?.id) {
@@ -39,8 +52,9 @@ export function jobChangeOf(record: DynamoDBRecord): JobChange | undefined {
       ...(before.type ? { type: before.type } : {}),
       version: (before.version ?? 0) + 1,
       status: 'removed',
-      updatedAt: new Date().toISOString(),
+      updatedAt: now.toISOString(),
       removed: true,
+      followed: followedAt(before, now),
     };
   }
   if (!after?.id || after.version === undefined || after.version === before?.version) return undefined;
@@ -50,6 +64,7 @@ export function jobChangeOf(record: DynamoDBRecord): JobChange | undefined {
     version: after.version,
     status: after.status ?? 'unknown',
     updatedAt: after.updatedAt ?? '',
+    followed: followedAt(after, now),
   };
 }
 

@@ -32,7 +32,7 @@ import { consumerMappingVariable } from '../../lambdas/commons/environment';
 import type { LongPoll } from './long-poll';
 import { problemGatewayResponses } from './problem-gateway-responses';
 import { queueUrlEnvironment } from './queue-url-environment';
-import { grantTableAccess, type TableAccess, type TableAction } from './table-access';
+import { grantFollowMark, grantTableAccess, type TableAccess, type TableAction } from './table-access';
 
 /** How long one SSE stream lasts at most; the handler ends it 2 s earlier and EventSource reconnects. */
 const SSE_FUNCTION_TIMEOUT = Duration.seconds(280);
@@ -152,8 +152,12 @@ export class JobsApi extends Construct {
     // Read-modify-write through retryOnConflict: GetItem, then a conditional UpdateItem.
     const readModifyWrite: TableAccess = { actions: ['GetItem', 'UpdateItem'] };
     grantTableAccess(reportExternalStatus, props.table, readModifyWrite);
-    for (const reader of [getJob, getJobStatus, streamJobEvents])
-      grantTableAccess(reader, props.table, { actions: ['GetItem'] });
+    grantTableAccess(getJob, props.table, { actions: ['GetItem'] });
+    // Long polls and event streams read the job and mark it followed (JobsRepository.follow).
+    for (const follower of [getJobStatus, streamJobEvents]) {
+      grantTableAccess(follower, props.table, { actions: ['GetItem'] });
+      grantFollowMark(follower, props.table);
+    }
     const cancelJob = new JobFunction(this, 'CancelJob', {
       ...common,
       entry: 'lambdas/api/cancel-job.ts',

@@ -8,7 +8,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SUBSCRIPTIONS_BY_CONNECTION_INDEX } from '../../src/aws/dynamodb-subscription-store';
 import { JobFunction } from './job-function';
-import { grantTableAccess } from './table-access';
+import { grantFollowMark, grantTableAccess } from './table-access';
 
 export interface RealtimeApiProps {
   /** The jobs table: read for the snapshot sent right after a subscribe. */
@@ -89,6 +89,7 @@ export class RealtimeApi extends Construct {
       queries: byConnection,
     });
     grantTableAccess(messages, props.jobsTable, { actions: ['GetItem'] });
+    grantFollowMark(messages, props.jobsTable);
 
     this.webSocketApi = new WebSocketApi(this, 'WebSocketApi', {
       apiName: `${Stack.of(this).stackName}-realtime`,

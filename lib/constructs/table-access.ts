@@ -2,6 +2,7 @@ import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { FOLLOWED_UNTIL_ATTRIBUTE } from '../../src/aws/dynamodb-job-item';
 
 /** The DynamoDB calls the adapters under src/aws make (BatchWriteItem only deletes subscriptions). */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'BatchWriteItem';
@@ -35,4 +36,22 @@ export function grantTableAccess(grantee: IGrantable & IConstruct, table: ITable
       reason: "Listings query whichever of the table's indexes fits the filter (by type, by status, …); Query only.",
     });
   }
+}
+
+/**
+ * UpdateItem on the jobs table for a follower (a long poll, an event stream, a WebSocket
+ * subscription) that marks jobs followed and changes nothing else: the condition lets the
+ * request name only the key and the follow attribute, and return no values.
+ */
+export function grantFollowMark(grantee: IGrantable & IConstruct, table: ITable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', FOLLOWED_UNTIL_ATTRIBUTE] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    }),
+  );
 }

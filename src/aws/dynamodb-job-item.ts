@@ -14,8 +14,18 @@ export function jobItem(job: Job): Record<string, unknown> {
   return { ...job, ...dueIndexAttributes(job), [STATUS_TYPE_ATTRIBUTE]: statusTypeKey(job.status, job.type) };
 }
 
-/** A stored item (or an index's projection of one) without its index attributes, which are not part of the job. */
+/**
+ * Epoch seconds until which someone follows the job by id (JobsRepository.follow). Written only
+ * by follow and never by a save, so a save computed from a read before the mark keeps it.
+ */
+export const FOLLOWED_UNTIL_ATTRIBUTE = 'followedUntil';
+
+/** A stored item (or an index's projection of one) without its index and follow attributes, which are not part of the job. */
 export function fromJobItem<T extends Record<string, unknown>>(item: T): T {
-  const { [STATUS_TYPE_ATTRIBUTE]: _statusType, ...rest } = withoutIndexAttributes(item);
+  const {
+    [STATUS_TYPE_ATTRIBUTE]: _statusType,
+    [FOLLOWED_UNTIL_ATTRIBUTE]: _followedUntil,
+    ...rest
+  } = withoutIndexAttributes(item);
   return rest as T;
 }

@@ -4,9 +4,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { JobAlreadyExistsError } from '../jobs/errors/job-already-exists-error';
 import { JobConflictError } from '../jobs/errors/job-conflict-error';
 import type { Job } from '../jobs/job';
-import type { JobsRepository } from '../jobs/ports/jobs-repository';
+import type { JobsRepository, SavedJob } from '../jobs/ports/jobs-repository';
 import { mapOverload } from './aws-error-mapping';
-import { fromJobItem, jobItem } from './dynamodb-job-item';
+import { FOLLOWED_UNTIL_ATTRIBUTE, fromJobItem, jobItem } from './dynamodb-job-item';
 
 /** Attributes a job never changes after creation: left out of updates so a transition never rewrites the payload. */
 const IMMUTABLE = new Set<string>(['id', 'type', 'payload', 'createdAt']);
@@ -41,12 +41,23 @@ export class DynamoDbJobsRepository implements JobsRepository {
   }
 
   async save(previous: Job, next: Job): Promise<Job> {
-    const names: Record<string, string> = { '#version': 'version', '#status': 'status' };
+    return (await this.saveObserved(previous, next)).job;
+  }
+
+  async saveObserved(previous: Job, next: Job): Promise<SavedJob> {
+    const names: Record<string, string> = {
+      '#version': 'version',
+      '#status': 'status',
+      '#followedUntil': FOLLOWED_UNTIL_ATTRIBUTE,
+    };
     const values: Record<string, unknown> = {
       ':expectedVersion': previous.version,
       ':expectedStatus': previous.status,
+      ':unfollowed': 0,
     };
-    const sets: string[] = [];
+    // Set to itself (0 if never marked) only so that UPDATED_NEW returns it: the follow mark comes
+    // back with the write's answer, and a save never changes it.
+    const sets: string[] = ['#followedUntil = if_not_exists(#followedUntil, :unfollowed)'];
     const removes: string[] = [];
     let index = 0;
     const stored = jobItem(next);
@@ -66,7 +77,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
       removes.push(name);
     }
     try {
-      await this.documentClient.send(
+      const { Attributes } = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id: previous.id },
@@ -74,17 +85,39 @@ export class DynamoDbJobsRepository implements JobsRepository {
           ConditionExpression: '#version = :expectedVersion AND #status = :expectedStatus',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
+      const followedUntil = Number(Attributes?.[FOLLOWED_UNTIL_ATTRIBUTE] ?? 0);
+      return { job: next, followed: followedUntil * 1000 >= Date.now() };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         // The old item arrives as a raw attribute map even through the document client.
         const item = error.Item as Record<string, AttributeValue> | undefined;
         throw new JobConflictError(previous.id, item ? (fromJobItem(unmarshall(item)) as Job) : undefined);
       }
+      return mapOverload('DynamoDB')(error);
+    }
+  }
+
+  async follow(id: string, untilEpochSeconds: number): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id },
+          UpdateExpression: 'SET #followedUntil = :until',
+          // Neither creates an item for an unknown id nor shortens a longer follow's mark.
+          ConditionExpression:
+            'attribute_exists(id) AND (attribute_not_exists(#followedUntil) OR #followedUntil < :until)',
+          ExpressionAttributeNames: { '#followedUntil': FOLLOWED_UNTIL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':until': untilEpochSeconds },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
       mapOverload('DynamoDB')(error);
     }
-    return next;
   }
 }

@@ -12,25 +12,32 @@ export const jobChangeOfSaved = (job: Job): JobChange => ({
 });
 
 /**
- * The repository, with every successful save also waking the job's long polls at once: through the
- * table's stream alone a wake-up waits for the next poll of the shard (four a second on AWS and in
- * the local stack). The stream stays the guarantee: it notifies every change again, whatever this
- * could not send, and a waiter takes the first notice of a version it has not seen and ignores the
- * rest. So a failure here only costs latency, and never fails the write that already happened.
+ * The repository, with every successful save of a followed job also waking the job's long polls at
+ * once: through the table's stream alone a wake-up waits for the next poll of the shard (four a
+ * second on AWS and in the local stack). The save's own answer says whether the job is followed
+ * (every waiter marks its job before reading it), so a job nobody waits on costs no lookup. The
+ * stream stays the guarantee: it notifies every change again, whatever this could not send, and a
+ * waiter takes the first notice of a version it has not seen and ignores the rest. So a failure
+ * here only costs latency, and never fails the write that already happened.
  */
 export function wakingWaitersOnSave(
   repository: JobsRepository,
   deps: NotifyWaitersDeps,
   onWakeFailed: (error: unknown, change: JobChange) => void,
 ): JobsRepository {
+  const saveObserved = async (previous: Job, next: Job) => {
+    const saved = await repository.saveObserved(previous, next);
+    if (saved.followed) {
+      const change = jobChangeOfSaved(saved.job);
+      await notifyWaiters(deps, change).catch((error: unknown) => onWakeFailed(error, change));
+    }
+    return saved;
+  };
   return {
     create: (job) => repository.create(job),
     get: (id) => repository.get(id),
-    async save(previous, next) {
-      const saved = await repository.save(previous, next);
-      const change = jobChangeOfSaved(saved);
-      await notifyWaiters(deps, change).catch((error: unknown) => onWakeFailed(error, change));
-      return saved;
-    },
+    follow: (id, untilEpochSeconds) => repository.follow(id, untilEpochSeconds),
+    saveObserved,
+    save: async (previous, next) => (await saveObserved(previous, next)).job,
   };
 }

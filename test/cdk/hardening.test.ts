@@ -67,6 +67,24 @@ describe('least privilege', () => {
     expect(dynamodb(description)).toEqual(expected);
   });
 
+  test.each([
+    "Answers with a job's status now, or when it changes (long polling)",
+    "Streams a job's status changes as Server-Sent Events",
+    'Subscribes and unsubscribes WebSocket connections; answers the current state',
+  ])('%s: its one update on the jobs table may name only the key and the follow mark', (description) => {
+    const statements = byFunction.get(description) ?? [];
+    const jobsTable = Object.keys(plain.findResources('AWS::DynamoDB::Table')).find((id) => id.startsWith('JobsTable'));
+    const updates = statements.filter(
+      (s) => [s.Action].flat().includes('dynamodb:UpdateItem') && JSON.stringify(s.Resource).includes(`"${jobsTable}"`),
+    );
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.Action).toBe('dynamodb:UpdateItem');
+    expect(updates[0]!.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'followedUntil'] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    });
+  });
+
   test('every consumer only reads and conditionally updates jobs; the submit function adds PutItem and the idempotency calls', () => {
     const consumers = [...byFunction.keys()].filter((d) => /^Processes \w+ jobs$/.test(d));
     expect(consumers.length).toBeGreaterThan(0);

@@ -19,6 +19,33 @@ export function describeJobsRepositoryConformance(name: string, makeAdapter: () 
       expect(await repository.get(job.id)).toEqual(job);
     });
 
+    test('a follow mark changes nothing a reader sees, survives saves, and is reported by them until it ends', async () => {
+      const job = aJob('email');
+      await repository.create(job);
+      const unmarked = transition(job, 'processing', new Date(), { attempts: 1 });
+      expect(await repository.saveObserved(job, unmarked)).toEqual({ job: unmarked, followed: false });
+      const now = Math.floor(Date.now() / 1000);
+      await repository.follow(job.id, now + 120);
+      // A shorter mark never shortens a longer one.
+      await repository.follow(job.id, now - 10);
+      expect(await repository.get(job.id)).toEqual(unmarked);
+      const completed = transition(unmarked, 'completed', new Date(), { result: { ok: true } });
+      // Saved from a read taken before the mark: the mark stays.
+      expect(await repository.saveObserved(unmarked, completed)).toEqual({ job: completed, followed: true });
+      expect(await repository.get(job.id)).toEqual(completed);
+
+      const expired = aJob('sms');
+      await repository.create(expired);
+      await repository.follow(expired.id, now - 10);
+      const claimed = transition(expired, 'processing', new Date(), { attempts: 1 });
+      expect((await repository.saveObserved(expired, claimed)).followed).toBe(false);
+    });
+
+    test('following an unknown id creates nothing', async () => {
+      await repository.follow('never-created', Math.floor(Date.now() / 1000) + 60);
+      expect(await repository.get('never-created')).toBeUndefined();
+    });
+
     test('an unknown id reads as undefined', async () => {
       expect(await repository.get('no-such-job')).toBeUndefined();
     });

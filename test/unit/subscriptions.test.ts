@@ -77,6 +77,15 @@ describe('matching subscriptions to changes', () => {
     },
   );
 
+  test('a change of a job nobody follows by id is looked up under its filter keys only', () => {
+    expect(keysMatching({ ...change, followed: false })).toEqual([
+      'filter#email#completed',
+      'filter#email#*',
+      'filter#*#completed',
+      'filter#*#*',
+    ]);
+  });
+
   test('a change is looked up under at most five keys', () => {
     expect(keysMatching(change)).toEqual([
       'job#j1',
@@ -132,6 +141,39 @@ describe('subscribing and notifying', () => {
     ]);
     expect((poster.posts[2]!.message.problem as { errors: { field: string }[] }).errors[0]!.field).toBe('jobIds[1]');
     expect(await store.subscribersOf(['job#known', 'job#unknown'])).toHaveLength(2);
+    // Marked followed, so the notifier looks this job's subscribers up by id.
+    expect(repository.followedUntil('known')).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  test('a batch is looked up once, each key once; a followed job also by id, an unfollowed one not', async () => {
+    const store = new InMemorySubscriptionStore();
+    const poster = new RecordingPoster();
+    const expiresAt = Math.floor(Date.now() / 1000) + 60;
+    await store.add([
+      { connectionId: 'by-id', target: { kind: 'job', jobId: 'watched' }, expiresAt },
+      { connectionId: 'stale', target: { kind: 'job', jobId: 'unwatched' }, expiresAt },
+      { connectionId: 'by-type', target: { kind: 'filter', filter: { type: 'email' } }, expiresAt },
+    ]);
+    const lookups: string[][] = [];
+    const subscribersOf = store.subscribersOf.bind(store);
+    store.subscribersOf = async (keys) => {
+      lookups.push(keys);
+      return subscribersOf(keys);
+    };
+    const changes = [
+      ...Array.from({ length: 30 }, (_, n) => ({ ...changeOf(`job-${n}`, 2, 'processing', 'email'), followed: false })),
+      { ...changeOf('unwatched', 3, 'processing', 'email'), followed: false },
+      { ...changeOf('watched', 3, 'processing', 'email'), followed: true },
+    ];
+    const outcome = await notifySubscribers({ store, poster }, changes);
+    expect(lookups).toHaveLength(1);
+    expect([...lookups[0]!].sort()).toEqual(
+      ['job#watched', 'filter#email#processing', 'filter#email#*', 'filter#*#processing', 'filter#*#*'].sort(),
+    );
+    expect(poster.posts.filter((p) => p.connectionId === 'by-id')).toHaveLength(1);
+    expect(poster.posts.filter((p) => p.connectionId === 'by-type')).toHaveLength(32);
+    expect(poster.posts.filter((p) => p.connectionId === 'stale')).toEqual([]);
+    expect(outcome).toEqual({ sent: 33, gone: 0 });
   });
 
   test("one job's changes are posted in version order; a gone connection is removed and not posted to again", async () => {

@@ -89,6 +89,7 @@ test('a wake-up that cannot be sent leaves the save done and reports the failure
   const { stored, registry, writer, failures } = setUp(broken);
   const job = await externalJob(stored);
   await registry.register({ jobId: job.id, waiterId: 'w', inboxUrl: 'memory://gone', expiresAt: 9e9 });
+  await stored.follow(job.id, 9e9);
 
   const saved = await writer.save(job, transition(job, 'processing', new Date()));
   expect(saved).toMatchObject({ status: 'processing', version: 2 });
@@ -101,8 +102,47 @@ test('a save that loses its race wakes nobody and fails as before', async () => 
   const { stored, registry, writer } = setUp({ send: async (_url, notices) => void sent.push(notices) });
   const job = await externalJob(stored);
   await registry.register({ jobId: job.id, waiterId: 'w', inboxUrl: 'memory://x', expiresAt: 9e9 });
+  await stored.follow(job.id, 9e9);
   await stored.save(job, transition(job, 'processing', new Date()));
 
   await expect(writer.save(job, transition(job, 'done', new Date()))).rejects.toThrow(JobConflictError);
   expect(sent).toEqual([]);
+});
+
+test('a save of a job nobody follows looks up no waiter; once a wait has marked it, saves wake', async () => {
+  const { stored, registry, writer, waits } = setUp();
+  const lookups: string[] = [];
+  const waitersOf = registry.waitersOf.bind(registry);
+  registry.waitersOf = async (jobId) => {
+    lookups.push(jobId);
+    return waitersOf(jobId);
+  };
+  const job = await externalJob(stored);
+  const processing = await writer.save(job, transition(job, 'processing', new Date()));
+  expect(lookups).toEqual([]);
+
+  const waiting = waitForChange(waits, {
+    jobId: job.id,
+    since: 2,
+    timeoutMs: 5_000,
+    afterRegister: async () => {
+      setTimeout(() => void writer.save(processing, transition(processing, 'done', new Date())), 50);
+    },
+  });
+  expect(await waiting).toMatchObject({ changed: true, answeredBy: 'notice', job: { status: 'done' } });
+  expect(lookups).toEqual([job.id]);
+});
+
+test('the stream’s notice of a change its image shows unfollowed looks up no waiter', async () => {
+  const { registry, inboxes } = setUp();
+  const lookups: string[] = [];
+  registry.waitersOf = async (jobId) => {
+    lookups.push(jobId);
+    return [];
+  };
+  const change = { jobId: 'j', version: 2, status: 'processing', updatedAt: new Date().toISOString() };
+  expect(await notifyWaiters({ registry, sender: inboxes }, { ...change, followed: false })).toBe(0);
+  expect(lookups).toEqual([]);
+  await notifyWaiters({ registry, sender: inboxes }, { ...change, followed: true });
+  expect(lookups).toEqual(['j']);
 });

@@ -1,7 +1,7 @@
 import { JobAlreadyExistsError } from '../errors/job-already-exists-error';
 import { JobConflictError } from '../errors/job-conflict-error';
 import type { Job } from '../job';
-import type { JobsRepository } from '../ports/jobs-repository';
+import type { JobsRepository, SavedJob } from '../ports/jobs-repository';
 
 /** Attributes a job never changes after creation: a save keeps the stored ones, like the DynamoDB adapter. */
 const IMMUTABLE = ['id', 'type', 'payload', 'createdAt'] as const;
@@ -13,6 +13,7 @@ const IMMUTABLE = ['id', 'type', 'payload', 'createdAt'] as const;
  */
 export class InMemoryJobsRepository implements JobsRepository {
   private readonly jobs = new Map<string, Job>();
+  private readonly follows = new Map<string, number>();
 
   async create(job: Job): Promise<void> {
     if (this.jobs.has(job.id)) throw new JobAlreadyExistsError(job.id);
@@ -25,6 +26,10 @@ export class InMemoryJobsRepository implements JobsRepository {
   }
 
   async save(previous: Job, next: Job): Promise<Job> {
+    return (await this.saveObserved(previous, next)).job;
+  }
+
+  async saveObserved(previous: Job, next: Job): Promise<SavedJob> {
     const stored = this.jobs.get(previous.id);
     if (!stored || stored.version !== previous.version || stored.status !== previous.status) {
       throw new JobConflictError(previous.id, stored && structuredClone(stored));
@@ -32,7 +37,17 @@ export class InMemoryJobsRepository implements JobsRepository {
     const updated = withoutUndefined(next);
     for (const key of IMMUTABLE) (updated as unknown as Record<string, unknown>)[key] = structuredClone(stored[key]);
     this.jobs.set(previous.id, updated);
-    return next;
+    return { job: next, followed: (this.follows.get(previous.id) ?? 0) * 1000 >= Date.now() };
+  }
+
+  async follow(id: string, untilEpochSeconds: number): Promise<void> {
+    if (!this.jobs.has(id)) return;
+    this.follows.set(id, Math.max(this.follows.get(id) ?? 0, untilEpochSeconds));
+  }
+
+  /** The job's follow mark (epoch seconds), as the stream image would carry it. */
+  followedUntil(id: string): number | undefined {
+    return this.follows.get(id);
   }
 
   /** Every stored job (copies), for the in-memory listing. */

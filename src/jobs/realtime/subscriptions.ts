@@ -24,6 +24,8 @@ export interface ChangedJob {
   jobId: string;
   type?: string;
   status: string;
+  /** False when nobody follows the job by id (JobsRepository.follow): its job key is not looked up. */
+  followed?: boolean;
 }
 
 /** At most this many job ids per message: one message's work stays within one function's answer. */
@@ -115,7 +117,7 @@ export function targetKey(target: SubscriptionTarget): string {
 
 /** Every key under which a subscription to this change can be stored. */
 export function keysMatching(change: ChangedJob): string[] {
-  const keys = [`job#${change.jobId}`];
+  const keys = change.followed === false ? [] : [`job#${change.jobId}`];
   const types = change.type ? [change.type, ANY] : [ANY];
   for (const type of types) for (const status of [change.status, ANY]) keys.push(`filter#${type}#${status}`);
   return keys;

@@ -1,7 +1,7 @@
 import type { JobsRepository } from '../ports/jobs-repository';
 import type { ConnectionPoster, Subscription, SubscriptionStore } from '../ports/subscriptions';
 import type { ServerMessage } from '../realtime/server-messages';
-import { keysMatching, targetsOf, type SubscriptionRequest } from '../realtime/subscriptions';
+import { keysMatching, subscriptionMatches, targetsOf, type SubscriptionRequest } from '../realtime/subscriptions';
 import type { JobChange } from './notify-waiters';
 import { statusView } from './wait-for-change';
 
@@ -22,7 +22,7 @@ export const SUBSCRIPTION_LIFETIME_SECONDS = 2 * 60 * 60 + 10 * 60;
 
 /**
  * Serves a `subscribe` or `unsubscribe`. Subscribe, then check once: the subscriptions are stored
- * before the jobs are read, so a change landing in between is either in the snapshot sent here or
+ * (and the jobs marked followed) before the jobs are read, so a change landing in between is either in the snapshot sent here or
  * posted by the notifier, never lost (the client keeps the highest version it has seen).
  */
 export async function handleSubscriptionRequest(
@@ -39,6 +39,8 @@ export async function handleSubscriptionRequest(
   }
   const expiresAt = Math.floor(deps.clock().getTime() / 1000) + SUBSCRIPTION_LIFETIME_SECONDS;
   await deps.store.add(targets.map((target): Subscription => ({ connectionId, target, expiresAt })));
+  // Stored, then marked followed, then read: the notifier looks up subscribers by job id only for marked jobs.
+  await Promise.all(request.jobIds.map((jobId) => deps.repository.follow(jobId, expiresAt)));
   if ((await deps.poster.post(connectionId, { type: 'subscribed', ...echo } satisfies ServerMessage)) === 'gone') {
     await deps.store.removeConnection(connectionId);
     return;
@@ -75,23 +77,39 @@ const messageOf = (change: JobChange): ServerMessage =>
         job: { id: change.jobId, status: change.status, version: change.version, updatedAt: change.updatedAt },
       };
 
+const changedJobOf = (change: JobChange) => ({
+  jobId: change.jobId,
+  status: change.status,
+  ...(change.type ? { type: change.type } : {}),
+  ...(change.followed === undefined ? {} : { followed: change.followed }),
+});
+
 /**
  * Posts each change to every connection subscribed to its job or to a filter it matches. Changes
  * of one job go out one after another in stream (version) order; different jobs side by side.
  * A post never waits for the client; a connection that is gone is removed with its subscriptions.
+ * The batch's subscriptions are looked up once, each key one Query: the filter keys are shared by
+ * every change of the same type and status, and a job nobody follows by id has no key of its own.
  */
 export async function notifySubscribers(deps: NotifySubscribersDeps, changes: JobChange[]): Promise<NotifyOutcome> {
   const byJob = new Map<string, JobChange[]>();
   for (const change of changes) byJob.set(change.jobId, [...(byJob.get(change.jobId) ?? []), change]);
   const outcome: NotifyOutcome = { sent: 0, gone: 0 };
+  const keys = new Set(changes.flatMap((change) => keysMatching(changedJobOf(change))));
+  if (keys.size === 0) return outcome;
+  const subscriptions = await deps.store.subscribersOf([...keys]);
+  if (subscriptions.length === 0) return outcome;
   const gone = new Set<string>();
   await Promise.all(
     [...byJob.values()].map(async (jobChanges) => {
       for (const change of jobChanges) {
-        const subscriptions = await deps.store.subscribersOf(
-          keysMatching({ jobId: change.jobId, status: change.status, ...(change.type ? { type: change.type } : {}) }),
+        const changed = changedJobOf(change);
+        const connections = new Set(
+          subscriptions
+            .filter((s) => subscriptionMatches(s.target, changed))
+            .map((s) => s.connectionId)
+            .filter((id) => !gone.has(id)),
         );
-        const connections = new Set(subscriptions.map((s) => s.connectionId).filter((id) => !gone.has(id)));
         const message = messageOf(change);
         await Promise.all(
           [...connections].map(async (connectionId) => {

@@ -9,6 +9,11 @@ export interface JobChange {
   status: string;
   updatedAt: string;
   removed?: boolean;
+  /**
+   * Whether the job was marked followed by id (a long poll, event stream or WebSocket subscription)
+   * when it changed; false skips the waiter and subscriber lookups. Undefined when unknown: looked up.
+   */
+  followed?: boolean;
 }
 
 export interface NotifyWaitersDeps {
@@ -18,6 +23,8 @@ export interface NotifyWaitersDeps {
 
 /** Wakes every waiter of a changed job: one notice per waiter, batched per inbox. Returns how many were woken. */
 export async function notifyWaiters(deps: NotifyWaitersDeps, change: JobChange): Promise<number> {
+  // Every waiter marks its job before it reads it: an unmarked change has none to wake.
+  if (change.followed === false) return 0;
   const waiters = await deps.registry.waitersOf(change.jobId);
   const byInbox = new Map<string, ChangeNotice[]>();
   for (const waiter of waiters) {

@@ -32,10 +32,11 @@ export interface JobSubscription {
 const REGISTRATION_GRACE_SECONDS = 60;
 
 /**
- * Subscribe first, then check once: the waiter is registered with its inbox before the job is
- * read, so a change landing in between is either in the read or notified to the inbox, never
- * lost; no read is repeated afterwards. Throws JobNotFoundError (after cleaning up) when the job
- * does not exist.
+ * Subscribe first, then check once: the waiter is registered with its inbox, and the job marked
+ * followed, before the job is read, so a change landing in between is either in the read or
+ * notified to the inbox, never lost; no read is repeated afterwards. (The notifier looks waiters
+ * up only for changes whose job carries the mark: one written before the mark is in the read.)
+ * Throws JobNotFoundError (after cleaning up) when the job does not exist.
  */
 export async function subscribeToJob(deps: SubscribeDeps, request: SubscribeRequest): Promise<JobSubscription> {
   const inbox = await deps.inboxes.acquire();
@@ -55,6 +56,7 @@ export async function subscribeToJob(deps: SubscribeDeps, request: SubscribeRequ
   };
   try {
     await deps.registry.register(waiter);
+    await deps.repository.follow(request.jobId, waiter.expiresAt);
     await request.afterRegister?.();
     const job = await deps.repository.get(request.jobId);
     if (!job) throw new JobNotFoundError(request.jobId);
