@@ -6,7 +6,16 @@ import { JobConflictError } from '../jobs/errors/job-conflict-error';
 import type { Job } from '../jobs/job';
 import type { JobsRepository, SavedJob } from '../jobs/ports/jobs-repository';
 import { mapOverload } from './aws-error-mapping';
-import { FOLLOWED_UNTIL_ATTRIBUTE, fromJobItem, jobItem } from './dynamodb-job-item';
+import { firstClaimEntry, type FirstClaim } from '../jobs/first-claim';
+import { HISTORY_LIMIT } from '../jobs/job-state-machine';
+import { DUE_AT_ATTRIBUTE, DUE_SHARD_ATTRIBUTE, dueShardOf } from './dynamodb-due-jobs';
+import {
+  FOLLOWED_UNTIL_ATTRIBUTE,
+  fromJobItem,
+  jobItem,
+  STATUS_TYPE_ATTRIBUTE,
+  statusTypeKey,
+} from './dynamodb-job-item';
 
 /** Attributes a job never changes after creation: left out of updates so a transition never rewrites the payload. */
 const IMMUTABLE = new Set<string>(['id', 'type', 'payload', 'createdAt']);
@@ -96,6 +105,80 @@ export class DynamoDbJobsRepository implements JobsRepository {
         // The old item arrives as a raw attribute map even through the document client.
         const item = error.Item as Record<string, AttributeValue> | undefined;
         throw new JobConflictError(previous.id, item ? (fromJobItem(unmarshall(item)) as Job) : undefined);
+      }
+      return mapOverload('DynamoDB')(error);
+    }
+  }
+
+  /**
+   * admitsFirstClaim and applyFirstClaim as one UpdateItem: the same fields, the same history
+   * entry, the index attributes of a processing job (due when its lease ends). The conformance
+   * suite checks the result against applyFirstClaim's.
+   */
+  async claimFirstAttempt(claim: FirstClaim): Promise<SavedJob> {
+    const round = claim.round === 1 ? '(#round = :round OR attribute_not_exists(#round))' : '#round = :round';
+    try {
+      const { Attributes } = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id: claim.jobId },
+          UpdateExpression:
+            [
+              'SET #status = :processing, #attempts = :one, #version = #version + :one',
+              '#leaseUntil = :leaseUntil, #updatedAt = :at, #history = list_append(#history, :entry)',
+              '#statusType = :statusType, #dueAt = :leaseUntil, #dueShard = :dueShard',
+              '#followedUntil = if_not_exists(#followedUntil, :zero)',
+            ].join(', ') + ' REMOVE #nextAttemptAt, #expiresAt',
+          ConditionExpression: [
+            'attribute_exists(id) AND #type = :type',
+            round,
+            '#attempts = :zero AND #maxAttempts > :zero AND size(#history) < :historyLimit',
+            '(#status = :queued OR (#status = :delayed AND #runAt <= :at))',
+          ].join(' AND '),
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#type': 'type',
+            '#round': 'round',
+            '#attempts': 'attempts',
+            '#maxAttempts': 'maxAttempts',
+            '#version': 'version',
+            '#leaseUntil': 'leaseUntil',
+            '#updatedAt': 'updatedAt',
+            '#history': 'history',
+            '#runAt': 'runAt',
+            '#nextAttemptAt': 'nextAttemptAt',
+            '#expiresAt': 'expiresAt',
+            '#statusType': STATUS_TYPE_ATTRIBUTE,
+            '#dueAt': DUE_AT_ATTRIBUTE,
+            '#dueShard': DUE_SHARD_ATTRIBUTE,
+            '#followedUntil': FOLLOWED_UNTIL_ATTRIBUTE,
+          },
+          ExpressionAttributeValues: {
+            ':type': claim.type,
+            ':round': claim.round,
+            ':zero': 0,
+            ':one': 1,
+            ':historyLimit': HISTORY_LIMIT,
+            ':queued': 'queued',
+            ':delayed': 'delayed',
+            ':processing': 'processing',
+            ':at': claim.at,
+            ':leaseUntil': claim.leaseUntil,
+            ':entry': [firstClaimEntry(claim)],
+            ':statusType': statusTypeKey('processing', claim.type),
+            ':dueShard': dueShardOf(claim.jobId),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const item = Attributes ?? {};
+      const followedUntil = Number(item[FOLLOWED_UNTIL_ATTRIBUTE] ?? 0);
+      return { job: fromJobItem(item) as Job, followed: followedUntil * 1000 >= Date.now() };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const item = error.Item as Record<string, AttributeValue> | undefined;
+        throw new JobConflictError(claim.jobId, item ? (fromJobItem(unmarshall(item)) as Job) : undefined);
       }
       return mapOverload('DynamoDB')(error);
     }

@@ -9,6 +9,8 @@ export const DEFAULT_CONFLICT_ROUNDS = 5;
 export interface RetryOnConflictOptions {
   /** How many times `step` may run before giving up. Default {@link DEFAULT_CONFLICT_ROUNDS}. */
   readonly rounds?: number;
+  /** The job as just read (a failed conditional write returned it): the first round uses it instead of a read. */
+  readonly current?: Job;
 }
 
 /**
@@ -25,7 +27,7 @@ export async function retryOnConflict<T>(
   options: RetryOnConflictOptions = {},
 ): Promise<T> {
   const rounds = options.rounds ?? DEFAULT_CONFLICT_ROUNDS;
-  let job = await repository.get(jobId);
+  let job = options.current ?? (await repository.get(jobId));
   for (let round = 0; round < rounds; round++) {
     try {
       return await step(job);

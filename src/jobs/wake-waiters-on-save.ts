@@ -1,5 +1,5 @@
 import type { Job } from './job';
-import type { JobsRepository } from './ports/jobs-repository';
+import type { JobsRepository, SavedJob } from './ports/jobs-repository';
 import { notifyWaiters, type JobChange, type NotifyWaitersDeps } from './use-cases/notify-waiters';
 
 /** The change a waiter is told about when `job` was just written. */
@@ -25,19 +25,20 @@ export function wakingWaitersOnSave(
   deps: NotifyWaitersDeps,
   onWakeFailed: (error: unknown, change: JobChange) => void,
 ): JobsRepository {
-  const saveObserved = async (previous: Job, next: Job) => {
-    const saved = await repository.saveObserved(previous, next);
+  const waking = async (saved: SavedJob) => {
     if (saved.followed) {
       const change = jobChangeOfSaved(saved.job);
       await notifyWaiters(deps, change).catch((error: unknown) => onWakeFailed(error, change));
     }
     return saved;
   };
+  const saveObserved = async (previous: Job, next: Job) => waking(await repository.saveObserved(previous, next));
   return {
     create: (job) => repository.create(job),
     get: (id) => repository.get(id),
     follow: (id, untilEpochSeconds) => repository.follow(id, untilEpochSeconds),
     saveObserved,
+    claimFirstAttempt: async (claim) => waking(await repository.claimFirstAttempt(claim)),
     save: async (previous, next) => (await saveObserved(previous, next)).job,
   };
 }

@@ -1,6 +1,9 @@
 import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
 import { JobConflictError } from '../../src/jobs/errors/job-conflict-error';
-import { transition } from '../../src/jobs/job-state-machine';
+import { applyFirstClaim, firstClaimOf } from '../../src/jobs/first-claim';
+import type { Job } from '../../src/jobs/job';
+import { messageFor } from '../../src/jobs/job-rounds';
+import { HISTORY_LIMIT, transition } from '../../src/jobs/job-state-machine';
 import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
 import { aJob } from '../support/jobs';
 
@@ -39,6 +42,71 @@ export function describeJobsRepositoryConformance(name: string, makeAdapter: () 
       await repository.follow(expired.id, now - 10);
       const claimed = transition(expired, 'processing', new Date(), { attempts: 1 });
       expect((await repository.saveObserved(expired, claimed)).followed).toBe(false);
+    });
+
+    describe('claiming a first attempt without a read', () => {
+      const claimOf = (job: Job, now = new Date()) => firstClaimOf(messageFor(job), now, 60);
+      const conflictOf = async (promise: Promise<unknown>) => {
+        const error = await promise.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(JobConflictError);
+        return (error as JobConflictError).current;
+      };
+
+      test('a queued job is claimed exactly as the transition to processing would have it', async () => {
+        const job = aJob('email');
+        await repository.create(job);
+        const claim = claimOf(job);
+        const expected = applyFirstClaim(job, claim);
+        expect(await repository.claimFirstAttempt(claim)).toEqual({ job: expected, followed: false });
+        expect(await repository.get(job.id)).toEqual(expected);
+        // The claimed job saves on like any other.
+        const completed = transition(expected, 'completed', new Date(), { result: { ok: true } });
+        await repository.save(expected, completed);
+        expect(await repository.get(job.id)).toEqual(completed);
+      });
+
+      test('a duplicate delivery finds the job claimed: refused with the job as stored', async () => {
+        const job = aJob('sms');
+        await repository.create(job);
+        const { job: claimed } = await repository.claimFirstAttempt(claimOf(job));
+        expect(await conflictOf(repository.claimFirstAttempt(claimOf(job)))).toEqual(claimed);
+      });
+
+      test('a delayed job is claimed once due, refused before', async () => {
+        const now = new Date();
+        const due = aJob('email', { status: 'delayed', runAt: new Date(now.getTime() - 1000).toISOString() });
+        const early = aJob('email', { status: 'delayed', runAt: new Date(now.getTime() + 60_000).toISOString() });
+        await repository.create(due);
+        await repository.create(early);
+        expect((await repository.claimFirstAttempt(claimOf(due, now))).job).toEqual(
+          applyFirstClaim(due, claimOf(due, now)),
+        );
+        expect(await conflictOf(repository.claimFirstAttempt(claimOf(early, now)))).toEqual(early);
+      });
+
+      test('a retrying job, another round, a full history or an unknown id are refused, nothing written', async () => {
+        const retrying = aJob('email', { status: 'retrying', attempts: 1 });
+        const laterRound = aJob('email', { round: 2 });
+        const fullHistory = aJob('email');
+        fullHistory.history = Array.from({ length: HISTORY_LIMIT }, () => ({ ...fullHistory.history[0]! }));
+        for (const job of [retrying, laterRound, fullHistory]) {
+          await repository.create(job);
+          const claim = job === laterRound ? { ...claimOf(job), round: 1 } : claimOf(job);
+          expect(await conflictOf(repository.claimFirstAttempt(claim))).toEqual(job);
+          expect(await repository.get(job.id)).toEqual(job);
+        }
+        expect(await conflictOf(repository.claimFirstAttempt(claimOf(aJob('email'))))).toBeUndefined();
+      });
+
+      test('the claim reports a follow mark', async () => {
+        const job = aJob('email');
+        await repository.create(job);
+        await repository.follow(job.id, Math.floor(Date.now() / 1000) + 60);
+        expect((await repository.claimFirstAttempt(claimOf(job))).followed).toBe(true);
+      });
     });
 
     test('following an unknown id creates nothing', async () => {

@@ -28,6 +28,7 @@ function racingRepository(losses: number): JobsRepository & { rivalWrites: numbe
     create: (job) => repository.create(job),
     get: (id) => repository.get(id),
     follow: (id, until) => repository.follow(id, until),
+    claimFirstAttempt: (claim) => repository.claimFirstAttempt(claim),
     async save(previous: Job, next: Job) {
       return (await this.saveObserved(previous, next)).job;
     },

@@ -1,5 +1,6 @@
 import { JobAlreadyExistsError } from '../errors/job-already-exists-error';
 import { JobConflictError } from '../errors/job-conflict-error';
+import { admitsFirstClaim, applyFirstClaim, type FirstClaim } from '../first-claim';
 import type { Job } from '../job';
 import type { JobsRepository, SavedJob } from '../ports/jobs-repository';
 
@@ -38,6 +39,15 @@ export class InMemoryJobsRepository implements JobsRepository {
     for (const key of IMMUTABLE) (updated as unknown as Record<string, unknown>)[key] = structuredClone(stored[key]);
     this.jobs.set(previous.id, updated);
     return { job: next, followed: (this.follows.get(previous.id) ?? 0) * 1000 >= Date.now() };
+  }
+
+  async claimFirstAttempt(claim: FirstClaim): Promise<SavedJob> {
+    const stored = this.jobs.get(claim.jobId);
+    if (!stored || !admitsFirstClaim(stored, claim)) {
+      throw new JobConflictError(claim.jobId, stored && structuredClone(stored));
+    }
+    const claimed = applyFirstClaim(structuredClone(stored), claim);
+    return { ...(await this.saveObserved(stored, claimed)), job: structuredClone(claimed) };
   }
 
   async follow(id: string, untilEpochSeconds: number): Promise<void> {

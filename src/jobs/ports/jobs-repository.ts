@@ -1,3 +1,4 @@
+import type { FirstClaim } from '../first-claim';
 import type { Job } from '../job';
 
 /** A save as the table saw it. */
@@ -17,6 +18,12 @@ export interface JobsRepository {
   save(previous: Job, next: Job): Promise<Job>;
   /** save, telling also whether the job is followed, from the same write (no extra call). */
   saveObserved(previous: Job, next: Job): Promise<SavedJob>;
+  /**
+   * Claims a job's first attempt without reading it (see FirstClaim): writes applyFirstClaim's job
+   * if the stored one admitsFirstClaim, else throws JobConflictError with the job as stored
+   * (undefined when there is none).
+   */
+  claimFirstAttempt(claim: FirstClaim): Promise<SavedJob>;
   /**
    * Marks the job as followed by id (a long poll, an event stream, a WebSocket subscription) until
    * `untilEpochSeconds`, without changing the job: no new version, and no save undoes the mark.

@@ -3,6 +3,7 @@ import { DependencyUnavailableError } from '../errors/dependency-unavailable-err
 import { JobConflictError } from '../errors/job-conflict-error';
 import { PermanentJobError } from '../errors/permanent-job-error';
 import { backoffDelayMs } from '../backoff';
+import { firstClaimOf } from '../first-claim';
 import { isTerminal, type Job, type JobError } from '../job';
 import { FIRST_ROUND, isFromEarlierRound, messageFor, roundOf } from '../job-rounds';
 import { transition } from '../job-state-machine';
@@ -89,25 +90,45 @@ export async function handleJobMessage(
   /** Aborts the processor shortly before the function's own timeout. */
   signal: AbortSignal = new AbortController().signal,
 ): Promise<MessageOutcome> {
+  const claim = firstClaimOf(message, deps.clock(), deps.leaseSeconds);
+  let claimed: Job | undefined;
+  let current: Job | undefined;
+  try {
+    claimed = (await deps.repository.claimFirstAttempt(claim)).job;
+  } catch (error) {
+    if (!(error instanceof JobConflictError)) throw error;
+    // Not a first attempt (a retry, a reclaim, a duplicate, a finished job): decided below on
+    // the job as the failed claim returned it.
+    current = error.current;
+  }
+  if (claimed) {
+    deps.log.info('Job picked', { jobId: claimed.id, type: claimed.type, attempt: claimed.attempts });
+    return run(deps, claimed, signal);
+  }
   // Lost races are re-evaluated against the job as it now is; JobContentionError after too many
   // leaves the message for redelivery.
-  return retryOnConflict(deps.repository, message.jobId, async (job) => {
-    if (!job) {
-      deps.log.warn('Message for unknown job acknowledged', { jobId: message.jobId, type: message.type });
-      return { kind: 'acknowledge', reason: 'unknown job' };
-    }
-    if (isFromEarlierRound(job, message.round)) {
-      // Left over from a run that a retry or redrive has since replaced: the current round has its own message.
-      deps.log.info('Message from an earlier round acknowledged', {
-        jobId: job.id,
-        type: job.type,
-        round: message.round,
-        currentRound: roundOf(job),
-      });
-      return { kind: 'acknowledge', reason: 'message from an earlier round' };
-    }
-    return advance(deps, job, signal);
-  });
+  return retryOnConflict(
+    deps.repository,
+    message.jobId,
+    async (job) => {
+      if (!job) {
+        deps.log.warn('Message for unknown job acknowledged', { jobId: message.jobId, type: message.type });
+        return { kind: 'acknowledge', reason: 'unknown job' };
+      }
+      if (isFromEarlierRound(job, message.round)) {
+        // Left over from a run that a retry or redrive has since replaced: the current round has its own message.
+        deps.log.info('Message from an earlier round acknowledged', {
+          jobId: job.id,
+          type: job.type,
+          round: message.round,
+          currentRound: roundOf(job),
+        });
+        return { kind: 'acknowledge', reason: 'message from an earlier round' };
+      }
+      return advance(deps, job, signal);
+    },
+    current ? { current } : {},
+  );
 }
 
 async function advance(deps: HandleJobMessageDeps, job: Job, signal: AbortSignal): Promise<MessageOutcome> {
