@@ -115,7 +115,7 @@ console.log(
   'Assumptions: us-east-1 list prices, first tier, no free tier; every job succeeds on its first attempt (submit put,',
 );
 console.log(
-  'consistent read, claim and complete updates, TTL removal later: 4 stream records); no Idempotency-Key, no long polls;',
+  'claim (no read first) and complete updates, TTL removal later: 4 stream records); no Idempotency-Key, no long polls;',
 );
 console.log(
   `event source batches ${f.batchFill === 1 ? 'full' : `${f.batchFill * 100} % full`} (sustained load; at low rates each message is its own invocation);`,
@@ -134,8 +134,9 @@ console.log(
   'Not per job: each long poll adds an API request, a GetJobStatus invocation billed for the whole wait (a 10 s wait at',
 );
 console.log(
-  '512 MB is 5 GB-s = $0.067 per thousand), a waiter put and delete, and the inbox receive; idle SQS pollers (~5 per',
+  '512 MB is 5 GB-s = $0.067 per thousand), a waiter put and delete, the follow mark (one write), the inbox receive,',
 );
+console.log('and while followed, one waiter and one subscriber Query per change of the job; idle SQS pollers (~5 per');
 console.log(
   'queue, 20 s long polls) cost about $0.26 per queue per month; custom metrics extracted from EMF cost per metric-month.',
 );

@@ -408,17 +408,14 @@ export function costPerJob(
       price: prices.dynamoDbPerMillionWriteUnits / 1e6,
     });
   }
+  // No read before the claim: a first attempt is claimed in one conditional write. A job nobody
+  // follows has no waiter or subscriber lookup of its own; the filter subscriptions' four keys per
+  // status are looked up once per stream batch, shared by every job of the type in it.
+  const filterQueries = (4 * streamRecords) / Math.max(1, notifierBatch / streamRecords);
   add({
     service: 'DynamoDB',
-    item: 'consumer consistent read before the claim',
-    perJob: Math.ceil(figures.itemBytes / 4096),
-    unit: 'read units',
-    price: prices.dynamoDbPerMillionReadUnits / 1e6,
-  });
-  add({
-    service: 'DynamoDB',
-    item: `notifier waiter lookups (consistent Query per stream record × ${streamRecords})`,
-    perJob: streamRecords,
+    item: `notifier subscription lookups (4 consistent Query per status per batch of ${notifierBatch} records)`,
+    perJob: filterQueries,
     unit: 'read units',
     price: prices.dynamoDbPerMillionReadUnits / 1e6,
   });
