@@ -34,6 +34,9 @@ function isMissingQueue(error: unknown): boolean {
   );
 }
 
+/** SQS's shortest retention: a notice nobody takes (its waiter had gone) expires within a minute. */
+export const INBOX_RETENTION_SECONDS = 60;
+
 /** How often a pooled inbox proves it is alive; the janitor removes inboxes idle for much longer. */
 export const INBOX_TOUCH_INTERVAL_MS = 5 * 60 * 1000;
 /** An inbox untouched this long belongs to an execution environment that went away. */
@@ -131,7 +134,7 @@ export class SqsInboxPool implements InboxPool {
           QueueName: `${this.options.prefix}${randomUUID()}`,
           // Notices are worthless after a minute; nothing should pile up in a forgotten inbox.
           Attributes: {
-            MessageRetentionPeriod: '60',
+            MessageRetentionPeriod: String(INBOX_RETENTION_SECONDS),
             ...(this.options.kmsMasterKeyId
               ? { KmsMasterKeyId: this.options.kmsMasterKeyId }
               : { SqsManagedSseEnabled: 'true' }),
@@ -152,7 +155,10 @@ export class SqsInboxPool implements InboxPool {
   private async touch(inbox: SqsWaiterInbox): Promise<boolean> {
     try {
       await this.sqs.send(
-        new SetQueueAttributesCommand({ QueueUrl: inbox.url, Attributes: { MessageRetentionPeriod: '60' } }),
+        new SetQueueAttributesCommand({
+          QueueUrl: inbox.url,
+          Attributes: { MessageRetentionPeriod: String(INBOX_RETENTION_SECONDS) },
+        }),
       );
       inbox.touchedAt = Date.now();
       return true;
