@@ -182,23 +182,39 @@ export async function measureWatching(options: WatchOptions): Promise<WatchMeasu
   };
   const billedMs = (durations: readonly number[] = []) => durations.reduce((sum, ms) => sum + Math.ceil(ms), 0);
 
-  /** A new external job; a 5xx (an integration timeout on a loaded machine) is tried again, twice. */
-  async function createJob(): Promise<string> {
-    for (let attempt = 1; ; attempt++) {
-      const created = await fetch(`${options.url}/jobs`, { method: 'POST', headers, body: '{}' });
-      const answer = await created.text();
-      if (created.status === 201) return (JSON.parse(answer) as { id: string }).id;
-      if (created.status < 500 || attempt === 3) throw new Error(`POST /jobs answered ${created.status}: ${answer}`);
+  /**
+   * A request the usage plan may throttle (50 requests/s): a 429 waits its Retry-After and goes
+   * again; a 5xx (an integration timeout on a loaded machine) is tried again, twice.
+   */
+  async function throttled(url: string, init: RequestInit): Promise<{ response: Response; answer: string }> {
+    for (let attempt = 1, failures = 0; ; attempt++) {
+      const response = await fetch(url, init);
+      const answer = await response.text();
+      if (response.status === 429 && attempt < 100) {
+        await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000 * (0.5 + Math.random()));
+        continue;
+      }
+      if (response.status < 500 || ++failures === 3) return { response, answer };
     }
+  }
+
+  async function createJob(): Promise<string> {
+    const { response, answer } = await throttled(`${options.url}/jobs`, { method: 'POST', headers, body: '{}' });
+    if (response.status !== 201) throw new Error(`POST /jobs answered ${response.status}: ${answer}`);
+    return (JSON.parse(answer) as { id: string }).id;
   }
 
   let phase = 0;
   /** An external job's next status report: its new version, and when the API acknowledged it. */
   async function change(id: string): Promise<{ version: number; acknowledgedAt: number }> {
     const status = phase++ % 2 === 0 ? 'processing' : 'pending';
-    const put = await fetch(`${options.url}/jobs/${id}`, { method: 'PUT', headers, body: JSON.stringify({ status }) });
+    const { response: put, answer } = await throttled(`${options.url}/jobs/${id}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ status }),
+    });
+    // The wake-up is timed from the accepted PUT's answer; a throttled try before it does not count.
     const acknowledgedAt = Date.now();
-    const answer = await put.text();
     if (put.status !== 200) throw new Error(`PUT /jobs/${id} answered ${put.status}: ${answer}`);
     return { version: (JSON.parse(answer) as { version: number }).version, acknowledgedAt };
   }
