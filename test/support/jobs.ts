@@ -4,6 +4,9 @@ import type { AnyJobTypeDefinition } from '../../src/jobs/define-job-type';
 import type { Job, JobType } from '../../src/jobs/job';
 import { JobTypeRegistry } from '../../src/jobs/job-type-registry';
 import { newJob } from '../../src/jobs/new-job';
+import { InMemoryJobQueue } from '../../src/jobs/in-memory/in-memory-job-queue';
+import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
+import type { HandleJobMessageDeps } from '../../src/jobs/use-cases/handle-job-message';
 
 const payloads: Record<string, Record<string, unknown>> = {
   email: { to: 'success@simulator.amazonses.com', subject: 'Hi', body: 'Hello' },
@@ -49,4 +52,19 @@ export function instrumentedJobTypes(onRun: (type: string, payload: Record<strin
     },
   }));
   return { registry: new JobTypeRegistry(definitions), overrides };
+}
+
+/** What handleJobMessage needs, in memory: this repository, the built-in types recording each run in `runs`. */
+export function inMemoryWorker(repository: JobsRepository) {
+  const runs: string[] = [];
+  const { registry } = instrumentedJobTypes((type) => runs.push(type));
+  const deps: HandleJobMessageDeps = {
+    repository,
+    queue: new InMemoryJobQueue(),
+    jobTypes: registry,
+    log: silentLog,
+    clock: () => new Date(),
+    leaseSeconds: 180,
+  };
+  return { runs, deps };
 }

@@ -1,10 +1,9 @@
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
-import { InMemoryJobQueue } from '../../src/jobs/in-memory/in-memory-job-queue';
 import { InMemoryJobsRepository } from '../../src/jobs/in-memory/in-memory-jobs-repository';
 import type { Job } from '../../src/jobs/job';
 import { messageFor } from '../../src/jobs/job-rounds';
 import { COMPLETION_SAVE_TRIES, handleJobMessage } from '../../src/jobs/use-cases/handle-job-message';
-import { aJob, instrumentedJobTypes, silentLog } from '../support/jobs';
+import { aJob, inMemoryWorker } from '../support/jobs';
 
 /** A table that throttles the first `throttled` completion saves. */
 class ThrottlingCompletions extends InMemoryJobsRepository {
@@ -19,19 +18,10 @@ class ThrottlingCompletions extends InMemoryJobsRepository {
 }
 
 async function deliverOnce(throttled: number) {
-  const runs: string[] = [];
-  const { registry } = instrumentedJobTypes((type) => runs.push(type));
   const repository = new ThrottlingCompletions(throttled);
+  const { runs, deps } = inMemoryWorker(repository);
   const job = aJob('email');
   await repository.create(job);
-  const deps = {
-    repository,
-    queue: new InMemoryJobQueue(),
-    jobTypes: registry,
-    log: silentLog,
-    clock: () => new Date(),
-    leaseSeconds: 180,
-  };
   const outcome = await handleJobMessage(deps, messageFor(job)).catch((error: Error) => error);
   return { outcome, runs, stored: await repository.get(job.id) };
 }

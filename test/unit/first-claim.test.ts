@@ -1,9 +1,8 @@
-import { InMemoryJobQueue } from '../../src/jobs/in-memory/in-memory-job-queue';
 import { InMemoryJobsRepository } from '../../src/jobs/in-memory/in-memory-jobs-repository';
 import type { Job } from '../../src/jobs/job';
 import { messageFor } from '../../src/jobs/job-rounds';
 import { handleJobMessage } from '../../src/jobs/use-cases/handle-job-message';
-import { aJob, instrumentedJobTypes, silentLog } from '../support/jobs';
+import { aJob, inMemoryWorker } from '../support/jobs';
 
 /** Counts the reads a delivery makes: the claim of a first attempt needs none. */
 class CountingReads extends InMemoryJobsRepository {
@@ -15,18 +14,8 @@ class CountingReads extends InMemoryJobsRepository {
 }
 
 function setUp() {
-  const runs: string[] = [];
-  const { registry } = instrumentedJobTypes((type) => runs.push(type));
   const repository = new CountingReads();
-  const deps = {
-    repository,
-    queue: new InMemoryJobQueue(),
-    jobTypes: registry,
-    log: silentLog,
-    clock: () => new Date(),
-    leaseSeconds: 180,
-  };
-  return { runs, repository, deps };
+  return { repository, ...inMemoryWorker(repository) };
 }
 
 test('a first delivery claims, runs and completes its job without a read', async () => {
