@@ -16,12 +16,22 @@
  *
  * A 504 (the gateway's integration timeout: a function outran its Timeout) is sent once more after
  * a pause: on a loaded laptop cold starts can outlast a 10 s timeout. It counts as a figure when
- * the second answer keeps the rules, and as a violation when it does not.
+ * the second answer keeps the rules, and as a violation when it does not. A 429 of the usage
+ * plan's rate limit (type `…:throttled`) is sent again after its Retry-After, up to
+ * THROTTLED_TRIES times, so that every generated request reaches the handlers and is judged on
+ * their answer; the re-sends are counted.
  */
 import fc from 'fast-check';
 import { forEachConcurrently, send, type HttpAnswer } from './http';
 
 type JsonObject = Record<string, unknown>;
+
+/** How often a request the usage plan throttles is sent, at most. */
+const THROTTLED_TRIES = 20;
+
+/** The usage plan's 429 (its rate limit), not a handler's own (too many long polls of a token). */
+const isRateLimited = (answer: HttpAnswer) =>
+  answer.status === 429 && (answer.json as JsonObject | undefined)?.type === 'urn:serverless-jobs:problem:throttled';
 
 interface Route {
   path: string;
@@ -55,6 +65,8 @@ export interface FuzzReport {
   violations: FuzzViolation[];
   /** 504s whose re-sent request then kept the rules. */
   timeoutsResent: number;
+  /** Requests the usage plan throttled and that were sent again (after Retry-After) until admitted. */
+  throttledResent: number;
   durationMs: number;
   seed: number;
 }
@@ -347,6 +359,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
   const violations: FuzzViolation[] = [];
   let done = 0;
   let timeoutsResent = 0;
+  let throttledResent = 0;
   const sendRequest = (request: FuzzRequest) =>
     send(`${options.url}${request.path}`, {
       method: request.method,
@@ -358,6 +371,12 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
     let answer: HttpAnswer;
     try {
       answer = await sendRequest(request);
+      for (let tries = 1; isRateLimited(answer) && tries < THROTTLED_TRIES; tries++) {
+        if (tries === 1) throttledResent++;
+        const seconds = Number(answer.headers.get('retry-after') ?? 1);
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000 * (0.5 + Math.random())));
+        answer = await sendRequest(request);
+      }
       if (answer.status === 504) {
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         answer = await sendRequest(request);
@@ -380,6 +399,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
     badProblems: violations.filter((v) => v.status > 0 && v.status < 500).length,
     violations,
     timeoutsResent,
+    throttledResent,
     durationMs: Date.now() - startedAt,
     seed,
   };
@@ -402,6 +422,7 @@ export function formatFuzzReport(report: FuzzReport): string[] {
     `answers ≥ 500: ${report.serverErrors}`,
     `4xx not a problem naming the field: ${report.badProblems}`,
     `504 gateway timeouts that answered when re-sent: ${report.timeoutsResent}`,
+    `requests the usage plan throttled (429), sent again after Retry-After: ${report.throttledResent}`,
     ...[...reasons].map(
       ([key, { count, example }]) =>
         `  ${count} × ${key} — e.g. ${example.request.method} ${example.request.path.slice(0, 120)} ${JSON.stringify(example.request.headers)} ${example.request.body?.slice(0, 120) ?? ''} → ${example.answer.slice(0, 200)}`,
