@@ -24,11 +24,7 @@ const subscribers: NotifySubscribersDeps = {
     new ApiGatewayConnectionPoster(
       tracer.captureAWSv3Client(
         // RetryingConnectionPoster does the retrying: one SDK attempt per call keeps its bound the only one.
-        createConnectionsClient(requireEnv('WEBSOCKET_CALLBACK_URL'), {
-          maxAttempts: 1,
-          connectionTimeoutMs: 1_000,
-          requestTimeoutMs: 2_000,
-        }),
+        createConnectionsClient(requireEnv('WEBSOCKET_CALLBACK_URL'), { maxAttempts: 1, socketTimeoutMs: 2_000 }),
       ),
     ),
     {

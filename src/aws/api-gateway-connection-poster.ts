@@ -10,9 +10,11 @@ import { mapOverload } from './aws-error-mapping';
 export interface ConnectionsClientOptions {
   /** The SDK's attempts per call (its default is 3); 1 when the caller retries by itself. */
   maxAttempts?: number;
-  /** Cuts off a call whose connection does not open, or whose answer does not come, in time. */
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
+  /**
+   * A call whose socket stays silent this long fails (TimeoutError). Counted on the socket, not
+   * from the call's start, so a post queued behind many others for a socket does not time out.
+   */
+  socketTimeoutMs?: number;
 }
 
 /**
@@ -27,14 +29,7 @@ export function createConnectionsClient(
   return new ApiGatewayManagementApiClient({
     endpoint: process.env.AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI ?? callbackUrl,
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-    ...(options.connectionTimeoutMs === undefined && options.requestTimeoutMs === undefined
-      ? {}
-      : {
-          requestHandler: {
-            ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeout: options.connectionTimeoutMs }),
-            ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
-          },
-        }),
+    ...(options.socketTimeoutMs === undefined ? {} : { requestHandler: { socketTimeout: options.socketTimeoutMs } }),
   });
 }
 

@@ -13,8 +13,9 @@ export interface PostRetryPolicy {
 
 /**
  * 4 tries with at most 100 + 200 + 400 ms between them. With the notifier's client (one SDK attempt
- * per call, 1 s to connect, 2 s for an answer) a post and the close after it take at most
- * 4 × 3 s + 0.7 s + 3 s ≈ 16 s: well under the notifier's 30 s timeout, and a given-up connection
+ * per call, failing after 2 s of silence on its socket) a post and the close after it take at most
+ * 4 × 2 s + 0.7 s + 2 s ≈ 11 s, plus any wait for one of the client's sockets behind the batch's
+ * other posts: well under the notifier's 30 s timeout. A connection the close cannot reach either
  * costs that once, not once per change in the batch.
  */
 export const DEFAULT_POST_RETRY: PostRetryPolicy = { tries: 4, baseMs: 100, capMs: 1_000, givenUpForMs: 60_000 };
