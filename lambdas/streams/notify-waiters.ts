@@ -10,6 +10,7 @@ import { notifyWaiters, type JobChange, type NotifyWaitersDeps } from '../../src
 import { ApiGatewayConnectionPoster, createConnectionsClient } from '../../src/aws/api-gateway-connection-poster';
 import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
 import { notifySubscribers, type NotifySubscribersDeps } from '../../src/jobs/use-cases/job-subscriptions';
+import { RetryingConnectionPoster } from '../../src/jobs/realtime/retrying-connection-poster';
 import { requireEnv } from '../commons/environment';
 import { logger, observability, recordFailures, tracer } from '../commons/powertools';
 
@@ -19,8 +20,24 @@ const deps: NotifyWaitersDeps = {
 };
 const subscribers: NotifySubscribersDeps = {
   store: new DynamoDbSubscriptionStore(documentClient, requireEnv('SUBSCRIPTIONS_TABLE_NAME')),
-  poster: new ApiGatewayConnectionPoster(
-    tracer.captureAWSv3Client(createConnectionsClient(requireEnv('WEBSOCKET_CALLBACK_URL'))),
+  poster: new RetryingConnectionPoster(
+    new ApiGatewayConnectionPoster(
+      tracer.captureAWSv3Client(
+        // RetryingConnectionPoster does the retrying: one SDK attempt per call keeps its bound the only one.
+        createConnectionsClient(requireEnv('WEBSOCKET_CALLBACK_URL'), { maxAttempts: 1, socketTimeoutMs: 2_000 }),
+      ),
+    ),
+    {
+      onGivenUp: ({ connectionId, tries, error, closed }) => {
+        logger.error('Gave up posting to a WebSocket subscriber (closed: whether its connection was closed)', {
+          connectionId,
+          tries,
+          error: error as Error,
+          ...(closed === true ? { closed: true } : { closed: false, closeError: closed.error as Error }),
+        });
+        recordFailures('NotifierFailures', 1);
+      },
+    },
   ),
 };
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -76,8 +93,11 @@ async function handleRecord(record: DynamoDBRecord): Promise<void> {
 }
 
 /**
- * Posts the batch's changes to WebSocket subscribers. A failure is logged, not retried: a retried
- * batch would wake long polls twice for nothing, and a client that missed a post resubscribes.
+ * Posts the batch's changes to WebSocket subscribers. Each failed post is retried a few times
+ * within this invocation (RetryingConnectionPoster), never by failing the batch: a retried batch
+ * would wake long polls twice for nothing. A connection whose posts keep failing is logged, counted
+ * and closed, and its client reconnects and resubscribes, receiving every job's current state.
+ * What still throws here (the subscriptions table) is logged and counted the same way.
  */
 async function postToSubscribers(records: DynamoDBRecord[]): Promise<void> {
   // A record that is not a job image is the per-record processor's to report (as a batch item failure).

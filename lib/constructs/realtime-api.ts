@@ -131,17 +131,23 @@ export class RealtimeApi extends Construct {
     };
     this.url = `${this.webSocketApi.apiEndpoint}/${stageName}`;
 
-    // Posting to connections: execute-api:ManageConnections, for POST on this stage's @connections only.
+    // Posting to connections: execute-api:ManageConnections, for POST on this stage's @connections
+    // only; the notifier may also DELETE (close) a connection whose posts keep failing.
     const stack = Stack.of(this);
-    const postToConnections = stack.formatArn({
-      service: 'execute-api',
-      resource: this.webSocketApi.apiId,
-      resourceName: `${stageName}/POST/@connections/*`,
-    });
+    const onConnections = (method: 'POST' | 'DELETE') =>
+      stack.formatArn({
+        service: 'execute-api',
+        resource: this.webSocketApi.apiId,
+        resourceName: `${stageName}/${method}/@connections/*`,
+      });
     const callbackUrl = this.stage.callbackUrl;
     for (const poster of [messages, props.notifier]) {
       poster.addToRolePolicy(
-        new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [postToConnections] }),
+        new PolicyStatement({
+          actions: ['execute-api:ManageConnections'],
+          resources:
+            poster === props.notifier ? [onConnections('POST'), onConnections('DELETE')] : [onConnections('POST')],
+        }),
       );
       poster.addEnvironment('WEBSOCKET_CALLBACK_URL', callbackUrl);
     }
@@ -153,11 +159,16 @@ export class RealtimeApi extends Construct {
     });
 
     const apiLogicalId = stack.resolve(stack.getLogicalId(this.webSocketApi.node.defaultChild as CfnApi)) as string;
-    for (const poster of [messages, props.notifier]) {
-      Validations.of(poster).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${stageName}/POST/@connections/*]`,
-        reason: 'Connection ids are made by API Gateway at run time; the grant covers POST on this stage only.',
-      });
+    for (const [poster, methods] of [
+      [messages, ['POST']],
+      [props.notifier, ['POST', 'DELETE']],
+    ] as const) {
+      for (const method of methods) {
+        Validations.of(poster).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${stageName}/${method}/@connections/*]`,
+          reason: `Connection ids are made by API Gateway at run time; the grant covers ${method} on this stage only.`,
+        });
+      }
     }
     Validations.of(this.webSocketApi).acknowledge({
       id: 'AwsSolutions-APIG4',

@@ -38,5 +38,6 @@ export type { InvalidField, Problem } from './problem';
 export { JobsApiError } from './jobs-api-error';
 export { JobVanishedError } from './job-vanished-error';
 export { WaitTimeoutError } from './wait-timeout-error';
+export { SubscribeTimeoutError } from './job-subscription';
 export { JobsConnectionError } from './jobs-connection-error';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';

@@ -21,14 +21,35 @@ export interface SubscribeOptions {
   onRemoved?: (jobId: string) => void;
   /** How reconnects are spaced: full jitter, retried without end while the subscription is open. */
   reconnect?: Partial<Omit<RetryPolicy, 'retries'>>;
+  /**
+   * How long a connection may take, from opening it to the server's `subscribed`, in ms (default
+   * 10 s: a subscribe is answered in well under a second). Past it the connection counts as one
+   * that failed: it is closed and another is opened after the reconnect backoff, and for the first
+   * connection `ready` rejects with {@link SubscribeTimeoutError}.
+   */
+  readyTimeoutMs?: number;
+}
+
+export const DEFAULT_READY_TIMEOUT_MS = 10_000;
+
+/** The server did not confirm a subscription in time (see {@link SubscribeOptions.readyTimeoutMs}). */
+export class SubscribeTimeoutError extends Error {
+  override readonly name = 'SubscribeTimeoutError';
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`WebSocket ${url} did not confirm the subscription within ${timeoutMs} ms`);
+  }
 }
 
 /** An open subscription. */
 export interface JobSubscription {
   /**
    * Resolves once the first connection is open and the server confirmed the subscription (the
-   * current state of each subscribed job follows); rejects if that first connection fails.
-   * Reconnects continue either way until {@link close}.
+   * current state of each subscribed job follows); rejects if that first connection fails, or
+   * with {@link SubscribeTimeoutError} if it is not confirmed in time. Reconnects continue either
+   * way until {@link close}.
    */
   readonly ready: Promise<void>;
   /** Unsubscribes and closes the connection; no more callbacks. */
@@ -77,12 +98,14 @@ export function openJobSubscription(
     ? { action: 'subscribe', jobIds: [...target] }
     : { action: 'subscribe', filter: target as JobFilter };
   const policy: RetryPolicy = { retries: Number.POSITIVE_INFINITY, ...DEFAULT_RECONNECT, ...options.reconnect };
+  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const versions = new Map<string, number>();
   let socket: WebSocket | undefined;
   let closed = false;
   let everOpened = false;
   let failures = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let confirmTimer: ReturnType<typeof setTimeout> | undefined;
   let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   // A caller that never awaits `ready` must not see an unhandled rejection.
@@ -102,6 +125,7 @@ export function openJobSubscription(
         options.onRemoved?.(message.jobId);
         return;
       case 'subscribed':
+        clearTimeout(confirmTimer);
         everOpened = true;
         failures = 0;
         settle?.resolve();
@@ -112,8 +136,9 @@ export function openJobSubscription(
     }
   };
 
-  const retryLater = () => {
-    if (!everOpened && failures === 0) settle?.reject(new Error(`WebSocket ${url} closed before subscribing`));
+  const retryLater = (reason: Error) => {
+    clearTimeout(confirmTimer);
+    if (!everOpened && failures === 0) settle?.reject(reason);
     const delay = backoffDelay(policy, failures);
     failures += 1;
     reconnectTimer = setTimeout(connect, delay);
@@ -132,9 +157,17 @@ export function openJobSubscription(
       return;
     }
     socket = current;
+    // A socket that opens but is never answered (the subscribe lost, its function failing) would
+    // otherwise hold the subscription, and `ready`, forever.
+    confirmTimer = setTimeout(() => {
+      if (closed || socket !== current) return;
+      socket = undefined; // its close event, whenever the server acknowledges, is not a second failure
+      current.close(1000, 'Subscription not confirmed');
+      retryLater(new SubscribeTimeoutError(url, readyTimeoutMs));
+    }, readyTimeoutMs);
     current.onopen = () => current.send(JSON.stringify(request));
     current.onmessage = (event: MessageEvent) => {
-      if (closed) return;
+      if (closed || socket !== current) return;
       try {
         deliver(JSON.parse(String(event.data)) as ServerMessage);
       } catch {
@@ -143,7 +176,7 @@ export function openJobSubscription(
     };
     current.onclose = () => {
       if (closed || socket !== current) return;
-      retryLater();
+      retryLater(new Error(`WebSocket ${url} closed before subscribing`));
     };
     // An error is followed by close, which reconnects.
     current.onerror = () => undefined;
@@ -153,6 +186,7 @@ export function openJobSubscription(
     if (closed) return;
     closed = true;
     clearTimeout(reconnectTimer);
+    clearTimeout(confirmTimer);
     settle?.reject(new Error('Subscription closed'));
     options.signal?.removeEventListener('abort', close);
     socket?.close(1000, 'Unsubscribed');

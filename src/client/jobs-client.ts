@@ -57,6 +57,11 @@ export interface WaitForOptions {
   pollTimeout?: number;
   /** Default true: wait over the WebSocket API when its URL is known, falling back to long polls if it fails. */
   subscribe?: boolean;
+  /**
+   * How long the WebSocket may take to confirm the subscription, in ms (default 10 s,
+   * {@link SubscribeOptions.readyTimeoutMs}); past it waitFor long-polls instead.
+   */
+  subscribeTimeout?: number;
 }
 
 export interface RequestOptions {
@@ -157,7 +162,9 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
    * right after subscribing, then every new version, in order. Job ids, or a `{ type, status }`
    * filter (every job whose new state matches). Reconnects with full-jitter backoff and
    * resubscribes, receiving the current state again. `ready` rejects when the API has no
-   * WebSocket URL or the first connection fails; `close()` ends it.
+   * WebSocket URL or the first connection fails, or with SubscribeTimeoutError when the server does
+   * not confirm the subscription within `readyTimeoutMs` (default 10 s); reconnecting carries on
+   * until `close()`.
    */
   subscribe(
     target: SubscriptionTarget,
@@ -464,7 +471,7 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
     };
     try {
       const url = options.subscribe === false ? undefined : await this.webSocketUrl();
-      if (url && (await this.untilFinalBySubscription(id, url, wait.signal, seen))) {
+      if (url && (await this.untilFinalBySubscription(id, url, wait.signal, seen, options.subscribeTimeout))) {
         return await this.vanishingOn404(id, this.get(id, { signal: wait.signal }));
       }
       seen(await this.vanishingOn404(id, this.status(id, { signal: wait.signal })));
@@ -497,13 +504,15 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
 
   /**
    * Resolves true once the subscription reports a terminal status, false when it cannot be opened
-   * (the caller then long-polls); rejects with JobVanishedError or the signal's reason.
+   * or is not confirmed in time (the caller then long-polls); rejects with JobVanishedError or the
+   * signal's reason.
    */
   private untilFinalBySubscription(
     id: string,
     url: string,
     signal: AbortSignal,
     seen: (status: JobStatusSnapshot) => void,
+    readyTimeoutMs: number | undefined,
   ): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       let done = false;
@@ -536,6 +545,7 @@ export class JobsClient<Payloads extends PayloadMap = JobPayloads> {
               status: 404,
               detail: `Job ${id} was removed`,
             }),
+          readyTimeoutMs,
         },
         this.webSocketFactory,
       );

@@ -79,34 +79,29 @@ describe('RealtimeApi', () => {
     });
   });
 
-  test('the notifier and the message function may POST to this stage’s @connections, and nothing more of execute-api', () => {
-    for (const functionId of [
-      functionIdByEntry(/Wakes the long polls/),
-      functionIdByEntry(/Subscribes and unsubscribes WebSocket connections/),
-    ]) {
+  test('the message function may POST to this stage’s @connections, the notifier POST and DELETE (close), and nothing more of execute-api', () => {
+    const onConnections = (method: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':execute-api:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':',
+          { Ref: apiId },
+          `/prod/${method}/@connections/*`,
+        ],
+      ],
+    });
+    for (const [functionId, resource] of [
+      [functionIdByEntry(/Wakes the long polls/), [onConnections('POST'), onConnections('DELETE')]],
+      [functionIdByEntry(/Subscribes and unsubscribes WebSocket connections/), onConnections('POST')],
+    ] as const) {
       const statements = policiesOf(functionId).filter((s) => JSON.stringify(s.Action).includes('execute-api'));
-      expect(statements).toEqual([
-        {
-          Action: 'execute-api:ManageConnections',
-          Effect: 'Allow',
-          Resource: {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':execute-api:',
-                { Ref: 'AWS::Region' },
-                ':',
-                { Ref: 'AWS::AccountId' },
-                ':',
-                { Ref: apiId },
-                '/prod/POST/@connections/*',
-              ],
-            ],
-          },
-        },
-      ]);
+      expect(statements).toEqual([{ Action: 'execute-api:ManageConnections', Effect: 'Allow', Resource: resource }]);
       const fn = template.findResources('AWS::Lambda::Function')[functionId] as Resource;
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
         WEBSOCKET_CALLBACK_URL: expect.anything(),

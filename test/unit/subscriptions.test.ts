@@ -113,6 +113,9 @@ class RecordingPoster implements ConnectionPoster {
     this.posts.push({ connectionId, message: message as Record<string, unknown> });
     return 'sent';
   }
+  async close(connectionId: string): Promise<void> {
+    this.gone.add(connectionId);
+  }
 }
 
 const changeOf = (jobId: string, version: number, status = 'processing', type = 'email'): JobChange => ({

@@ -21,10 +21,16 @@ export interface SubscriptionStore {
   removeConnection(connectionId: string): Promise<void>;
 }
 
-/** Whether a message reached its connection, or the connection no longer exists (API Gateway's 410). */
-export type PostOutcome = 'sent' | 'gone';
+/**
+ * Whether a message reached its connection, or the connection no longer exists (API Gateway's 410,
+ * or it was closed for failing), or the post failed and the connection may still be open (only a
+ * poster that retries and then gives up, see RetryingConnectionPoster, answers that; others throw).
+ */
+export type PostOutcome = 'sent' | 'gone' | 'failed';
 
 /** Sends one message to one connection without waiting for the client to read it (the @connections API). */
 export interface ConnectionPoster {
   post(connectionId: string, message: unknown): Promise<PostOutcome>;
+  /** Closes the connection from the server's side (its `$disconnect` follows); one already gone is no error. */
+  close(connectionId: string): Promise<void>;
 }

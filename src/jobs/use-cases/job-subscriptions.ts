@@ -88,6 +88,7 @@ const changedJobOf = (change: JobChange) => ({
  * Posts each change to every connection subscribed to its job or to a filter it matches. Changes
  * of one job go out one after another in stream (version) order; different jobs side by side.
  * A post never waits for the client; a connection that is gone is removed with its subscriptions.
+ * One that 'failed' keeps them: the poster (RetryingConnectionPoster) has retried and reported it.
  * The batch's subscriptions are looked up once, each key one Query: the filter keys are shared by
  * every change of the same type and status, and a job nobody follows by id has no key of its own.
  */
@@ -113,9 +114,10 @@ export async function notifySubscribers(deps: NotifySubscribersDeps, changes: Jo
         const message = messageOf(change);
         await Promise.all(
           [...connections].map(async (connectionId) => {
-            if ((await deps.poster.post(connectionId, message)) === 'sent') {
+            const posted = await deps.poster.post(connectionId, message);
+            if (posted === 'sent') {
               outcome.sent += 1;
-            } else if (!gone.has(connectionId)) {
+            } else if (posted === 'gone' && !gone.has(connectionId)) {
               gone.add(connectionId);
               await deps.store.removeConnection(connectionId);
             }
