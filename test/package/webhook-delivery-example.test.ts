@@ -285,7 +285,7 @@ test('deliveries: signed and delivered; 400 fails at once; 503 then 200 is retri
   expect(JSON.parse(delivered!.rawBody)).toEqual(order);
   expect(delivered!.headers).toMatchObject({
     'content-type': 'application/json',
-    'x-webhook-id': okJob.id,
+    'x-webhook-id': `${okJob.id}:1`,
     'x-webhook-event': 'order.paid',
     'x-webhook-attempt': '1',
   });
@@ -295,7 +295,7 @@ test('deliveries: signed and delivered; 400 fails at once; 503 then 200 is retri
   expect(rejectedJob.error?.message).toContain('receiver answered 400');
   expect(deliveriesTo(rejectedJob).map((delivery) => delivery.answer)).toEqual([400]);
 
-  // A 5xx is transient: retried, then delivered, with the same delivery id on both attempts.
+  // A 5xx is transient: retried, then delivered, with the same delivery id (the run's) on both attempts.
   expect(flakyJob).toMatchObject({ status: 'completed', attempts: 2 });
   expect(flakyJob.history.map((entry) => entry.status)).toContain('retrying');
   expect(deliveriesTo(flakyJob).map((delivery) => [delivery.answer, delivery.headers['x-webhook-attempt']])).toEqual([
@@ -303,7 +303,7 @@ test('deliveries: signed and delivered; 400 fails at once; 503 then 200 is retri
     [200, '2'],
   ]);
   expect(new Set(deliveriesTo(flakyJob).map((delivery) => delivery.headers['x-webhook-id']))).toEqual(
-    new Set([flakyJob.id]),
+    new Set([`${flakyJob.id}:1`]),
   );
 
   // No answer: the job's signal ends the request before the worker's 5 s timeout; retried, delivered.

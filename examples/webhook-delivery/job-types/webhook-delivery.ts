@@ -34,7 +34,7 @@ export interface Delivery {
   readonly url: string;
   readonly body: unknown;
   readonly event: string;
-  /** Sent as `X-Webhook-Id`: the same on every attempt, so a receiver can drop a repeated delivery. */
+  /** Sent as `X-Webhook-Id`: the same on every attempt of one run, so a receiver can drop a repeated delivery. */
   readonly deliveryId: string;
   readonly attempt: number;
   readonly secret: string;

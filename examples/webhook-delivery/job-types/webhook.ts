@@ -33,8 +33,10 @@ export const webhook = defineJobType({
     if (!secret) throw new Error(`${SIGNING_SECRET_VARIABLE} is not set on the webhook worker`);
     return { secret };
   },
-  process: async ({ url, event, body }, { jobId, attempt, signal, log, providers, PermanentJobError }) => {
-    const outcome = await deliver({ url, event, body, deliveryId: jobId, attempt, secret: providers.secret, signal });
+  process: async ({ url, event, body }, { attempt, idempotencyKey, signal, log, providers, PermanentJobError }) => {
+    // One id per run of the job: its attempts share it; a failed job retried by hand is a new run, with a new id.
+    const deliveryId = idempotencyKey;
+    const outcome = await deliver({ url, event, body, deliveryId, attempt, secret: providers.secret, signal });
     if (outcome.kind === 'permanent') throw new PermanentJobError(outcome.reason);
     // Any other error is transient: the attempt is retried with backoff until maxAttempts.
     if (outcome.kind === 'transient') throw new Error(outcome.reason);
