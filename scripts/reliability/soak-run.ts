@@ -115,9 +115,11 @@ export async function runSoak(options: SoakRunOptions): Promise<SoakReport> {
     } finally {
       clearTimeout(timer);
     }
-    // Now and then a watched job changes (cancelled) and is replaced, waking whoever waits on it.
+    // Now and then a watched job changes (cancelled) and is replaced, waking whoever waits on it:
+    // the job of a poll some places ahead, which is most likely in flight now (the poll just ended
+    // here has no one else on its job with more jobs than clients).
     if (n % 500 === 250) {
-      const index = n % watched.length;
+      const index = (n + Math.ceil(options.clients / 2)) % watched.length;
       await sendRetrying(`${options.url}/jobs/${watched[index]!.id}`, { method: 'DELETE', headers }, counters);
       watched[index] = await createWatched();
     }
