@@ -12,8 +12,8 @@
  * For the reliability harnesses: LOCAL_STACK_CHAOS (JSON ChaosOptions) starts it in chaos mode;
  * the stdin line `faults` prints `FAULTS <json>` (the faults injected so far, by kind), `metrics`
  * prints `METRICS <json>` (each function's invocations, throttles, cold starts, peak concurrency),
- * `memory` prints `MEMORY <json>` (this process's memoryUsage(), after a full GC when the process
- * runs with --expose-gc), and `invoke <n> <logicalId> <event json>` invokes a function directly
+ * `memory` prints `MEMORY <json>` (this process's memoryUsage(), after stopping every idle execution
+ * environment and a full GC when the process runs with --expose-gc), and `invoke <n> <logicalId> <event json>` invokes a function directly
  * (like `aws lambda invoke`) and prints `INVOKED <n> <json>`: {ok: true, result} or {ok: false, errorType, message}.
  */
 import { createInterface } from 'node:readline';
@@ -63,7 +63,7 @@ async function stop(): Promise<void> {
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
 process.stdin.on('end', () => void stop());
-createInterface({ input: process.stdin }).on('line', (line) => {
+createInterface({ input: process.stdin }).on('line', async (line) => {
   if (line === 'stats') process.stdout.write(`STATS ${JSON.stringify(durations)}\n`);
   if (line === 'reset') durations = {};
   if (line === 'faults') process.stdout.write(`FAULTS ${JSON.stringify(stack.chaos ?? {})}\n`);
@@ -83,6 +83,11 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     );
   }
   if (line === 'memory') {
+    // What the process itself holds: the idle execution environments (worker threads, each with a
+    // V8 heap this process's GC cannot reach) are stopped first, as Lambda reclaims idle ones, so
+    // two figures compare like with like however many environments each moment had warm.
+    for (const fn of Object.values(stack.functions)) while (fn.environmentCount.idle > 0) fn.stopOldestIdle();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     // Twice: the first collection's finalizers free more for the second.
     for (let i = 0; i < 2; i++) (globalThis as { gc?: () => void }).gc?.();
     process.stdout.write(`MEMORY ${JSON.stringify(process.memoryUsage())}\n`);
