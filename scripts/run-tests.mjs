@@ -8,10 +8,8 @@
  *    in band (its suites share the local stack the global setup starts, on the synthesized
  *    cdk.out); `isolated` (suites that start a stack of their own and mostly wait on it: visibility
  *    timeouts after a kill or an injected crash); `apps` (suites that synthesize and run CDK apps of
- *    their own), in two workers: each suite's stack is its own, on free ports, and the webhook
- *    example alone takes as long as the other suites together. The `emulators` suites are one
- *    chain in band, so whatever needs no shared stack runs elsewhere. Each jest process's wall time
- *    is printed when it ends, to balance them by.
+ *    their own). The `emulators` suites are one chain in band, so whatever needs no shared stack
+ *    runs elsewhere. Each jest process's wall time is printed when it ends, to balance them by.
  *
  * Extra arguments go to every jest process. Exits non-zero when any part fails (a failed check,
  * build or synth stops `unit` and `cdk` and skips the rest); Ctrl-C stops every part.
@@ -49,13 +47,12 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 
 const failed = (codes) => codes.some((code) => code !== 0);
 
-const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js'];
+const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--runInBand'];
 const extra = process.argv.slice(2);
 const startedAt = Date.now();
 const seconds = () => Math.round((Date.now() - startedAt) / 1000);
-const jestProcess = async (projects, workers = 1) => {
-  const parallelism = workers === 1 ? ['--runInBand'] : [`--maxWorkers=${workers}`];
-  const code = await run(process.execPath, [...jest, ...parallelism, '--selectProjects', ...projects, ...extra], {
+const jestProcess = async (projects) => {
+  const code = await run(process.execPath, [...jest, '--selectProjects', ...projects, ...extra], {
     LOCAL_STACK_SYNTH: 'false',
   });
   console.log(`npm test: jest ${projects.join(' + ')} ${code === 0 ? 'passed' : 'FAILED'} after ${seconds()} s`);
@@ -70,10 +67,5 @@ if (failed(checks)) {
   stop('SIGTERM');
 }
 
-const suites = await Promise.all([
-  unitAndCdk,
-  jestProcess(['emulators']),
-  jestProcess(['isolated']),
-  jestProcess(['apps'], 2),
-]);
+const suites = await Promise.all([unitAndCdk, ...[['emulators'], ['isolated'], ['apps']].map(jestProcess)]);
 process.exitCode = failed(suites) ? 1 : 0;
