@@ -41,12 +41,10 @@ const ISOLATED = [
 ];
 /**
  * Suites that synthesize and run CDK apps of their own (the webhook example from the packed
- * tarball, the fourth-job-type app, the local stack package's fixture apps), each with emulators
- * of its own.
+ * tarball, the local stack package's fixture apps), each with emulators of its own.
  */
 const APPS = [
   'test/package/webhook-delivery-example.test.ts',
-  'test/e2e/custom-job-type.test.ts',
   'packages/local-stack/test/local-stack.test.ts',
   'packages/local-stack/test/orders-app.test.ts',
   'packages/local-stack/test/websocket-api.test.ts',

@@ -2,9 +2,6 @@
  * A fourth job type added the way a user adds one: one file (checksum.ts) and one line in their
  * registry, in their own CDK app using the JobsPlatform construct, outside the platform's src/.
  * The app is synthesized and run on the embedded local stack; nothing else was edited for it.
- * It brings its own emulators and needs nothing from the global setup: jest.config.js runs it in
- * the `apps` project, so that its synthesis (minutes on a loaded machine) stays off the in-band
- * `emulators` chain.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -15,12 +12,10 @@ import { launchChromium } from '../support/browser';
 
 const appDir = path.resolve('test/fixtures/custom-job-type-app');
 const API_KEY = 'custom-app-key-0123456';
-// `npm run test:e2e:remote` points the other e2e suites at a deployment; this one only runs locally.
-const describeOnLocalStack = process.env.JOBS_E2E_TARGET === 'remote' ? describe.skip : describe;
+const onLocalStack = Boolean(process.env.LOCAL_STACK_TABLES);
+const describeOnLocalStack = onLocalStack ? describe : describe.skip;
 
 let stack: LocalStack;
-// Kept so that afterAll stops the stack even when beforeAll timed out before it was ready.
-let starting: Promise<LocalStack> | undefined;
 const logLines: string[] = [];
 
 interface JobBody {
@@ -72,13 +67,24 @@ async function finished(id: string): Promise<JobBody> {
 
 describeOnLocalStack('a user-defined job type in a user’s own CDK app', () => {
   beforeAll(async () => {
-    // The emulators start beside the synthesis, so they cost no time of their own.
-    starting = startLocalStack({ appDir, port: 0, schedules: false, log: (line) => logLines.push(line) });
-    stack = await starting;
+    // The emulators of the suite's local stack are reused; this app's tables and queues have their own names.
+    stack = await startLocalStack({
+      appDir,
+      port: 0,
+      schedules: false,
+      emulators: {
+        dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+        sqs: process.env.AWS_ENDPOINT_URL_SQS ?? '',
+        region: process.env.AWS_REGION ?? 'us-east-1',
+      },
+      log: (line) => logLines.push(line),
+    });
     await seedLocalToken(stack, API_KEY);
   }, 600_000);
 
-  afterAll(async () => (await starting?.catch(() => undefined))?.stop(), 30_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
 
   test('GET /job-types describes it next to the built-in types: JSON Schema, masked fields, config', async () => {
     const { status, body } = await call<{ jobTypes: Record<string, unknown>[] }>('/job-types');
