@@ -50,6 +50,7 @@ function figuresFor(type: string): JobFigures {
     submit: measured(submitId) ?? figures.durationMs.submit,
     consumer: measured(consumerId) ?? figures.durationMs.consumer,
     notifierPerRecord: measured(notifierId) ?? figures.durationMs.notifierPerRecord,
+    authorizer: measured(model.authorizer?.functionId) ?? figures.durationMs.authorizer,
   };
   const inits = [submitId, consumerId, notifierId]
     .map((id) => bench.bundles?.find((row) => row.logicalId === id)?.medianInitMs)

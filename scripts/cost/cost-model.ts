@@ -63,6 +63,11 @@ export interface StackModel {
   tables: Record<string, TableModel>;
   queueSources: EventSourceModel[];
   streamSources: EventSourceModel[];
+  /**
+   * The REST API's Lambda authorizer, if any, and how long API Gateway caches its answers
+   * (AuthorizerResultTtlInSeconds; 0: it runs on every request).
+   */
+  authorizer: { functionId: string; cacheSeconds: number } | undefined;
 }
 
 /** The logical id a `Ref` or `Fn::GetAtt` names, if the value is one. */
@@ -184,7 +189,19 @@ export function readStackModel(template: Template): StackModel {
       if (match?.[1] && target) submitRoutes[match[1]] = target;
     }
   }
-  return { api, submitRoutes, functions, tables, queueSources, streamSources };
+  const authorizerResource = ofType('AWS::ApiGateway::Authorizer')[0]?.[1];
+  const authorizerFunction = authorizerResource
+    ? referencesIn(props(authorizerResource).AuthorizerUri).find((id) => functions[id])
+    : undefined;
+  const authorizer =
+    authorizerResource && authorizerFunction
+      ? {
+          functionId: authorizerFunction,
+          // API Gateway's default is 300 s when the property is absent.
+          cacheSeconds: Number(props(authorizerResource).AuthorizerResultTtlInSeconds ?? 300),
+        }
+      : undefined;
+  return { api, submitRoutes, functions, tables, queueSources, streamSources, authorizer };
 }
 
 /** DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2 digits, containers +3 bytes). */
@@ -216,7 +233,7 @@ export interface JobFigures {
   /** Size of the job's item (bytes) as stored, the largest it gets (completed, history included). */
   itemBytes: number;
   /** Function run time per job (ms), excluding init; consumers and the notifier per record. */
-  durationMs: { submit: number; consumer: number; notifierPerRecord: number };
+  durationMs: { submit: number; consumer: number; notifierPerRecord: number; authorizer: number };
   /** Init duration (ms) of a cold start, and the share of invocations that start cold. */
   initMs: number;
   coldStartShare: number;
@@ -234,7 +251,7 @@ export interface JobFigures {
 
 export const ASSUMED_FIGURES: JobFigures = {
   itemBytes: 1000,
-  durationMs: { submit: 20, consumer: 15, notifierPerRecord: 3 },
+  durationMs: { submit: 20, consumer: 15, notifierPerRecord: 3, authorizer: 5 },
   initMs: 300,
   coldStartShare: 0.01,
   functionLogBytesPerJob: 1500,
@@ -304,7 +321,11 @@ export function costPerJob(
     (t) => t.stream && model.streamSources.some((s) => s.sourceId === t.logicalId),
   );
   if (!table) throw new Error('no table with a stream read by a function (the jobs table)');
-  const notifier = model.streamSources.find((source) => source.sourceId === table.logicalId)!;
+  // Every reader of the jobs table's stream (the notifier, the stream counters) is billed per record.
+  const streamReaders = model.streamSources.filter((source) => source.sourceId === table.logicalId);
+  const notifier = streamReaders[0]!;
+  // Uncached, the authorizer runs for every request; cached, once per token and route per TTL.
+  const authorizerRuns = model.authorizer && model.authorizer.cacheSeconds === 0 ? 1 : 0;
 
   // API Gateway: the submit request.
   const apiPrice = model.api?.kind === 'HTTP' ? prices.httpApiPerMillionRequests : prices.restApiPerMillionRequests;
@@ -331,13 +352,24 @@ export function costPerJob(
       consumerBatch,
       figures.durationMs.consumer,
     ],
-    [
-      'notifier (stream)',
-      model.functions[notifier.functionId]!,
-      streamRecords / notifierBatch,
-      notifierBatch,
+    ...streamReaders.map((reader, index): [string, FunctionModel, number, number, number] => [
+      index === 0 ? 'notifier (stream)' : `stream reader ${reader.functionId}`,
+      model.functions[reader.functionId]!,
+      streamRecords / Math.max(1, reader.batchSize * figures.batchFill),
+      Math.max(1, reader.batchSize * figures.batchFill),
       figures.durationMs.notifierPerRecord,
-    ],
+    ]),
+    ...(authorizerRuns > 0
+      ? [
+          [
+            'authorizer (uncached: every request)',
+            model.functions[model.authorizer!.functionId]!,
+            authorizerRuns,
+            1,
+            figures.durationMs.authorizer,
+          ] as [string, FunctionModel, number, number, number],
+        ]
+      : []),
   ];
   let invocationsPerJob = 0;
   for (const [name, fn, perJob, items, msPerItem] of invocations) {
@@ -408,6 +440,14 @@ export function costPerJob(
       price: prices.dynamoDbPerMillionWriteUnits / 1e6,
     });
   }
+  if (authorizerRuns > 0)
+    add({
+      service: 'DynamoDB',
+      item: "authorizer's token lookup (consistent GetItem per request)",
+      perJob: authorizerRuns,
+      unit: 'read units',
+      price: prices.dynamoDbPerMillionReadUnits / 1e6,
+    });
   // No read before the claim: a first attempt is claimed in one conditional write. A job nobody
   // follows has no waiter or subscriber lookup of its own; the filter subscriptions' four keys per
   // status are looked up once per stream batch, shared by every job of the type in it.

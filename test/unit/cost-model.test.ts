@@ -89,7 +89,7 @@ const restTemplate: Template = {
 const figures: JobFigures = {
   ...ASSUMED_FIGURES,
   itemBytes: 1500,
-  durationMs: { submit: 20, consumer: 10, notifierPerRecord: 2 },
+  durationMs: { submit: 20, consumer: 10, notifierPerRecord: 2, authorizer: 4 },
   initMs: 300,
   coldStartShare: 0.01,
   functionLogBytesPerJob: 1000,
@@ -155,6 +155,30 @@ test('an HTTP API is read from its route and integration and priced at $1.00 per
   const cost = costPerJob(readStackModel(httpTemplate), 'email', figures);
   expect(line(cost, 'HTTP API request')?.perMillionJobs).toBeCloseTo(1);
   expect(cost.totalWithHttpApi).toBeCloseTo(cost.totalPerMillionJobs + 2.5);
+});
+
+test('an authorizer API Gateway does not cache runs, and reads its token, on every request; a cached one is left out', () => {
+  const withAuthorizer = (ttl: number): Template => ({
+    Resources: {
+      ...restTemplate.Resources,
+      Authorize: lambda(256),
+      Authorizer: {
+        Type: 'AWS::ApiGateway::Authorizer',
+        Properties: {
+          AuthorizerResultTtlInSeconds: ttl,
+          AuthorizerUri: { 'Fn::Join': ['', ['arn:…/functions/', getAtt('Authorize', 'Arn'), '/invocations']] },
+        },
+      },
+    },
+  });
+  const uncached = costPerJob(readStackModel(withAuthorizer(0)), 'email', figures);
+  expect(line(uncached, 'authorizer (uncached: every request) requests')?.perJob).toBe(1);
+  // 256 MB for 4 ms (+ 1 % of a 300 ms init).
+  expect(line(uncached, 'authorizer (uncached: every request) compute')?.perJob).toBeCloseTo(0.25 * 0.007, 6);
+  expect(line(uncached, "authorizer's token lookup")?.perJob).toBe(1);
+  const cached = costPerJob(readStackModel(withAuthorizer(300)), 'email', figures);
+  expect(cached.lines.filter((l) => l.item.includes('authorizer'))).toEqual([]);
+  expect(uncached.totalPerMillionJobs).toBeGreaterThan(cached.totalPerMillionJobs);
 });
 
 test('a type without a route or consumer is an error naming what is missing', () => {
