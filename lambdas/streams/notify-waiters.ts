@@ -11,6 +11,7 @@ import { ApiGatewayConnectionPoster, createConnectionsClient } from '../../src/a
 import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
 import { notifySubscribers, type NotifySubscribersDeps } from '../../src/jobs/use-cases/job-subscriptions';
 import { RetryingConnectionPoster } from '../../src/jobs/realtime/retrying-connection-poster';
+import { followMarkHolds } from '../../src/jobs/follow-mark';
 import { requireEnv } from '../commons/environment';
 import { logger, observability, recordFailures, tracer } from '../commons/powertools';
 
@@ -53,9 +54,6 @@ type Image = {
 const imageOf = (image: unknown): Image | undefined =>
   image ? (unmarshall(image as Record<string, AttributeValue>) as Image) : undefined;
 
-/** Whether a follow mark (epoch seconds) still holds: a follower marks its job before reading it. */
-const followedAt = (image: Image, now: Date): boolean => (image.followedUntil ?? 0) * 1000 >= now.getTime();
-
 /**
  * A change waiters care about: a new version, or the job's removal. Rewrites of the same version
  * are not (a follow mark is one).
@@ -71,7 +69,7 @@ export function jobChangeOf(record: DynamoDBRecord, now = new Date()): JobChange
       status: 'removed',
       updatedAt: now.toISOString(),
       removed: true,
-      followed: followedAt(before, now),
+      followed: followMarkHolds(before.followedUntil, now),
     };
   }
   if (!after?.id || after.version === undefined || after.version === before?.version) return undefined;
@@ -81,7 +79,7 @@ export function jobChangeOf(record: DynamoDBRecord, now = new Date()): JobChange
     version: after.version,
     status: after.status ?? 'unknown',
     updatedAt: after.updatedAt ?? '',
-    followed: followedAt(after, now),
+    followed: followMarkHolds(after.followedUntil, now),
   };
 }
 

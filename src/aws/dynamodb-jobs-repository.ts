@@ -7,6 +7,7 @@ import type { Job } from '../jobs/job';
 import type { JobsRepository, SavedJob } from '../jobs/ports/jobs-repository';
 import { mapOverload } from './aws-error-mapping';
 import { firstClaimEntry, type FirstClaim } from '../jobs/first-claim';
+import { followMarkHolds } from '../jobs/follow-mark';
 import { HISTORY_LIMIT } from '../jobs/job-state-machine';
 import { DUE_AT_ATTRIBUTE, DUE_SHARD_ATTRIBUTE, dueShardOf } from './dynamodb-due-jobs';
 import {
@@ -98,8 +99,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      const followedUntil = Number(Attributes?.[FOLLOWED_UNTIL_ATTRIBUTE] ?? 0);
-      return { job: next, followed: followedUntil * 1000 >= Date.now() };
+      return { job: next, followed: followMarkHolds(Number(Attributes?.[FOLLOWED_UNTIL_ATTRIBUTE] ?? 0)) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         // The old item arrives as a raw attribute map even through the document client.
@@ -173,8 +173,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
         }),
       );
       const item = Attributes ?? {};
-      const followedUntil = Number(item[FOLLOWED_UNTIL_ATTRIBUTE] ?? 0);
-      return { job: fromJobItem(item) as Job, followed: followedUntil * 1000 >= Date.now() };
+      return { job: fromJobItem(item) as Job, followed: followMarkHolds(Number(item[FOLLOWED_UNTIL_ATTRIBUTE] ?? 0)) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const item = error.Item as Record<string, AttributeValue> | undefined;

@@ -1,6 +1,7 @@
 import { JobAlreadyExistsError } from '../errors/job-already-exists-error';
 import { JobConflictError } from '../errors/job-conflict-error';
 import { admitsFirstClaim, applyFirstClaim, type FirstClaim } from '../first-claim';
+import { followMarkHolds } from '../follow-mark';
 import type { Job } from '../job';
 import type { JobsRepository, SavedJob } from '../ports/jobs-repository';
 
@@ -38,7 +39,7 @@ export class InMemoryJobsRepository implements JobsRepository {
     const updated = withoutUndefined(next);
     for (const key of IMMUTABLE) (updated as unknown as Record<string, unknown>)[key] = structuredClone(stored[key]);
     this.jobs.set(previous.id, updated);
-    return { job: next, followed: (this.follows.get(previous.id) ?? 0) * 1000 >= Date.now() };
+    return { job: next, followed: followMarkHolds(this.follows.get(previous.id)) };
   }
 
   async claimFirstAttempt(claim: FirstClaim): Promise<SavedJob> {
