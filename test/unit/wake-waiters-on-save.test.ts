@@ -5,6 +5,7 @@ import { InMemoryWaiterInboxes } from '../../src/jobs/in-memory/in-memory-waiter
 import { InMemoryWaiterRegistry } from '../../src/jobs/in-memory/in-memory-waiter-registry';
 import { transition } from '../../src/jobs/job-state-machine';
 import { newJob } from '../../src/jobs/new-job';
+import type { Job } from '../../src/jobs/job';
 import { notifyWaiters } from '../../src/jobs/use-cases/notify-waiters';
 import { waitForChange, type WaitForChangeDeps } from '../../src/jobs/use-cases/wait-for-change';
 import { jobChangeOfSaved, wakingWaitersOnSave } from '../../src/jobs/wake-waiters-on-save';
@@ -40,19 +41,36 @@ async function externalJob(repository: InMemoryJobsRepository) {
   return job;
 }
 
+type Writer = ReturnType<typeof setUp>['writer'];
+
+/** Waits for a change after `since` while the writer saves `next` 50 ms after the wait registered. */
+function waitWhileSaving(waits: WaitForChangeDeps, writer: Writer, previous: Job, next: Job, since: number) {
+  return waitForChange(waits, {
+    jobId: previous.id,
+    since,
+    timeoutMs: 5_000,
+    afterRegister: async () => {
+      setTimeout(() => void writer.save(previous, next), 50);
+    },
+  });
+}
+
+/** A waiter registered on `inboxUrl` that has marked the job followed, as a long poll does. */
+async function followedByWaiter(
+  registry: InMemoryWaiterRegistry,
+  stored: InMemoryJobsRepository,
+  job: Job,
+  inboxUrl: string,
+) {
+  await registry.register({ jobId: job.id, waiterId: 'w', inboxUrl, expiresAt: 9e9 });
+  await stored.follow(job.id, 9e9);
+}
+
 test('a save wakes the job’s long poll itself, with no stream notifier running', async () => {
   const { stored, writer, waits } = setUp();
   const job = await externalJob(stored);
   const started = Date.now();
-  const waiting = waitForChange(waits, {
-    jobId: job.id,
-    since: 1,
-    timeoutMs: 5_000,
-    afterRegister: async () => {
-      setTimeout(() => void writer.save(job, transition(job, 'processing', new Date())), 50);
-    },
-  });
-  const result = await waiting;
+  const result = await waitWhileSaving(waits, writer, job, transition(job, 'processing', new Date()), 1);
   expect(result).toMatchObject({ changed: true, answeredBy: 'notice', job: { status: 'processing', version: 2 } });
   // Answered by the writer's notice, not by the 5 s timeout.
   expect(Date.now() - started).toBeLessThan(4_000);
@@ -88,8 +106,7 @@ test('a wake-up that cannot be sent leaves the save done and reports the failure
   };
   const { stored, registry, writer, failures } = setUp(broken);
   const job = await externalJob(stored);
-  await registry.register({ jobId: job.id, waiterId: 'w', inboxUrl: 'memory://gone', expiresAt: 9e9 });
-  await stored.follow(job.id, 9e9);
+  await followedByWaiter(registry, stored, job, 'memory://gone');
 
   const saved = await writer.save(job, transition(job, 'processing', new Date()));
   expect(saved).toMatchObject({ status: 'processing', version: 2 });
@@ -101,8 +118,7 @@ test('a save that loses its race wakes nobody and fails as before', async () => 
   const sent: ChangeNotice[][] = [];
   const { stored, registry, writer } = setUp({ send: async (_url, notices) => void sent.push(notices) });
   const job = await externalJob(stored);
-  await registry.register({ jobId: job.id, waiterId: 'w', inboxUrl: 'memory://x', expiresAt: 9e9 });
-  await stored.follow(job.id, 9e9);
+  await followedByWaiter(registry, stored, job, 'memory://x');
   await stored.save(job, transition(job, 'processing', new Date()));
 
   await expect(writer.save(job, transition(job, 'done', new Date()))).rejects.toThrow(JobConflictError);
@@ -121,14 +137,7 @@ test('a save of a job nobody follows looks up no waiter; once a wait has marked 
   const processing = await writer.save(job, transition(job, 'processing', new Date()));
   expect(lookups).toEqual([]);
 
-  const waiting = waitForChange(waits, {
-    jobId: job.id,
-    since: 2,
-    timeoutMs: 5_000,
-    afterRegister: async () => {
-      setTimeout(() => void writer.save(processing, transition(processing, 'done', new Date())), 50);
-    },
-  });
+  const waiting = waitWhileSaving(waits, writer, processing, transition(processing, 'done', new Date()), 2);
   expect(await waiting).toMatchObject({ changed: true, answeredBy: 'notice', job: { status: 'done' } });
   expect(lookups).toEqual([job.id]);
 });

@@ -77,13 +77,6 @@ const messageOf = (change: JobChange): ServerMessage =>
         job: { id: change.jobId, status: change.status, version: change.version, updatedAt: change.updatedAt },
       };
 
-const changedJobOf = (change: JobChange) => ({
-  jobId: change.jobId,
-  status: change.status,
-  ...(change.type ? { type: change.type } : {}),
-  ...(change.followed === undefined ? {} : { followed: change.followed }),
-});
-
 /**
  * Posts each change to every connection subscribed to its job or to a filter it matches. Changes
  * of one job go out one after another in stream (version) order; different jobs side by side.
@@ -96,7 +89,7 @@ export async function notifySubscribers(deps: NotifySubscribersDeps, changes: Jo
   const byJob = new Map<string, JobChange[]>();
   for (const change of changes) byJob.set(change.jobId, [...(byJob.get(change.jobId) ?? []), change]);
   const outcome: NotifyOutcome = { sent: 0, gone: 0 };
-  const keys = new Set(changes.flatMap((change) => keysMatching(changedJobOf(change))));
+  const keys = new Set(changes.flatMap((change) => keysMatching(change)));
   if (keys.size === 0) return outcome;
   const subscriptions = await deps.store.subscribersOf([...keys]);
   if (subscriptions.length === 0) return outcome;
@@ -104,10 +97,9 @@ export async function notifySubscribers(deps: NotifySubscribersDeps, changes: Jo
   await Promise.all(
     [...byJob.values()].map(async (jobChanges) => {
       for (const change of jobChanges) {
-        const changed = changedJobOf(change);
         const connections = new Set(
           subscriptions
-            .filter((s) => subscriptionMatches(s.target, changed))
+            .filter((s) => subscriptionMatches(s.target, change))
             .map((s) => s.connectionId)
             .filter((id) => !gone.has(id)),
         );
