@@ -21,7 +21,7 @@
  *   BENCH_PROFILE=1 also counts the DynamoDB/SQS calls per job through counting proxies and writes
  *   a CPU profile of the stack process to bench-profile/ (both cost speed: not for the figures).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDbItemBytes } from './cost/cost-model';
@@ -114,7 +114,6 @@ async function main(): Promise<void> {
   log('Starting the local stack…');
   const stack: LocalStackChild = await startLocalStackChild({
     apiKey: API_KEY,
-    synth: !existsSync('cdk.out/manifest.json'),
     invocationStats: true,
     nodeOptions: config.profile ? ['--cpu-prof', '--cpu-prof-dir=bench-profile'] : [],
     emulators:

@@ -2,6 +2,7 @@
  * The local stack under measurement, as a child process (scripts/local-stack-process.ts), so the
  * load generator and the stack run on separate event loops and the stack's memory can be sampled.
  */
+import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -44,7 +45,7 @@ export type InvocationOutcome = { ok: true; result: unknown } | { ok: false; err
 
 export interface LocalStackChildOptions {
   apiKey: string;
-  /** Default false: reuse the existing cdk.out. */
+  /** Default: reuse cdk.out when it holds a synthesized app, synthesize when it does not (a fresh clone). */
   synth?: boolean;
   /** Extra Node options for the child, e.g. --cpu-prof. */
   nodeOptions?: string[];
@@ -73,7 +74,7 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
         // per-token cap of open long polls for them (the status function's reservation still holds).
         JOBS_LONG_POLLS_PER_TOKEN: process.env.JOBS_LONG_POLLS_PER_TOKEN ?? '1000',
         ...(options.logLevel ? { POWERTOOLS_LOG_LEVEL: options.logLevel } : {}),
-        LOCAL_STACK_SYNTH: String(options.synth ?? false),
+        LOCAL_STACK_SYNTH: String(options.synth ?? !existsSync('cdk.out/manifest.json')),
         LOCAL_STACK_INVOCATION_STATS: String(options.invocationStats ?? false),
         ...(options.emulators ? { LOCAL_STACK_EMULATORS: JSON.stringify(options.emulators) } : {}),
         ...(options.chaos ? { LOCAL_STACK_CHAOS: JSON.stringify(options.chaos) } : {}),
