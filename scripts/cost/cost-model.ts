@@ -5,6 +5,8 @@
  * output) or, failing that, stated assumptions. Plain functions over plain data: no AWS, no I/O.
  */
 
+import { CHANGES_PER_TRANSACTION } from '../../src/jobs/job-counters';
+
 /** us-east-1 list prices (USD), first pricing tier. */
 export const US_EAST_1_PRICES = {
   restApiPerMillionRequests: 3.5,
@@ -448,6 +450,30 @@ export function costPerJob(
       unit: 'read units',
       price: prices.dynamoDbPerMillionReadUnits / 1e6,
     });
+  // The stream counters (a stream reader writing the counters table): each transaction of up to
+  // 20 changes writes one marker per job, the counts it moves (at most the success path's three
+  // statuses) and one per-minute item; a transactional write costs 2 units per item (each under
+  // 1 KB). The markers are read first with a consistent BatchGetItem: 1 read unit each.
+  for (const reader of streamReaders.filter(
+    (r) => 'COUNTERS_TABLE_NAME' in model.functions[r.functionId]!.environment,
+  )) {
+    const perTransaction = Math.min(CHANGES_PER_TRANSACTION, Math.max(1, reader.batchSize * figures.batchFill));
+    const itemsPerTransaction = perTransaction + Math.min(2 * perTransaction, 3) + 1;
+    add({
+      service: 'DynamoDB',
+      item: `stream counters' transactional writes (${itemsPerTransaction} items × 2 units per ${perTransaction} changes)`,
+      perJob: (streamRecords / perTransaction) * itemsPerTransaction * 2,
+      unit: 'write units',
+      price: prices.dynamoDbPerMillionWriteUnits / 1e6,
+    });
+    add({
+      service: 'DynamoDB',
+      item: "stream counters' marker reads (consistent BatchGetItem, 1 unit per change)",
+      perJob: streamRecords,
+      unit: 'read units',
+      price: prices.dynamoDbPerMillionReadUnits / 1e6,
+    });
+  }
   // No read before the claim: a first attempt is claimed in one conditional write. A job nobody
   // follows has no waiter or subscriber lookup of its own; the filter subscriptions' four keys per
   // status are looked up once per stream batch, shared by every job of the type in it.

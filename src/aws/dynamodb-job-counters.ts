@@ -9,6 +9,7 @@ import {
 import { JobContentionError } from '../jobs/errors/job-contention-error';
 import type { AnyJobType, JobStatus } from '../jobs/job';
 import {
+  CHANGES_PER_TRANSACTION,
   REMOVED,
   planCounterUpdates,
   type CounterPlan,
@@ -29,11 +30,6 @@ export const DEFAULT_MINUTE_RETENTION_SECONDS = 7 * 24 * 60 * 60;
  * removal still finds it and counts nothing twice.
  */
 const REMOVED_MARKER_RETENTION_SECONDS = 2 * 24 * 60 * 60;
-/**
- * Changes per transaction: each job's marker, plus at most two counts per change and one minute
- * per type and minute, stays under TransactWriteItems' 100 items.
- */
-const CHANGES_PER_TRANSACTION = 20;
 const BATCH_GET_LIMIT = 100;
 
 const COUNTS_PARTITION = 'counts';

@@ -51,6 +51,12 @@ export interface MinuteCounts {
   buckets: Record<number, number>;
 }
 
+/**
+ * Changes per transaction: each job's marker, plus at most two counts per change and one minute
+ * per type and minute, stays under TransactWriteItems' 100 items.
+ */
+export const CHANGES_PER_TRANSACTION = 20;
+
 export interface CounterPlan {
   /** Each job's marker to write, conditional on the version it had when read (undefined: none). */
   markers: { jobId: string; expectedVersion?: number; next: CountedJob }[];

@@ -181,6 +181,35 @@ test('an authorizer API Gateway does not cache runs, and reads its token, on eve
   expect(uncached.totalPerMillionJobs).toBeGreaterThan(cached.totalPerMillionJobs);
 });
 
+test('a stream reader writing the counters table is priced per transaction: markers, counts and a minute at 2 units each', () => {
+  const withCounters = (batchSize: number): Template => ({
+    Resources: {
+      ...restTemplate.Resources,
+      Counters: lambda(128, { COUNTERS_TABLE_NAME: { Ref: 'CountersTable' } }),
+      CountersMapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          EventSourceArn: getAtt('Jobs', 'StreamArn'),
+          FunctionName: { Ref: 'Counters' },
+          BatchSize: batchSize,
+        },
+      },
+    },
+  });
+  // Batches of 100 records fill transactions of 20 changes: 20 markers + 3 counts + 1 minute,
+  // 2 units each, for 20 of a job's 4 stream records.
+  const batched = costPerJob(readStackModel(withCounters(100)), 'email', figures);
+  expect(line(batched, "stream counters' transactional writes")?.perJob).toBeCloseTo((4 / 20) * 24 * 2);
+  expect(line(batched, "stream counters' marker reads")?.perJob).toBe(4);
+  expect(line(batched, 'stream reader Counters requests')?.perJob).toBeCloseTo(4 / 100);
+  // One record per batch: a marker, two counts and a minute per record.
+  const single = costPerJob(readStackModel(withCounters(1)), 'email', figures);
+  expect(line(single, "stream counters' transactional writes")?.perJob).toBe(4 * 4 * 2);
+  // Without a counters reader there is no counters line.
+  const none = costPerJob(readStackModel(restTemplate), 'email', figures);
+  expect(none.lines.filter((l) => l.item.includes('counters'))).toEqual([]);
+});
+
 test('a type without a route or consumer is an error naming what is missing', () => {
   expect(() => costPerJob(readStackModel(restTemplate), 'sms', figures)).toThrow('no POST /jobs/sms route');
 });
