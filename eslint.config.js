@@ -17,6 +17,7 @@ export default defineConfig(
         clearTimeout: 'readonly',
         console: 'readonly',
         process: 'readonly',
+        setInterval: 'readonly',
         setTimeout: 'readonly',
         structuredClone: 'readonly',
       },

@@ -12,14 +12,18 @@
  * which is why the package is pinned exactly.
  * It answers only loopback Host names (DNS rebinding) and no browser: SDKs never send Origin, and
  * fauxqs's SNS API takes form posts, which any web page could otherwise send it.
+ * fauxqs never expires a message by its queue's MessageRetentionPeriod; a sweep each second does
+ * (fauxqs-retention.mjs), so notices, dead letters and forgotten messages go as they do on AWS.
  */
 import { isLoopbackHost, MISDIRECTED_REQUEST_PROBLEM } from '../loopback-host.mjs';
+import { expireMessages, RETENTION_SWEEP_INTERVAL_MS } from './fauxqs-retention.mjs';
 
 const { buildApp } = await import('fauxqs');
-const dataDir = process.env.FAUXQS_DATA_DIR;
-const persistent = dataDir ? await persistentStores(dataDir) : undefined;
-const app = buildApp({ logger: false, ...(persistent ? { stores: persistent.stores } : {}) });
-if (persistent) app.addHook('preClose', () => persistent.close());
+const { stores, close } = await fauxqsStores(process.env.FAUXQS_DATA_DIR);
+const app = buildApp({ logger: false, stores });
+app.addHook('preClose', close);
+const sweep = setInterval(() => expireMessages(stores.sqsStore.allQueues(), Date.now()), RETENTION_SWEEP_INTERVAL_MS);
+sweep.unref();
 app.addHook('onRequest', async (request, reply) => {
   if (!isLoopbackHost(request.headers.host)) {
     return reply.code(421).type('application/problem+json').send(MISDIRECTED_REQUEST_PROBLEM);
@@ -52,10 +56,11 @@ process.stdin.on('close', stop);
 process.stdin.resume();
 
 /**
- * fauxqs's stores, loaded from and then written to `<dataDir>/fauxqs.db` (fauxqs names the file).
- * @param {string} dir
+ * fauxqs's stores, made here so the retention sweep can reach the queues; with `dir`, loaded from
+ * and then written to `<dir>/fauxqs.db` (fauxqs names the file).
+ * @param {string | undefined} dir
  */
-async function persistentStores(dir) {
+async function fauxqsStores(dir) {
   const dist = import.meta.resolve('fauxqs'); // …/fauxqs/dist/app.js
   const [{ SqsStore }, { SnsStore }, { S3Store }, { PersistenceManager }] = await Promise.all(
     ['./sqs/sqsStore.js', './sns/snsStore.js', './s3/s3Store.js', './persistence.js'].map(
@@ -63,6 +68,7 @@ async function persistentStores(dir) {
     ),
   );
   const stores = { sqsStore: new SqsStore(), snsStore: new SnsStore(), s3Store: new S3Store() };
+  if (dir === undefined) return { stores, close: async () => {} };
   const persistence = new PersistenceManager(dir);
   // Load before attaching: attached, loading would write every row back (and cascade-delete messages).
   persistence.load(stores.sqsStore, stores.snsStore, stores.s3Store);
@@ -70,5 +76,5 @@ async function persistentStores(dir) {
   stores.snsStore.persistence = persistence;
   stores.s3Store.persistence = persistence;
   for (const queue of stores.sqsStore.allQueues()) queue.persistence = persistence;
-  return { stores, close: () => persistence.close() };
+  return { stores, close: async () => persistence.close() };
 }
