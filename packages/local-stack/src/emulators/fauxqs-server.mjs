@@ -19,7 +19,7 @@ import { isLoopbackHost, MISDIRECTED_REQUEST_PROBLEM } from '../loopback-host.mj
 import { expireMessages, RETENTION_SWEEP_INTERVAL_MS } from './fauxqs-retention.mjs';
 
 const { buildApp } = await import('fauxqs');
-const { stores, close } = await fauxqsStores(process.env.FAUXQS_DATA_DIR);
+const { stores, close } = await fauxqsStores(process.env.FAUXQS_DATA_DIR || undefined);
 const app = buildApp({ logger: false, stores });
 app.addHook('preClose', close);
 const sweep = setInterval(() => expireMessages(stores.sqsStore.allQueues(), Date.now()), RETENTION_SWEEP_INTERVAL_MS);
