@@ -116,8 +116,8 @@ export class LongPoll extends Construct {
         conditions: { StringEquals: { [`aws:RequestTag/${INBOX_TAG_KEY}`]: this.inboxQueuePrefix } },
       }),
     );
-    // SqsWaiterInbox: ReceiveMessage, DeleteMessageBatch (sqs:DeleteMessage); the pool's touch: SetQueueAttributes.
-    fn.addToRolePolicy(this.onInboxes(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:SetQueueAttributes']));
+    // SqsWaiterInbox: ReceiveMessage (a received notice is left to the inbox's retention, never deleted); the pool's touch: SetQueueAttributes.
+    fn.addToRolePolicy(this.onInboxes(['sqs:ReceiveMessage', 'sqs:SetQueueAttributes']));
     this.acknowledgeInboxes(fn);
     fn.addEnvironment('WAITERS_TABLE_NAME', this.waitersTable.tableName);
     fn.addEnvironment('INBOX_QUEUE_PREFIX', this.inboxQueuePrefix);

@@ -42,8 +42,8 @@ export interface SoakReport {
   waiterRegistrationsLeft: number;
   inboxQueues: number;
   /**
-   * Notices in the inboxes once every registration is gone, after waiting out the inboxes'
-   * retention (INBOX_RETENTION_SECONDS) if any were there: a notice a poll will never take.
+   * Notices in the inboxes that no receive took, once every registration is gone, after waiting
+   * out the inboxes' retention (INBOX_RETENTION_SECONDS) if any were there: a notice left for good.
    */
   inboxMessagesLeft: number;
   /**
@@ -52,6 +52,11 @@ export interface SoakReport {
    * retention removes them otherwise).
    */
   lateNotices: number;
+  /**
+   * Notices received by their polls, hidden in flight until the inbox's retention deletes them
+   * (a waiter never deletes what it received: SqsWaiterInbox).
+   */
+  takenNotices: number;
   rssBeforeBytes: number;
   rssAfterBytes: number;
   rssGrowthPercent: number;
@@ -159,7 +164,7 @@ export async function runSoak(options: SoakRunOptions): Promise<SoakReport> {
     waiterRegistrationsLeft = await countWaiters(options);
   }
   const found = await inboxState(options);
-  const { inboxQueues } = found;
+  const { inboxQueues, takenNotices } = found;
   let { inboxMessagesLeft } = found;
   const lateNotices = inboxMessagesLeft;
   if (lateNotices > 0 && waiterRegistrationsLeft === 0) {
@@ -178,6 +183,7 @@ export async function runSoak(options: SoakRunOptions): Promise<SoakReport> {
     inboxQueues,
     inboxMessagesLeft,
     lateNotices,
+    takenNotices,
     rssBeforeBytes: before.rss,
     rssAfterBytes: after.rss,
     rssGrowthPercent: ((after.rss - before.rss) / before.rss) * 100,
@@ -200,7 +206,9 @@ async function countWaiters(options: SoakRunOptions): Promise<number> {
   return count;
 }
 
-async function inboxState(options: SoakRunOptions): Promise<{ inboxQueues: number; inboxMessagesLeft: number }> {
+async function inboxState(
+  options: SoakRunOptions,
+): Promise<{ inboxQueues: number; inboxMessagesLeft: number; takenNotices: number }> {
   const urls: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -211,6 +219,7 @@ async function inboxState(options: SoakRunOptions): Promise<{ inboxQueues: numbe
     nextToken = page.NextToken;
   } while (nextToken);
   let inboxMessagesLeft = 0;
+  let takenNotices = 0;
   for (const url of urls) {
     const { Attributes = {} } = await options.sqs.send(
       new GetQueueAttributesCommand({
@@ -218,11 +227,10 @@ async function inboxState(options: SoakRunOptions): Promise<{ inboxQueues: numbe
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
       }),
     );
-    inboxMessagesLeft +=
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    inboxMessagesLeft += Number(Attributes.ApproximateNumberOfMessages ?? 0);
+    takenNotices += Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
   }
-  return { inboxQueues: urls.length, inboxMessagesLeft };
+  return { inboxQueues: urls.length, inboxMessagesLeft, takenNotices };
 }
 
 export function formatSoakReport(report: SoakReport): string[] {
@@ -230,7 +238,7 @@ export function formatSoakReport(report: SoakReport): string[] {
   return [
     `long polls: ${report.polls} in ${(report.durationMs / 1000).toFixed(1)} s — ${report.timedOut} timed out unchanged, ${report.woken} woken by a change, ${report.aborted} aborted by the client${Object.keys(report.otherAnswers).length ? `, other: ${JSON.stringify(report.otherAnswers)}` : ''}`,
     `waiter registrations left: ${report.waiterRegistrationsLeft}`,
-    `inbox queues: ${report.inboxQueues} (one per execution environment of the status function), notices left in them: ${report.inboxMessagesLeft}${report.lateNotices > 0 ? ` (${report.lateNotices} late notices to waiters already gone were there at first; they expired with the inboxes' ${INBOX_RETENTION_SECONDS} s retention)` : ''}`,
+    `inbox queues: ${report.inboxQueues} (one per execution environment of the status function), notices left in them: ${report.inboxMessagesLeft}, taken and hidden until their ${INBOX_RETENTION_SECONDS} s retention ends: ${report.takenNotices}${report.lateNotices > 0 ? ` (${report.lateNotices} late notices to waiters already gone were there at first; they expired with the inboxes' ${INBOX_RETENTION_SECONDS} s retention)` : ''}`,
     `stack process RSS after GC: ${mb(report.rssBeforeBytes)} after the warm-up → ${mb(report.rssAfterBytes)} after the soak (${report.rssGrowthPercent >= 0 ? '+' : ''}${report.rssGrowthPercent.toFixed(1)} %); heap ${mb(report.heapBeforeBytes)} → ${mb(report.heapAfterBytes)}`,
   ];
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   CreateQueueCommand,
-  DeleteMessageBatchCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   ListQueuesCommand,
@@ -37,6 +36,13 @@ function isMissingQueue(error: unknown): boolean {
 /** SQS's shortest retention: a notice nobody takes (its waiter had gone) expires within a minute. */
 export const INBOX_RETENTION_SECONDS = 60;
 
+/**
+ * A received notice is never deleted: it stays hidden until the inbox's retention removes it,
+ * which SQS does to in-flight messages too. That saves the waiter a DeleteMessageBatch between
+ * the notice and its answer (one SQS round trip of latency, and a request, per wake-up); should
+ * retention be late, the notice shows again and is dropped as stale (no waiter's id matches it).
+ */
+const RECEIVED_NOTICE_HIDDEN_SECONDS = 2 * INBOX_RETENTION_SECONDS;
 /** How often a pooled inbox proves it is alive; the janitor removes inboxes idle for much longer. */
 export const INBOX_TOUCH_INTERVAL_MS = 5 * 60 * 1000;
 /** An inbox untouched this long belongs to an execution environment that went away. */
@@ -62,7 +68,12 @@ class SqsWaiterInbox implements WaiterInbox {
     let response;
     try {
       response = await this.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: this.url, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }),
+        new ReceiveMessageCommand({
+          QueueUrl: this.url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: waitSeconds,
+          VisibilityTimeout: RECEIVED_NOTICE_HIDDEN_SECONDS,
+        }),
         { abortSignal: signal },
       );
     } catch (error) {
@@ -77,13 +88,6 @@ class SqsWaiterInbox implements WaiterInbox {
       // Less than a second left: SQS cannot wait that precisely, so sleep out the remainder.
       await new Promise((resolve) => setTimeout(resolve, maxWaitMs));
     }
-    if (messages.length === 0) return [];
-    await this.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: this.url,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-      }),
-    );
     return messages.flatMap((m) => {
       try {
         return [JSON.parse(m.Body ?? '') as ChangeNotice];

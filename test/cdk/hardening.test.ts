@@ -123,7 +123,6 @@ describe('least privilege', () => {
     const actions = actionsOf(inboxStatements, 'sqs:');
     expect(actions).toEqual([
       'sqs:CreateQueue',
-      'sqs:DeleteMessage',
       'sqs:DeleteQueue',
       'sqs:GetQueueAttributes',
       'sqs:ReceiveMessage',
@@ -147,7 +146,6 @@ describe('least privilege', () => {
       );
     expect(onInboxes("Answers with a job's status now, or when it changes (long polling)")).toEqual([
       'sqs:CreateQueue',
-      'sqs:DeleteMessage',
       'sqs:ReceiveMessage',
       'sqs:SetQueueAttributes',
       'sqs:TagQueue',
