@@ -26,6 +26,7 @@ const UNIT = [
   'packages/local-stack/test/dynamodb-stream-event-source.test.ts',
   'packages/local-stack/test/response-streaming.test.ts',
   'packages/local-stack/test/fauxqs-retention.test.ts',
+  'packages/local-stack/test/usage-plans-persistence.test.ts',
 ];
 const CDK = ['test/cdk/'];
 /**

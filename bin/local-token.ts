@@ -13,7 +13,7 @@ import { issueToken, revokeToken, type ManageTokensDeps } from '../src/tokens/us
  * Stores `token` (JOBS_API_KEY) in the running local stack's tokens table with every scope, as
  * `POST /tokens` would: hashed, with its own usage-plan key. Accepted from then on as a bearer token
  * and as x-api-key, through the same authorizer as any other token. A token kept from an earlier
- * run is replaced (its usage-plan key did not survive the restart).
+ * run (--data-dir) is replaced with its usage-plan key, so it holds every scope this version has.
  */
 export async function seedLocalToken(stack: LocalStack, token: string): Promise<void> {
   const tableName = platformOutput(stack, 'TokensTableName');

@@ -134,6 +134,12 @@ test('killed with SIGKILL mid-run and started again on its data directory, it lo
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   expect(earlyJob?.status).toBe('completed');
+  // A token created at run time: its usage-plan API key must survive the restart with it.
+  const created = await call<{ token: string }>(`${first.url}/tokens`, {
+    method: 'POST',
+    json: { name: 'reader', scopes: ['jobs:read'] },
+  });
+  expect(created.status).toBe(201);
 
   // Eight clients submit until the kill; the stack dies with requests in flight and jobs in every stage.
   const accepted: string[] = [];
@@ -163,6 +169,10 @@ test('killed with SIGKILL mid-run and started again on its data directory, it lo
   const second = await startStack(dataDir);
   started.push(second);
   expect((await call<Status>(`${second.url}/jobs/${early.body.id}/status`)).body).toEqual(earlyJob);
+  const readWithToken = await fetch(`${second.url}/jobs/${early.body.id}/status`, {
+    headers: { authorization: `Bearer ${created.body.token}` },
+  });
+  expect({ status: readWithToken.status, body: await readWithToken.json() }).toEqual({ status: 200, body: earlyJob });
 
   const statuses = new Map<string, string>();
   const deadline = Date.now() + FINAL_WITHIN_MS;

@@ -230,6 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // API keys and usage plans, changed at run time through the control plane the functions reach.
     const usagePlans = UsagePlans.fromTemplate(stack.template, resolver, options.apiKeys ?? []);
+    if (dataDir) usagePlans.persistTo(path.join(dataDir, 'api-keys.json'));
     const controlPlane = await startControlPlane(usagePlans, log);
     cleanups.push(() => controlPlane.close());
     // Event source mappings, enabled and disabled at run time through the Lambda API the functions reach.

@@ -75,7 +75,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, plans: UsagePla
     const keyId = String(body.keyId ?? '');
     if (!plans.plans.has(planId)) return notFound('Usage Plan');
     const key = plans.keys.get(keyId);
-    if (!key || !plans.addKeyToPlan(planId, keyId)) return notFound('API Key');
+    if (!key || !plans.addCreatedPlanKey(planId, keyId)) return notFound('API Key');
     return reply(res, 201, { id: key.id, type: 'API_KEY', name: key.name, value: key.value });
   }
   return reply(res, 404, { message: `${method} ${url.pathname} is not emulated` }, 'NotFoundException');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IntrinsicResolver } from '../cloudformation/intrinsics';
 import { isRecord, resourcesOfType, type CfnTemplate } from '../cloudformation/template';
 import type { GatewayErrorType } from './gateway-responses';
@@ -20,6 +21,12 @@ export interface ApiKeyRecord {
   createdDate: number;
 }
 
+/** What UsagePlans.persistTo keeps in its file. */
+interface SavedUsagePlans {
+  keys: ApiKeyRecord[];
+  planKeys: { planId: string; keyId: string }[];
+}
+
 /** What refused a request, as the gateway response type API Gateway uses. */
 export type UsagePlanRefusal = Extract<GatewayErrorType, 'INVALID_API_KEY' | 'THROTTLED' | 'QUOTA_EXCEEDED'>;
 
@@ -38,6 +45,13 @@ export class UsagePlans {
   private readonly meters = new Map<string, { tokens: number; refilledAt: number; period: string; used: number }>();
   /** Keys handed to the local stack (its apiKeys option): accepted on every API, metered by no plan. */
   private readonly unplannedKeys: Set<string>;
+  /** The template's keys (AWS::ApiGateway::ApiKey), read again at every start. */
+  private readonly templateKeyIds = new Set<string>();
+  /** Template keys without a Value: theirs was generated here, and a data directory keeps it. */
+  private readonly generatedKeyIds = new Set<string>();
+  /** Plan memberships made through the control plane (the template's are read again at each start). */
+  private readonly createdPlanKeys: { planId: string; keyId: string }[] = [];
+  private save: (() => void) | undefined;
 
   constructor(
     unplannedKeys: readonly string[] = [],
@@ -83,6 +97,8 @@ export class UsagePlans {
       const id = resolver.resolveString({ Ref: logicalId });
       // A key without a Value gets a generated one, like a fresh deployment's.
       const value = typeof props.Value === 'string' ? props.Value : randomBytes(20).toString('hex');
+      if (typeof props.Value !== 'string') plans.generatedKeyIds.add(id);
+      plans.templateKeyIds.add(id);
       plans.keys.set(id, {
         id,
         value,
@@ -98,6 +114,45 @@ export class UsagePlans {
     return plans;
   }
 
+  /**
+   * Keeps what the control plane creates (API keys, their plans) and the generated values of the
+   * template's keys in `file`, and takes back what an earlier run kept there: with a data
+   * directory, a key created at run time (e.g. for a token) works again after a restart, as it does
+   * on AWS. Written synchronously on every change, so a SIGKILL loses nothing acknowledged. Not
+   * kept: throttle buckets and quota counters (they start full and at zero).
+   */
+  persistTo(file: string): void {
+    if (existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedUsagePlans;
+      for (const key of saved.keys) {
+        const current = this.keys.get(key.id);
+        if (!current) this.keys.set(key.id, key);
+        else if (this.generatedKeyIds.has(key.id)) current.value = key.value;
+      }
+      for (const { planId, keyId } of saved.planKeys) this.addCreatedPlanKey(planId, keyId);
+    }
+    this.save = () => {
+      const saved: SavedUsagePlans = {
+        keys: [...this.keys.values()].filter(
+          (key) => !this.templateKeyIds.has(key.id) || this.generatedKeyIds.has(key.id),
+        ),
+        planKeys: this.createdPlanKeys,
+      };
+      writeFileSync(`${file}.tmp`, JSON.stringify(saved));
+      renameSync(`${file}.tmp`, file);
+    };
+    this.save();
+  }
+
+  /** A plan membership made through the control plane (CreateUsagePlanKey); false when the plan or key does not exist. */
+  addCreatedPlanKey(planId: string, keyId: string): boolean {
+    if (!this.addKeyToPlan(planId, keyId)) return false;
+    if (!this.createdPlanKeys.some((entry) => entry.planId === planId && entry.keyId === keyId))
+      this.createdPlanKeys.push({ planId, keyId });
+    this.save?.();
+    return true;
+  }
+
   createKey(input: { name?: string; value?: string; enabled?: boolean }): ApiKeyRecord {
     const key: ApiKeyRecord = {
       id: randomBytes(5).toString('hex'),
@@ -107,12 +162,17 @@ export class UsagePlans {
       createdDate: this.now(),
     };
     this.keys.set(key.id, key);
+    this.save?.();
     return key;
   }
 
   deleteKey(id: string): boolean {
     this.planKeys.delete(id);
-    return this.keys.delete(id);
+    for (let i = this.createdPlanKeys.length - 1; i >= 0; i--)
+      if (this.createdPlanKeys[i]!.keyId === id) this.createdPlanKeys.splice(i, 1);
+    const deleted = this.keys.delete(id);
+    this.save?.();
+    return deleted;
   }
 
   /** Returns false when the plan or the key does not exist. */
