@@ -3,7 +3,7 @@ import { JobsStack } from '../lib/jobs-stack';
 
 /**
  * `npx cdk deploy` entry point. Deploy-time choices come from context (`-c key=value`):
- * alarmEmail, stageName, removalPolicy=destroy, openReadRoutes=true, acceptApiKeyHeader=false.
+ * alarmEmail, stageName, removalPolicy=destroy, openReadRoutes=true, acceptApiKeyHeader=false, stats=false.
  */
 const app = new App();
 const context = (key: string): string | undefined => app.node.tryGetContext(key) as string | undefined;
@@ -14,4 +14,5 @@ new JobsStack(app, 'ServerlessJobs', {
   ...(context('stageName') ? { stageName: context('stageName') } : {}),
   openReadRoutes: String(context('openReadRoutes')) === 'true',
   acceptApiKeyHeader: String(context('acceptApiKeyHeader')) !== 'false',
+  stats: String(context('stats')) !== 'false',
 });

@@ -51,8 +51,8 @@ export interface JobsApiProps {
   tokens: ApiTokens;
   table: Table;
   idempotencyTable: Table;
-  /** The stream-fed counters `GET /stats` and `GET /stats/series` read. */
-  counters: JobCounters;
+  /** The stream-fed counters `GET /stats` and `GET /stats/series` read; without them, neither route exists. */
+  counters?: JobCounters;
   /** Each job type's queue and DLQ, by type name: one submit route per type. */
   queues: Readonly<Record<string, Queue>>;
   deadLetterQueues: Readonly<Record<string, Queue>>;
@@ -212,17 +212,19 @@ export class JobsApi extends Construct {
       description: 'Lists jobs newest first, by status or type',
       environment: { ...tableEnv, CURSOR_SIGNING_KEY: cursorSigningKey },
     });
-    const getStats = new JobFunction(this, 'GetStats', {
-      ...common,
-      entry: 'lambdas/api/get-stats.ts',
-      description: 'Reports retained jobs per status and type, from the stream-fed counters',
-    });
-    const getStatsSeries = new JobFunction(this, 'GetStatsSeries', {
-      ...common,
-      entry: 'lambdas/api/get-stats-series.ts',
-      description: 'Reports per-minute submitted, completed, failed and p50/p95 durations per job type',
-    });
-    for (const reader of [getStats, getStatsSeries]) props.counters.grantRead(reader);
+    const statsFunctions = props.counters && {
+      getStats: new JobFunction(this, 'GetStats', {
+        ...common,
+        entry: 'lambdas/api/get-stats.ts',
+        description: 'Reports retained jobs per status and type, from the stream-fed counters',
+      }),
+      getStatsSeries: new JobFunction(this, 'GetStatsSeries', {
+        ...common,
+        entry: 'lambdas/api/get-stats-series.ts',
+        description: 'Reports per-minute submitted, completed, failed and p50/p95 durations per job type',
+      }),
+    };
+    if (statsFunctions) for (const reader of Object.values(statsFunctions)) props.counters!.grantRead(reader);
     // DynamoDbJobListing: Query only, on the index the filter picks.
     grantTableAccess(listJobs, props.table, { actions: [], queries: '*' });
     const listQueues = new JobFunction(this, 'ListQueues', {
@@ -360,9 +362,11 @@ export class JobsApi extends Construct {
     route(jobs, 'POST', new LambdaIntegration(createExternalJob), 'jobs:submit');
     route(jobs, 'GET', new LambdaIntegration(listJobs), 'jobs:read');
     route(jobs.addResource('retry'), 'POST', new LambdaIntegration(retryFailedJobs), 'jobs:operate', jsonObjectBody);
-    const stats = root.addResource('stats');
-    route(stats, 'GET', new LambdaIntegration(getStats), 'jobs:read');
-    route(stats.addResource('series'), 'GET', new LambdaIntegration(getStatsSeries), 'jobs:read');
+    if (statsFunctions) {
+      const stats = root.addResource('stats');
+      route(stats, 'GET', new LambdaIntegration(statsFunctions.getStats), 'jobs:read');
+      route(stats.addResource('series'), 'GET', new LambdaIntegration(statsFunctions.getStatsSeries), 'jobs:read');
+    }
     const submit = new LambdaIntegration(submitJob);
     for (const type of Object.keys(props.queues))
       route(jobs.addResource(type), 'POST', submit, 'jobs:submit', jsonObjectBody);

@@ -303,3 +303,25 @@ test('the overview follows a job to completed over the WebSocket only, and pause
   await page.getByText('Job not found (404)', { exact: false }).waitFor();
   expect(consoleErrors.filter((line) => !/status of 404/.test(line))).toEqual([]);
 }, 90_000);
+
+test('on a deployment without stats (their routes 404), the overview says the counts are off and shows the rest', async () => {
+  // What such a stack answers for a route it does not have, fetched from this one.
+  const absent = await fetch(apiUrl('/no-such-route'), {
+    headers: { authorization: `Bearer ${process.env.JOBS_API_KEY ?? ''}` },
+  });
+  expect(absent.status).toBe(404);
+  const body = await absent.text();
+  const contentType = absent.headers.get('content-type') ?? 'application/problem+json';
+  await page.route(/\/stats(\/series)?(\?|$)/, (route) => route.fulfill({ status: 404, contentType, body }));
+  try {
+    await page.goto(apiUrl('/dashboard#/'));
+    await page.reload();
+    await giveToken();
+    await page.getByText('Counts are off in this deployment', { exact: false }).waitFor();
+    await page.locator('tr[data-job-id]').first().waitFor();
+    expect(await page.getByRole('heading', { name: /^Last \d+ minutes$/ }).isVisible()).toBe(false);
+    expect(await page.getByRole('alert').filter({ hasText: /./ }).count()).toBe(0);
+  } finally {
+    await page.unroute(/\/stats(\/series)?(\?|$)/);
+  }
+}, 60_000);

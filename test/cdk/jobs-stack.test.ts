@@ -432,6 +432,25 @@ describe('JobCounters (the counters behind GET /stats and the charts)', () => {
     );
   });
 
+  test('stats: false leaves out the counters table, their stream reader, both functions and both routes', () => {
+    const without = synth({ stats: false });
+    const ids = (type: string) => Object.keys(without.findResources(type));
+    expect(ids('AWS::DynamoDB::Table').filter((id) => id.startsWith('JobCounters'))).toEqual([]);
+    expect(() => functionNamed('JobCountersFunction', without)).toThrow('no function');
+    expect(() => functionNamed('ApiGetStats', without)).toThrow('no function');
+    const paths = Object.values(without.findResources('AWS::ApiGateway::Resource')).map(
+      (r) => (r as Resource).Properties.PathPart,
+    );
+    expect(paths).toContain('jobs');
+    expect(paths).not.toContain('stats');
+    // One reader of the jobs stream is left: the long-poll notifier.
+    const streamReaders = Object.values(without.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (m) =>
+        ((m as Resource).Properties.EventSourceArn as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[1] === 'StreamArn',
+    );
+    expect(streamReaders).toHaveLength(1);
+  });
+
   test('GET /stats and GET /stats/series only Query the counters table, and never read the jobs table', () => {
     const [countersId] = countersTable();
     for (const prefix of ['ApiGetStatsSeries', 'ApiGetStats']) {

@@ -528,14 +528,20 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
   async function load(signal: AbortSignal): Promise<void> {
     try {
       const [loadedStats, loadedSeries] = await Promise.all([
-        get<Stats>('/stats', signal),
-        get<StatsSeries>(`/stats/series?minutes=${CHART_MINUTES}`, signal),
+        unlessAbsent(get<Stats>('/stats', signal)),
+        unlessAbsent(get<StatsSeries>(`/stats/series?minutes=${CHART_MINUTES}`, signal)),
         loadQueues(signal),
         loadJobs(signal),
       ]);
-      renderStats(loadedStats);
+      if (loadedStats) renderStats(loadedStats);
+      else
+        replaceChildren(
+          statsGrid,
+          h('p', { class: 'muted' }, 'Counts are off in this deployment (JobsPlatform stats: false).'),
+        );
       series = loadedSeries;
-      charts.render(series);
+      if (series) charts.render(series);
+      else charts.element.hidden = true;
       errorBox.hidden = true;
     } catch (error) {
       if (!signal.aborted) showError(error);
@@ -551,6 +557,16 @@ export function renderOverview(main: HTMLElement, navigate: (hash: string) => vo
   }, 15_000);
   stop.signal.addEventListener('abort', () => clearInterval(ticker));
   return () => stop.abort();
+}
+
+/** A deployment without the stream counters (`stats: false`) has no /stats routes: 404, not an error. */
+async function unlessAbsent<T>(reading: Promise<T>): Promise<T | undefined> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
 }
 
 function consumerLabel(queue: QueueDepth): string {
