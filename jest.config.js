@@ -36,11 +36,16 @@ const CDK = ['test/cdk/'];
  */
 const ISOLATED = [
   'test/reliability/',
-  'test/local-stack/restart.test.ts',
   'test/local-stack/start-local.test.ts',
   'test/bench/bench-harness.test.ts',
   'packages/local-stack/test/emulators.test.ts',
 ];
+/**
+ * The restart without loss: a stack of its own killed mid-run, which then mostly waits out the
+ * queues' visibility timeouts (up to 6 minutes) for the messages in flight at the kill; a jest
+ * process of its own, so that waiting overlaps the other suites' work.
+ */
+const RESTART = ['test/local-stack/restart.test.ts'];
 /**
  * Suites that synthesize and run CDK apps of their own (the webhook example from the packed
  * tarball, the local stack package's fixture apps), each with emulators of its own.
@@ -68,11 +73,12 @@ export default {
     project('unit', UNIT.map(asGlob)),
     project('cdk', CDK.map(asGlob)),
     project('isolated', ISOLATED.map(asGlob)),
+    project('restart', RESTART.map(asGlob)),
     project('apps', APPS.map(asGlob)),
     project(
       'emulators',
       ['<rootDir>/test/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'],
-      [...UNIT, ...CDK, ...ISOLATED, ...APPS],
+      [...UNIT, ...CDK, ...ISOLATED, ...RESTART, ...APPS],
       {
         globalSetup: '<rootDir>/test/support/global-setup.mjs',
         globalTeardown: '<rootDir>/test/support/global-teardown.mjs',

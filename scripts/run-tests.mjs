@@ -4,11 +4,11 @@
  * 1. The static checks (tsc, then ESLint and Prettier) beside the package build and `cdk synth`,
  *    and beside them from the start the jest process of `unit` and `cdk` (CPU-bound, no emulators,
  *    neither the build nor cdk.out needed), which takes up what CPU the checks leave idle.
- * 2. When the checks, the build and the synth have passed, three more jest processes: `emulators`
+ * 2. When the checks, the build and the synth have passed, four more jest processes: `emulators`
  *    in band (its suites share the local stack the global setup starts, on the synthesized
- *    cdk.out); `isolated` (suites that start a stack of their own and mostly wait on it: visibility
- *    timeouts after a kill or an injected crash); `apps` (suites that synthesize and run CDK apps of
- *    their own). The `emulators` suites are one chain in band, so whatever needs no shared stack
+ *    cdk.out); `isolated` (suites that start a stack of their own and mostly wait on it: injected
+ *    crashes, the soak); `restart` (the kill and restart, which mostly waits out visibility
+ *    timeouts); `apps` (suites that synthesize and run CDK apps of their own). The `emulators` suites are one chain in band, so whatever needs no shared stack
  *    runs elsewhere. Each jest process's wall time is printed when it ends, to balance them by.
  *
  * Extra arguments go to every jest process. Exits non-zero when any part fails (a failed check,
@@ -67,5 +67,8 @@ if (failed(checks)) {
   stop('SIGTERM');
 }
 
-const suites = await Promise.all([unitAndCdk, ...[['emulators'], ['isolated'], ['apps']].map(jestProcess)]);
+const suites = await Promise.all([
+  unitAndCdk,
+  ...[['emulators'], ['isolated'], ['restart'], ['apps']].map(jestProcess),
+]);
 process.exitCode = failed(suites) ? 1 : 0;
