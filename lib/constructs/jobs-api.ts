@@ -212,19 +212,25 @@ export class JobsApi extends Construct {
       description: 'Lists jobs newest first, by status or type',
       environment: { ...tableEnv, CURSOR_SIGNING_KEY: cursorSigningKey },
     });
-    const statsFunctions = props.counters && {
-      getStats: new JobFunction(this, 'GetStats', {
-        ...common,
-        entry: 'lambdas/api/get-stats.ts',
-        description: 'Reports retained jobs per status and type, from the stream-fed counters',
-      }),
-      getStatsSeries: new JobFunction(this, 'GetStatsSeries', {
-        ...common,
-        entry: 'lambdas/api/get-stats-series.ts',
-        description: 'Reports per-minute submitted, completed, failed and p50/p95 durations per job type',
-      }),
+    const countersReader = (counters: JobCounters, id: string, entry: string, description: string) => {
+      const reader = new JobFunction(this, id, { ...common, entry, description });
+      counters.grantRead(reader);
+      return reader;
     };
-    if (statsFunctions) for (const reader of Object.values(statsFunctions)) props.counters!.grantRead(reader);
+    const statsFunctions = props.counters && {
+      getStats: countersReader(
+        props.counters,
+        'GetStats',
+        'lambdas/api/get-stats.ts',
+        'Reports retained jobs per status and type, from the stream-fed counters',
+      ),
+      getStatsSeries: countersReader(
+        props.counters,
+        'GetStatsSeries',
+        'lambdas/api/get-stats-series.ts',
+        'Reports per-minute submitted, completed, failed and p50/p95 durations per job type',
+      ),
+    };
     // DynamoDbJobListing: Query only, on the index the filter picks.
     grantTableAccess(listJobs, props.table, { actions: [], queries: '*' });
     const listQueues = new JobFunction(this, 'ListQueues', {
