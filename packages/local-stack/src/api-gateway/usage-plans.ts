@@ -45,12 +45,10 @@ export class UsagePlans {
   private readonly meters = new Map<string, { tokens: number; refilledAt: number; period: string; used: number }>();
   /** Keys handed to the local stack (its apiKeys option): accepted on every API, metered by no plan. */
   private readonly unplannedKeys: Set<string>;
-  /** The template's keys (AWS::ApiGateway::ApiKey), read again at every start. */
-  private readonly templateKeyIds = new Set<string>();
-  /** Template keys without a Value: theirs was generated here, and a data directory keeps it. */
-  private readonly generatedKeyIds = new Set<string>();
+  /** Template keys with a Value: the template gives them back at every start, so no file keeps them. */
+  private readonly templateValuedKeyIds = new Set<string>();
   /** Plan memberships made through the control plane (the template's are read again at each start). */
-  private readonly createdPlanKeys: { planId: string; keyId: string }[] = [];
+  private createdPlanKeys: { planId: string; keyId: string }[] = [];
   private save: (() => void) | undefined;
 
   constructor(
@@ -97,8 +95,7 @@ export class UsagePlans {
       const id = resolver.resolveString({ Ref: logicalId });
       // A key without a Value gets a generated one, like a fresh deployment's.
       const value = typeof props.Value === 'string' ? props.Value : randomBytes(20).toString('hex');
-      if (typeof props.Value !== 'string') plans.generatedKeyIds.add(id);
-      plans.templateKeyIds.add(id);
+      if (typeof props.Value === 'string') plans.templateValuedKeyIds.add(id);
       plans.keys.set(id, {
         id,
         value,
@@ -125,17 +122,17 @@ export class UsagePlans {
     if (existsSync(file)) {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedUsagePlans;
       for (const key of saved.keys) {
+        if (this.templateValuedKeyIds.has(key.id)) continue;
         const current = this.keys.get(key.id);
-        if (!current) this.keys.set(key.id, key);
-        else if (this.generatedKeyIds.has(key.id)) current.value = key.value;
+        if (current)
+          current.value = key.value; // a template key's generated value
+        else this.keys.set(key.id, key);
       }
       for (const { planId, keyId } of saved.planKeys) this.addCreatedPlanKey(planId, keyId);
     }
     this.save = () => {
       const saved: SavedUsagePlans = {
-        keys: [...this.keys.values()].filter(
-          (key) => !this.templateKeyIds.has(key.id) || this.generatedKeyIds.has(key.id),
-        ),
+        keys: [...this.keys.values()].filter((key) => !this.templateValuedKeyIds.has(key.id)),
         planKeys: this.createdPlanKeys,
       };
       writeFileSync(`${file}.tmp`, JSON.stringify(saved));
@@ -168,8 +165,7 @@ export class UsagePlans {
 
   deleteKey(id: string): boolean {
     this.planKeys.delete(id);
-    for (let i = this.createdPlanKeys.length - 1; i >= 0; i--)
-      if (this.createdPlanKeys[i]!.keyId === id) this.createdPlanKeys.splice(i, 1);
+    this.createdPlanKeys = this.createdPlanKeys.filter((entry) => entry.keyId !== id);
     const deleted = this.keys.delete(id);
     this.save?.();
     return deleted;
