@@ -14,17 +14,8 @@ export const RETENTION_SWEEP_INTERVAL_MS = 1000;
 const DEFAULT_FIFO_GROUP_ID = '__default';
 
 /**
- * @typedef {{ messageId: string; sentTimestamp: number; messageGroupId?: string }} FauxqsMessage
- * @typedef {{
- *   attributes: Record<string, string>;
- *   messages: FauxqsMessage[];
- *   delayedMessages: FauxqsMessage[];
- *   inflightMessages: Map<string, { message: FauxqsMessage }>;
- *   fifoMessages: Map<string, FauxqsMessage[]>;
- *   fifoDelayed: Map<string, FauxqsMessage[]>;
- *   fifoLockedGroups: Map<string, number>;
- *   persistence?: { deleteMessage(messageId: string): void };
- * }} FauxqsQueue
+ * @typedef {import('./fauxqs-retention.d.mts').FauxqsMessage} FauxqsMessage
+ * @typedef {import('./fauxqs-retention.d.mts').FauxqsQueue} FauxqsQueue
  */
 
 /**
@@ -42,11 +33,12 @@ export function expireMessages(queues, now) {
     /** @param {FauxqsMessage} message */
     const isExpired = (message) => message.sentTimestamp <= cutoff;
     /** @param {FauxqsMessage[]} list */
-    const keepLive = (list) => {
-      const live = list.filter((message) => !isExpired(message));
-      for (const message of list) if (isExpired(message)) forget(message);
-      return live;
-    };
+    const keepLive = (list) =>
+      list.filter((message) => {
+        if (!isExpired(message)) return true;
+        forget(message);
+        return false;
+      });
     /** @param {FauxqsMessage} message */
     const forget = (message) => {
       expired++;
