@@ -8,8 +8,9 @@
  *    in band (its suites share the local stack the global setup starts, on the synthesized
  *    cdk.out); `isolated` (suites that start a stack of their own and mostly wait on it: injected
  *    crashes, the soak); `restart` (the kill and restart, which mostly waits out visibility
- *    timeouts); `apps` (suites that synthesize and run CDK apps of their own). The `emulators` suites are one chain in band, so whatever needs no shared stack
- *    runs elsewhere. Each jest process's wall time is printed when it ends, to balance them by.
+ *    timeouts); `apps` (suites that synthesize and run CDK apps of their own). The `emulators`
+ *    suites are one chain in band, so whatever needs no shared stack runs elsewhere. Each jest
+ *    process's wall time is printed when it ends, to balance them by.
  *
  * Extra arguments go to every jest process. Exits non-zero when any part fails (a failed check,
  * build or synth stops `unit` and `cdk` and skips the rest); Ctrl-C stops every part.

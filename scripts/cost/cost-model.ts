@@ -451,9 +451,10 @@ export function costPerJob(
       price: prices.dynamoDbPerMillionReadUnits / 1e6,
     });
   // The stream counters (a stream reader writing the counters table): each transaction of up to
-  // 20 changes writes one marker per job, the counts it moves (at most the success path's three
-  // statuses) and one per-minute item; a transactional write costs 2 units per item (each under
-  // 1 KB). The markers are read first with a consistent BatchGetItem: 1 read unit each.
+  // 20 changes writes a marker per change (at most: changes of one job in a transaction share
+  // one), the counts it moves (at most the success path's three statuses) and one per-minute item;
+  // a transactional write costs 2 units per item (each under 1 KB). The markers are read first
+  // with a consistent BatchGetItem: 1 read unit each.
   for (const reader of streamReaders.filter(
     (r) => 'COUNTERS_TABLE_NAME' in model.functions[r.functionId]!.environment,
   )) {
