@@ -312,7 +312,8 @@ test('on a deployment without stats (their routes 404), the overview says the co
   expect(absent.status).toBe(404);
   const body = await absent.text();
   const contentType = absent.headers.get('content-type') ?? 'application/problem+json';
-  await page.route(/\/stats(\/series)?(\?|$)/, (route) => route.fulfill({ status: 404, contentType, body }));
+  const statsRoutes = /\/stats(\/series)?(\?|$)/;
+  await page.route(statsRoutes, (route) => route.fulfill({ status: 404, contentType, body }));
   try {
     await page.goto(apiUrl('/dashboard#/'));
     await page.reload();
@@ -322,6 +323,6 @@ test('on a deployment without stats (their routes 404), the overview says the co
     expect(await page.getByRole('heading', { name: /^Last \d+ minutes$/ }).isVisible()).toBe(false);
     expect(await page.getByRole('alert').filter({ hasText: /./ }).count()).toBe(0);
   } finally {
-    await page.unroute(/\/stats(\/series)?(\?|$)/);
+    await page.unroute(statsRoutes);
   }
 }, 60_000);

@@ -75,11 +75,14 @@ async function startStack(dataDir: string): Promise<RunningStack> {
 
 async function call<T>(
   url: string,
-  init: { method?: string; json?: unknown } = {},
+  init: { method?: string; json?: unknown; token?: string } = {},
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(url, {
     method: init.method ?? 'GET',
-    headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+    headers: {
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : { 'x-api-key': API_KEY }),
+      'content-type': 'application/json',
+    },
     ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
   });
   return { status: response.status, body: (await response.json()) as T };
@@ -169,10 +172,10 @@ test('killed with SIGKILL mid-run and started again on its data directory, it lo
   const second = await startStack(dataDir);
   started.push(second);
   expect((await call<Status>(`${second.url}/jobs/${early.body.id}/status`)).body).toEqual(earlyJob);
-  const readWithToken = await fetch(`${second.url}/jobs/${early.body.id}/status`, {
-    headers: { authorization: `Bearer ${created.body.token}` },
+  expect(await call<Status>(`${second.url}/jobs/${early.body.id}/status`, { token: created.body.token })).toEqual({
+    status: 200,
+    body: earlyJob,
   });
-  expect({ status: readWithToken.status, body: await readWithToken.json() }).toEqual({ status: 200, body: earlyJob });
 
   const statuses = new Map<string, string>();
   const deadline = Date.now() + FINAL_WITHIN_MS;
