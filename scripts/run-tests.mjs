@@ -16,6 +16,9 @@
  * build or synth stops `unit` and `cdk` and skips the rest); Ctrl-C stops every part.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const running = new Set();
 
@@ -52,13 +55,43 @@ const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--r
 const extra = process.argv.slice(2);
 const startedAt = Date.now();
 const seconds = () => Math.round((Date.now() - startedAt) / 1000);
+// Each jest process also writes its results as JSON, so that the failures of all of them can be
+// listed again at the very end, where a log cut to its last lines still shows them.
+const resultsDir = mkdtempSync(path.join(tmpdir(), 'npm-test-'));
+process.on('exit', () => rmSync(resultsDir, { recursive: true, force: true }));
+const resultsOf = (projects) => path.join(resultsDir, `${projects.join('+')}.json`);
+
 const jestProcess = async (projects) => {
-  const code = await run(process.execPath, [...jest, '--selectProjects', ...projects, ...extra], {
+  const results = ['--json', `--outputFile=${resultsOf(projects)}`];
+  const code = await run(process.execPath, [...jest, '--selectProjects', ...projects, ...results, ...extra], {
     LOCAL_STACK_SYNTH: 'false',
   });
   console.log(`npm test: jest ${projects.join(' + ')} ${code === 0 ? 'passed' : 'FAILED'} after ${seconds()} s`);
   return code;
 };
+
+/** The failed tests (or suites that failed to run) in a jest process's JSON results, with the start of each message. */
+function failuresOf(projects) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(resultsOf(projects), 'utf8'));
+  } catch {
+    return [`${projects.join(' + ')}: no results written (the jest process itself failed)`];
+  }
+  const firstLines = (message) =>
+    message
+      .split('\n')
+      .filter((line) => line.trim() && !/^\s+at /.test(line)) // the message, not its stack
+      .slice(0, 6)
+      .join('\n      ');
+  return report.testResults.flatMap((suite) => {
+    const file = path.relative(process.cwd(), suite.name);
+    const failed = suite.assertionResults.filter((test) => test.status === 'failed');
+    if (failed.length === 0)
+      return suite.status === 'failed' ? [`${file}\n      ${firstLines(suite.message ?? '')}`] : [];
+    return failed.map((test) => `${file} › ${test.fullName}\n      ${firstLines(test.failureMessages.join('\n'))}`);
+  });
+}
 
 const unitAndCdk = jestProcess(['unit', 'cdk']);
 const checks = await Promise.all([inSequence(['typecheck', 'lint']), inSequence(['build', 'synth'])]);
@@ -68,8 +101,13 @@ if (failed(checks)) {
   stop('SIGTERM');
 }
 
-const suites = await Promise.all([
-  unitAndCdk,
-  ...[['emulators'], ['isolated'], ['restart'], ['apps']].map(jestProcess),
-]);
+const processes = [['unit', 'cdk'], ['emulators'], ['isolated'], ['restart'], ['apps']];
+const suites = await Promise.all([unitAndCdk, ...processes.slice(1).map(jestProcess)]);
+if (failed(suites)) {
+  console.log('npm test: FAILED. What failed:');
+  processes.forEach((projects, i) => {
+    if (suites[i] !== 0)
+      for (const failure of failuresOf(projects)) console.log(`  [${projects.join(' + ')}] ${failure}`);
+  });
+}
 process.exitCode = failed(suites) ? 1 : 0;

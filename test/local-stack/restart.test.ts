@@ -111,7 +111,9 @@ afterAll(async () => {
     const below = stack.child.pid ? descendants(stack.child.pid) : [];
     if (stack.child.exitCode === null && stack.child.signalCode === null) {
       stack.child.kill('SIGTERM');
-      await Promise.race([stack.exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stack.exited, new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+      clearTimeout(timer); // a pending timer would hold jest open for 15 s after the run
     }
     if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill('SIGKILL');
     await until(() => !below.some(running), 10_000);
