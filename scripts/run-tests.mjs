@@ -93,7 +93,8 @@ function failuresOf(projects) {
   });
 }
 
-const unitAndCdk = jestProcess(['unit', 'cdk']);
+const processes = [['unit', 'cdk'], ['emulators'], ['isolated'], ['restart'], ['apps']];
+const unitAndCdk = jestProcess(processes[0]);
 const checks = await Promise.all([inSequence(['typecheck', 'lint']), inSequence(['build', 'synth'])]);
 console.log(`npm test: checks, build and synth ${failed(checks) ? 'FAILED' : 'passed'} after ${seconds()} s`);
 if (failed(checks)) {
@@ -101,7 +102,6 @@ if (failed(checks)) {
   stop('SIGTERM');
 }
 
-const processes = [['unit', 'cdk'], ['emulators'], ['isolated'], ['restart'], ['apps']];
 const suites = await Promise.all([unitAndCdk, ...processes.slice(1).map(jestProcess)]);
 if (failed(suites)) {
   console.log('npm test: FAILED. What failed:');

@@ -111,9 +111,8 @@ afterAll(async () => {
     const below = stack.child.pid ? descendants(stack.child.pid) : [];
     if (stack.child.exitCode === null && stack.child.signalCode === null) {
       stack.child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([stack.exited, new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
-      clearTimeout(timer); // a pending timer would hold jest open for 15 s after the run
+      // Polled, not raced against a 15 s timer: a pending timer would hold jest open after the run.
+      await until(() => stack.child.exitCode !== null || stack.child.signalCode !== null, 15_000);
     }
     if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill('SIGKILL');
     await until(() => !below.some(running), 10_000);
