@@ -44,6 +44,28 @@ const newestFirst = (a: JobSummary, b: JobSummary) =>
   b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
 
 /**
+ * Merges partitions read newest first into up to `limit` jobs, newest first, taking from each
+ * partition in the order DynamoDB returned it: jobs sharing a `createdAt` come in an order of the
+ * index's choosing, and resuming a partition after the last job taken from it only repeats or skips
+ * nothing when what was taken is a prefix of what was read. `taken` counts that prefix per partition.
+ */
+function mergeNewestFirst(partitions: readonly JobSummary[][], limit: number): { jobs: JobSummary[]; taken: number[] } {
+  const taken = partitions.map(() => 0);
+  const jobs: JobSummary[] = [];
+  while (jobs.length < limit) {
+    let pick = -1;
+    for (const [index, items] of partitions.entries()) {
+      const head = items[taken[index]!];
+      if (head && (pick < 0 || newestFirst(head, partitions[pick]![taken[pick]!]!) < 0)) pick = index;
+    }
+    if (pick < 0) break;
+    jobs.push(partitions[pick]![taken[pick]!]!);
+    taken[pick]!++;
+  }
+  return { jobs, taken };
+}
+
+/**
  * Lists jobs from GSIs keyed by `type`, by `status` and by both (`statusType`), sorted by
  * `createdAt`, each projecting only the summary's attributes. Without a filter the per-type
  * partitions are merged newest first; the cursor remembers, per partition, the last job handed out.
@@ -66,20 +88,20 @@ export class DynamoDbJobListing implements JobListing {
         return { source, ...(await this.fetch(source, sourceState.startKey, limit)) };
       }),
     );
-    const merged = fetched
-      .flatMap(({ source, items }) => items.map((job) => ({ source, job })))
-      .sort((a, b) => newestFirst(a.job, b.job))
-      .slice(0, limit);
+    const { jobs, taken } = mergeNewestFirst(
+      fetched.map(({ items }) => items),
+      limit,
+    );
     const next: Record<string, SourceState> = {};
-    for (const { source, items, exhausted } of fetched) {
-      const taken = merged.filter((entry) => entry.source === source);
-      const last = taken.at(-1)?.job;
-      if (exhausted && taken.length === items.length) next[source.name] = { done: true };
+    for (const [index, { source, items, exhausted }] of fetched.entries()) {
+      const count = taken[index] ?? 0;
+      const last = items[count - 1];
+      if (exhausted && count === items.length) next[source.name] = { done: true };
       else if (last) next[source.name] = { startKey: this.keyOf(source, last) };
       else next[source.name] = state[source.name] ?? {};
     }
     const more = Object.values(next).some((s) => !s.done);
-    return { jobs: merged.map((entry) => entry.job), ...(more ? { nextCursor: encodeCursor(next) } : {}) };
+    return { jobs, ...(more ? { nextCursor: encodeCursor(next) } : {}) };
   }
 
   private sourcesFor(filter: JobFilter): Source[] {

@@ -108,4 +108,33 @@ export function describeJobListingConformance(name: string, makeHarness: () => P
       expect(ids(await allPages(harness.listing, { status: 'queued', type: 'email' }, 10))).not.toContain(completed.id);
     });
   });
+
+  describe(`${name}: jobs created in the same millisecond`, () => {
+    let harness: JobListingHarness;
+    const sameInstant: Job[] = [];
+
+    beforeAll(async () => {
+      harness = await makeHarness();
+      // Busy producers stamp many jobs with one createdAt; the index sorts only on createdAt.
+      const createdAt = '2030-06-01T00:00:00.000Z';
+      const types: JobType[] = ['email', 'sms', 'email', 'email', 'sms', 'email', 'cleanup', 'email', 'sms', 'email'];
+      for (const type of types) {
+        const job = aJob(type, { createdAt, updatedAt: createdAt });
+        await harness.repository.create(job);
+        sameInstant.push(job);
+      }
+      const older = aJob('email', { createdAt: '2030-05-31T23:59:59.999Z' });
+      await harness.repository.create(older);
+      sameInstant.push(older);
+    });
+
+    test.each([1, 2, 3, 4])('pages of %i list each of them once, the older one last', async (limit) => {
+      for (const filter of [{}, { type: 'email' as const }, { status: 'queued' as const }]) {
+        const expected = sameInstant.filter((job) => !filter.type || job.type === filter.type);
+        const listed = ids(await allPages(harness.listing, filter, limit));
+        expect([...listed].sort()).toEqual(ids(expected).sort());
+        expect(listed.at(-1)).toBe(sameInstant.at(-1)!.id);
+      }
+    });
+  });
 }
