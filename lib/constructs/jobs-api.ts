@@ -231,8 +231,8 @@ export class JobsApi extends Construct {
         'Reports per-minute submitted, completed, failed and p50/p95 durations per job type',
       ),
     };
-    // DynamoDbJobListing: Query only, on the index the filter picks.
-    grantTableAccess(listJobs, props.table, { actions: [], queries: '*' });
+    // DynamoDbJobListing: Query on the index the filter picks; BatchGetItem for the summaries of a keys-only listing.
+    grantTableAccess(listJobs, props.table, { actions: ['BatchGetItem'], queries: '*' });
     const listQueues = new JobFunction(this, 'ListQueues', {
       ...common,
       entry: 'lambdas/api/list-queues.ts',

@@ -2,12 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { DUE_AT_ATTRIBUTE, DUE_SHARD_ATTRIBUTE, JOBS_BY_DUE_INDEX } from '../../src/aws/dynamodb-due-jobs';
-import { STATUS_TYPE_ATTRIBUTE } from '../../src/aws/dynamodb-job-item';
-import {
-  JOBS_BY_STATUS_INDEX,
-  JOBS_BY_STATUS_TYPE_INDEX,
-  JOBS_BY_TYPE_INDEX,
-} from '../../src/aws/dynamodb-job-listing';
+import { STATUS_TYPE_SHARD_ATTRIBUTE, TYPE_SHARD_ATTRIBUTE } from '../../src/aws/dynamodb-job-item';
+import { JOBS_BY_STATUS_TYPE_SHARD_INDEX, JOBS_BY_TYPE_SHARD_INDEX } from '../../src/aws/dynamodb-job-listing';
 import { SUMMARY_ATTRIBUTES } from '../../src/jobs/job-summary';
 
 export interface JobsTableProps {
@@ -34,22 +30,25 @@ export class JobsTable extends Construct {
       removalPolicy: props.removalPolicy,
     });
     // Listing newest first by type, by status or by both, without ever scanning or filtering.
-    // Each projects what a listing's summary shows and nothing else: payloads and results stay in
-    // the table (index storage and every index write are billed by item size).
-    for (const [indexName, partitionKey] of [
-      [JOBS_BY_TYPE_INDEX, 'type'],
-      [JOBS_BY_STATUS_INDEX, 'status'],
-      [JOBS_BY_STATUS_TYPE_INDEX, STATUS_TYPE_ATTRIBUTE],
-    ] as const) {
-      const keys = new Set<string>(['id', 'createdAt', partitionKey]);
-      this.table.addGlobalSecondaryIndex({
-        indexName,
-        partitionKey: { name: partitionKey, type: AttributeType.STRING },
-        sortKey: { name: 'createdAt', type: AttributeType.STRING },
-        projectionType: ProjectionType.INCLUDE,
-        nonKeyAttributes: SUMMARY_ATTRIBUTES.filter((attribute) => !keys.has(attribute)),
-      });
-    }
+    // Keys are sharded by a hash of the id (LISTING_SHARDS) so a busy type's or status's writes
+    // spread over partitions; listings query every shard and merge. By type: keys only, so no
+    // update rewrites an entry (a listing reads the summaries from the table). By status and
+    // type: every status change moves the entry anyway, so it carries the summary's attributes
+    // and nothing else (payloads and results stay in the table; index writes are billed by size).
+    this.table.addGlobalSecondaryIndex({
+      indexName: JOBS_BY_TYPE_SHARD_INDEX,
+      partitionKey: { name: TYPE_SHARD_ATTRIBUTE, type: AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    const keys = new Set<string>(['id', 'createdAt']);
+    this.table.addGlobalSecondaryIndex({
+      indexName: JOBS_BY_STATUS_TYPE_SHARD_INDEX,
+      partitionKey: { name: STATUS_TYPE_SHARD_ATTRIBUTE, type: AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: SUMMARY_ATTRIBUTES.filter((attribute) => !keys.has(attribute)),
+    });
     // Sparse: only non-final jobs carry dueAt, so the reconciler's index holds just the jobs in
     // play; sharded partitions spread its writes. Keys and type are all the reconciler reads.
     this.table.addGlobalSecondaryIndex({

@@ -4,8 +4,9 @@ import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { FOLLOWED_UNTIL_ATTRIBUTE } from '../../src/aws/dynamodb-job-item';
 
-/** The DynamoDB calls the adapters under src/aws make (BatchWriteItem only deletes subscriptions). */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'BatchWriteItem';
+/** The DynamoDB calls the adapters under src/aws make (BatchWriteItem only deletes subscriptions; BatchGetItem hydrates listing pages). */
+export type TableAction =
+  'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'BatchWriteItem' | 'BatchGetItem';
 
 export interface TableAccess {
   /** Item actions on the table itself. */

@@ -5,6 +5,7 @@
  * output) or, failing that, stated assumptions. Plain functions over plain data: no AWS, no I/O.
  */
 
+import { STATUS_TYPE_SHARD_ATTRIBUTE } from '../../src/aws/dynamodb-job-item';
 import { CHANGES_PER_TRANSACTION } from '../../src/jobs/job-counters';
 
 /** us-east-1 list prices (USD), first pricing tier. */
@@ -281,8 +282,17 @@ export interface JobTypeCost {
   totalWithHttpApi: number;
 }
 
-/** What the claim and the completion change in a job's item. */
-const CHANGED_BY_UPDATES = new Set(['status', 'version', 'updatedAt', 'attempts', 'leaseUntil', 'history', 'result']);
+/** What the claim and the completion change in a job's item (the status-keyed index key moves with the status). */
+const CHANGED_BY_UPDATES = new Set([
+  'status',
+  STATUS_TYPE_SHARD_ATTRIBUTE,
+  'version',
+  'updatedAt',
+  'attempts',
+  'leaseUntil',
+  'history',
+  'result',
+]);
 
 /** A write's units in the table and each index: 1 unit per KB (rounded up) of the item or index entry. */
 function writeUnits(bytes: number): number {

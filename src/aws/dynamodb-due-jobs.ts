@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AnyJobType, Job } from '../jobs/job';
 import { dueAt } from '../jobs/job-due';
 import type { DueJobRef, DueJobs } from '../jobs/ports/due-jobs';
 import { mapOverload } from './aws-error-mapping';
+import { indexShardOf } from './index-shards';
 
 /** The sparse GSI over non-final jobs, shared with the CDK stack. */
 export const JOBS_BY_DUE_INDEX = 'byDue';
@@ -17,10 +17,7 @@ export const DUE_SHARD_ATTRIBUTE = 'dueShard';
  */
 export const DUE_SHARDS = 16;
 
-/** The shard of a job: a stable hash of its id, so its entry never moves between shards. */
-export function dueShardOf(id: string): string {
-  return String(createHash('sha256').update(id).digest().readUInt32BE(0) % DUE_SHARDS);
-}
+export const dueShardOf = (id: string): string => indexShardOf(id, DUE_SHARDS);
 
 /**
  * The index attributes a job item carries: `dueAt` and `dueShard` while the job is non-final,

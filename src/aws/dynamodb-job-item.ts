@@ -1,17 +1,38 @@
 import type { Job } from '../jobs/job';
 import { dueIndexAttributes, withoutIndexAttributes } from './dynamodb-due-jobs';
+import { indexShardOf } from './index-shards';
 
-/** The byStatusType index's partition key: `<status>#<type>`, so one Query serves both filters. */
-export const STATUS_TYPE_ATTRIBUTE = 'statusType';
+/**
+ * Index partitions each listing key is spread over. A type's or a status's jobs under one key
+ * would put all their index writes on one partition (about 1,000 write units/s: a few hundred
+ * jobs/s); sharded, they spread over this many, and a listing queries every shard and merges.
+ * Raise it (never lower it: items keep the shard they were written with) for more than
+ * ~4,000 jobs/s of one type; see the README's Scale section.
+ */
+export const LISTING_SHARDS = 8;
 
-export const statusTypeKey = (status: string, type: string): string => `${status}#${type}`;
+export const listingShardOf = (id: string): string => indexShardOf(id, LISTING_SHARDS);
+
+/** The byTypeShard index's partition key: `<type>#<shard>`. */
+export const TYPE_SHARD_ATTRIBUTE = 'typeShard';
+/** The byStatusTypeShard index's partition key: `<status>#<type>#<shard>`, so one Query serves both filters. */
+export const STATUS_TYPE_SHARD_ATTRIBUTE = 'statusTypeShard';
+
+export const typeShardKey = (type: string, shard: string): string => `${type}#${shard}`;
+export const statusTypeShardKey = (status: string, type: string, shard: string): string => `${status}#${type}#${shard}`;
 
 /**
  * A job as the jobs table stores it: the job plus its index attributes, derived here and nowhere
  * else, so every write (the repository's create and save) keeps them in step with the status.
  */
 export function jobItem(job: Job): Record<string, unknown> {
-  return { ...job, ...dueIndexAttributes(job), [STATUS_TYPE_ATTRIBUTE]: statusTypeKey(job.status, job.type) };
+  const shard = listingShardOf(job.id);
+  return {
+    ...job,
+    ...dueIndexAttributes(job),
+    [TYPE_SHARD_ATTRIBUTE]: typeShardKey(job.type, shard),
+    [STATUS_TYPE_SHARD_ATTRIBUTE]: statusTypeShardKey(job.status, job.type, shard),
+  };
 }
 
 /**
@@ -23,7 +44,8 @@ export const FOLLOWED_UNTIL_ATTRIBUTE = 'followedUntil';
 /** A stored item (or an index's projection of one) without its index and follow attributes, which are not part of the job. */
 export function fromJobItem<T extends Record<string, unknown>>(item: T): T {
   const {
-    [STATUS_TYPE_ATTRIBUTE]: _statusType,
+    [TYPE_SHARD_ATTRIBUTE]: _typeShard,
+    [STATUS_TYPE_SHARD_ATTRIBUTE]: _statusTypeShard,
     [FOLLOWED_UNTIL_ATTRIBUTE]: _followedUntil,
     ...rest
   } = withoutIndexAttributes(item);

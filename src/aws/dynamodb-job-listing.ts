@@ -1,167 +1,202 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DependencyUnavailableError } from '../jobs/errors/dependency-unavailable-error';
 import { ValidationError } from '../jobs/errors/validation-error';
 import { EXTERNAL_JOB_TYPE } from '../jobs/job';
-import { summarizeJob, type JobSummary, type SummarySource } from '../jobs/job-summary';
+import { SUMMARY_ATTRIBUTES, summarizeJob, type SummarySource } from '../jobs/job-summary';
 import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
 import { mapOverload } from './aws-error-mapping';
-import { fromJobItem, STATUS_TYPE_ATTRIBUTE, statusTypeKey } from './dynamodb-job-item';
+import {
+  fromJobItem,
+  LISTING_SHARDS,
+  STATUS_TYPE_SHARD_ATTRIBUTE,
+  statusTypeShardKey,
+  TYPE_SHARD_ATTRIBUTE,
+  typeShardKey,
+} from './dynamodb-job-item';
 
-/** GSI names shared with the CDK stack. */
-export const JOBS_BY_TYPE_INDEX = 'byType';
-export const JOBS_BY_STATUS_INDEX = 'byStatus';
-/** Keyed on `statusType` (`<status>#<type>`): a listing filtered by both reads only matching jobs. */
-export const JOBS_BY_STATUS_TYPE_INDEX = 'byStatusType';
+/**
+ * GSI names shared with the CDK stack. `byTypeShard` holds keys only (`id`, `createdAt`, the
+ * shard key): no update of a job rewrites its entry, and listings read the summaries from the
+ * table. `byStatusTypeShard` projects the summary: its entry moves with every status change anyway.
+ */
+export const JOBS_BY_TYPE_SHARD_INDEX = 'byTypeShard';
+export const JOBS_BY_STATUS_TYPE_SHARD_INDEX = 'byStatusTypeShard';
 
 type Key = Record<string, unknown>;
 
-/** One index partition to read newest first, optionally filtered. */
-interface Source {
-  name: string;
+/** Where a listing is: the last job handed out, in newest-first order. */
+interface Position {
+  createdAt: string;
+  id: string;
+}
+
+/** One index partition (one shard of a key), read newest first. */
+interface Partition {
   index: string;
-  partition: { attribute: 'type' | 'status' | typeof STATUS_TYPE_ATTRIBUTE; value: string };
+  attribute: string;
+  value: string;
 }
 
-interface SourceState {
+/** A partition being merged: what was read of it and not yet handed out, and where to read on. */
+interface PartitionReader {
+  partition: Partition;
+  buffer: SummarySource[];
   startKey?: Key;
-  done?: boolean;
+  exhausted: boolean;
 }
 
-const encodeCursor = (state: Record<string, SourceState>): string =>
-  Buffer.from(JSON.stringify(state)).toString('base64url');
+const encodeCursor = (position: Position): string =>
+  Buffer.from(JSON.stringify({ createdAt: position.createdAt, id: position.id })).toString('base64url');
 
-function decodeCursor(cursor: string): Record<string, SourceState> {
+function decodeCursor(cursor: string): Position {
   try {
-    const state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof state === 'object' && state !== null && !Array.isArray(state))
-      return state as Record<string, SourceState>;
+    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Position>;
+    if (typeof position.createdAt === 'string' && typeof position.id === 'string') {
+      return { createdAt: position.createdAt, id: position.id };
+    }
   } catch {
     // fall through
   }
   throw new ValidationError([{ field: 'cursor', message: 'must be a cursor from a previous page' }]);
 }
 
-const newestFirst = (a: JobSummary, b: JobSummary) =>
-  b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+/** Negative when `a` comes first: newer, or as new with the greater id (ids break ties, as in every adapter). */
+const newestFirst = (a: Position, b: Position) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
 
 /**
- * Merges partitions read newest first into up to `limit` jobs, newest first, taking from each
- * partition in the order DynamoDB returned it: jobs sharing a `createdAt` come in an order of the
- * index's choosing, and resuming a partition after the last job taken from it only repeats or skips
- * nothing when what was taken is a prefix of what was read. `taken` counts that prefix per partition.
+ * Whether a shard's next job is known: it has no more to read, or what was read ends with a job
+ * older than the first. Jobs sharing a createdAt come from the index in an order of its choosing,
+ * so until the whole run of the first one's createdAt is read, a later read could bring one with
+ * a greater id that must come first; the cursor (the last job handed out) relies on that order.
  */
-function mergeNewestFirst(partitions: readonly JobSummary[][], limit: number): { jobs: JobSummary[]; taken: number[] } {
-  const taken = partitions.map(() => 0);
-  const jobs: JobSummary[] = [];
-  while (jobs.length < limit) {
-    let pick = -1;
-    for (const [index, items] of partitions.entries()) {
-      const head = items[taken[index]!];
-      if (head && (pick < 0 || newestFirst(head, partitions[pick]![taken[pick]!]!) < 0)) pick = index;
-    }
-    if (pick < 0) break;
-    jobs.push(partitions[pick]![taken[pick]!]!);
-    taken[pick]!++;
-  }
-  return { jobs, taken };
-}
+const settled = (reader: PartitionReader): boolean =>
+  reader.exhausted || (reader.buffer.length > 0 && reader.buffer.at(-1)!.createdAt < reader.buffer[0]!.createdAt);
+
+const BATCH_GET_LIMIT = 100;
+/** Attempts at a BatchGetItem's unprocessed keys (DynamoDB returns them when throttled) before giving up. */
+const BATCH_GET_ATTEMPTS = 4;
 
 /**
- * Lists jobs from GSIs keyed by `type`, by `status` and by both (`statusType`), sorted by
- * `createdAt`, each projecting only the summary's attributes. Without a filter the per-type
- * partitions are merged newest first; the cursor remembers, per partition, the last job handed out.
+ * Lists jobs from sharded GSIs sorted by `createdAt`: `byStatusTypeShard` (`<status>#<type>#<shard>`)
+ * for listings with a status, `byTypeShard` (`<type>#<shard>`) for the rest. A listing reads every
+ * shard of every key it covers (per type: the registry's and `external`) and merges them newest
+ * first, reading each shard only as far as the page needs. The cursor is the last job handed out,
+ * so it stays small however many partitions a page merges, and each shard resumes after it by value.
  */
 export class DynamoDbJobListing implements JobListing {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** The registry's job type names: a listing without a filter reads each type's partition (and `external`'s). */
+    /** The registry's job type names: a listing without a type reads each type's shards (and `external`'s). */
     private readonly jobTypes: readonly string[],
   ) {}
 
   async list(filter: JobFilter, limit: number, cursor?: string): Promise<JobPage> {
-    const sources = this.sourcesFor(filter);
-    const state = cursor ? decodeCursor(cursor) : {};
-    const fetched = await Promise.all(
-      sources.map(async (source) => {
-        const sourceState = state[source.name] ?? {};
-        if (sourceState.done) return { source, items: [] as JobSummary[], exhausted: true };
-        return { source, ...(await this.fetch(source, sourceState.startKey, limit)) };
-      }),
-    );
-    const { jobs, taken } = mergeNewestFirst(
-      fetched.map(({ items }) => items),
-      limit,
-    );
-    const next: Record<string, SourceState> = {};
-    for (const [index, { source, items, exhausted }] of fetched.entries()) {
-      const count = taken[index] ?? 0;
-      const last = items[count - 1];
-      if (exhausted && count === items.length) next[source.name] = { done: true };
-      else if (last) next[source.name] = { startKey: this.keyOf(source, last) };
-      else next[source.name] = state[source.name] ?? {};
-    }
-    const more = Object.values(next).some((s) => !s.done);
-    return { jobs, ...(more ? { nextCursor: encodeCursor(next) } : {}) };
-  }
-
-  private sourcesFor(filter: JobFilter): Source[] {
-    if (filter.status && filter.type) {
-      const value = statusTypeKey(filter.status, filter.type);
-      return [
-        {
-          name: `statusType:${value}`,
-          index: JOBS_BY_STATUS_TYPE_INDEX,
-          partition: { attribute: STATUS_TYPE_ATTRIBUTE, value },
-        },
-      ];
-    }
-    if (filter.status) {
-      return [
-        {
-          name: `status:${filter.status}`,
-          index: JOBS_BY_STATUS_INDEX,
-          partition: { attribute: 'status', value: filter.status },
-        },
-      ];
-    }
-    const types = filter.type ? [filter.type] : [...this.jobTypes, EXTERNAL_JOB_TYPE];
-    return types.map((type) => ({
-      name: `type:${type}`,
-      index: JOBS_BY_TYPE_INDEX,
-      partition: { attribute: 'type', value: type },
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const readers: PartitionReader[] = this.partitionsFor(filter).map((partition) => ({
+      partition,
+      buffer: [],
+      exhausted: false,
     }));
+    const picked: SummarySource[] = [];
+    while (picked.length < limit) {
+      const unsettled = readers.filter((reader) => !settled(reader));
+      if (unsettled.length > 0) {
+        const open = readers.filter((reader) => !reader.exhausted).length;
+        const size = Math.ceil((limit - picked.length) / open) + 1;
+        await Promise.all(unsettled.map((reader) => this.read(reader, size, after)));
+        continue;
+      }
+      let next: PartitionReader | undefined;
+      for (const reader of readers) {
+        const head = reader.buffer[0];
+        if (head && (!next || newestFirst(head, next.buffer[0]!) < 0)) next = reader;
+      }
+      if (!next) break;
+      picked.push(next.buffer.shift()!);
+    }
+    const more = readers.some((reader) => reader.buffer.length > 0 || !reader.exhausted);
+    const last = picked.at(-1);
+    const jobs = filter.status ? picked : await this.summariesOf(picked);
+    return { jobs: jobs.map(summarizeJob), ...(more && last ? { nextCursor: encodeCursor(last) } : {}) };
   }
 
-  private keyOf(source: Source, job: JobSummary): Key {
-    return { id: job.id, createdAt: job.createdAt, [source.partition.attribute]: source.partition.value };
+  private partitionsFor(filter: JobFilter): Partition[] {
+    const types = filter.type ? [filter.type] : [...this.jobTypes, EXTERNAL_JOB_TYPE];
+    const shards = Array.from({ length: LISTING_SHARDS }, (_, shard) => String(shard));
+    return types.flatMap((type) =>
+      shards.map((shard) =>
+        filter.status
+          ? {
+              index: JOBS_BY_STATUS_TYPE_SHARD_INDEX,
+              attribute: STATUS_TYPE_SHARD_ATTRIBUTE,
+              value: statusTypeShardKey(filter.status!, type, shard),
+            }
+          : { index: JOBS_BY_TYPE_SHARD_INDEX, attribute: TYPE_SHARD_ATTRIBUTE, value: typeShardKey(type, shard) },
+      ),
+    );
   }
 
-  /** Up to `limit` matching jobs after `startKey`; `exhausted` when the partition has no more. */
-  private async fetch(
-    source: Source,
-    startKey: Key | undefined,
-    limit: number,
-  ): Promise<{ items: JobSummary[]; exhausted: boolean }> {
-    const items: JobSummary[] = [];
-    let ExclusiveStartKey = startKey;
-    do {
+  /** Reads a shard on until it is settled (see `settled`). */
+  private async read(reader: PartitionReader, size: number, after: Position | undefined): Promise<void> {
+    const { partition } = reader;
+    while (!settled(reader)) {
       const page = await this.documentClient
         .send(
           new QueryCommand({
             TableName: this.tableName,
-            IndexName: source.index,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': source.partition.attribute },
-            ExpressionAttributeValues: { ':pk': source.partition.value },
+            IndexName: partition.index,
+            KeyConditionExpression: after ? '#pk = :pk AND #createdAt <= :createdAt' : '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': partition.attribute, ...(after ? { '#createdAt': 'createdAt' } : {}) },
+            ExpressionAttributeValues: { ':pk': partition.value, ...(after ? { ':createdAt': after.createdAt } : {}) },
             ScanIndexForward: false,
-            Limit: limit,
-            ExclusiveStartKey,
+            Limit: size,
+            ExclusiveStartKey: reader.startKey,
           }),
         )
         .catch(mapOverload('DynamoDB'));
-      items.push(...(page.Items ?? []).map((item) => summarizeJob(fromJobItem(item) as SummarySource)));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (items.length < limit && ExclusiveStartKey);
-    return { items: items.slice(0, limit), exhausted: !ExclusiveStartKey && items.length <= limit };
+      const items = (page.Items ?? []).map((item) => fromJobItem(item) as SummarySource);
+      // Only what comes after the cursor: the shard's jobs as new as the cursor's may be behind it.
+      reader.buffer.push(...items.filter((job) => !after || newestFirst(after, job) < 0));
+      reader.buffer.sort(newestFirst);
+      reader.startKey = page.LastEvaluatedKey;
+      reader.exhausted = !page.LastEvaluatedKey;
+    }
+  }
+
+  /** The summaries of jobs read from a keys-only index, in the same order; jobs removed since are left out. */
+  private async summariesOf(keys: readonly SummarySource[]): Promise<SummarySource[]> {
+    const found = new Map<string, SummarySource>();
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      for (const item of await this.batchGet(keys.slice(start, start + BATCH_GET_LIMIT).map(({ id }) => ({ id }))))
+        found.set(item.id, item);
+    }
+    return keys.flatMap(({ id }) => found.get(id) ?? []);
+  }
+
+  private async batchGet(keys: Key[]): Promise<SummarySource[]> {
+    const names = Object.fromEntries(SUMMARY_ATTRIBUTES.map((attribute, i) => [`#a${i}`, attribute]));
+    const items: SummarySource[] = [];
+    let pending = keys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === BATCH_GET_ATTEMPTS) throw new DependencyUnavailableError('DynamoDB', 1);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      const { Responses, UnprocessedKeys } = await this.documentClient
+        .send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: pending,
+                ProjectionExpression: Object.keys(names).join(', '),
+                ExpressionAttributeNames: names,
+              },
+            },
+          }),
+        )
+        .catch(mapOverload('DynamoDB'));
+      items.push(...((Responses?.[this.tableName] ?? []) as SummarySource[]));
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return items;
   }
 }

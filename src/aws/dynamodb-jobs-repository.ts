@@ -14,8 +14,9 @@ import {
   FOLLOWED_UNTIL_ATTRIBUTE,
   fromJobItem,
   jobItem,
-  STATUS_TYPE_ATTRIBUTE,
-  statusTypeKey,
+  listingShardOf,
+  STATUS_TYPE_SHARD_ATTRIBUTE,
+  statusTypeShardKey,
 } from './dynamodb-job-item';
 
 /** Attributes a job never changes after creation: left out of updates so a transition never rewrites the payload. */
@@ -148,7 +149,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
             '#runAt': 'runAt',
             '#nextAttemptAt': 'nextAttemptAt',
             '#expiresAt': 'expiresAt',
-            '#statusType': STATUS_TYPE_ATTRIBUTE,
+            '#statusType': STATUS_TYPE_SHARD_ATTRIBUTE,
             '#dueAt': DUE_AT_ATTRIBUTE,
             '#dueShard': DUE_SHARD_ATTRIBUTE,
             '#followedUntil': FOLLOWED_UNTIL_ATTRIBUTE,
@@ -165,7 +166,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
             ':at': claim.at,
             ':leaseUntil': claim.leaseUntil,
             ':entry': [firstClaimEntry(claim)],
-            ':statusType': statusTypeKey('processing', claim.type),
+            ':statusType': statusTypeShardKey('processing', claim.type, listingShardOf(claim.jobId)),
             ':dueShard': dueShardOf(claim.jobId),
           },
           ReturnValues: 'ALL_NEW',

@@ -136,5 +136,24 @@ export function describeJobListingConformance(name: string, makeHarness: () => P
         expect(listed.at(-1)).toBe(sameInstant.at(-1)!.id);
       }
     });
+
+    // Last: it changes the listed jobs.
+    test('jobs submitted and changing status while a listing pages neither repeat nor drop the rest', async () => {
+      const first = await harness.listing.list({}, 4);
+      const later = aJob('sms', { createdAt: '2030-07-01T00:00:00.000Z' });
+      await harness.repository.create(later);
+      const moved = sameInstant.find((job) => !ids(first.jobs).includes(job.id))!;
+      await harness.repository.save(moved, { ...moved, status: 'cancelled', version: moved.version + 1 });
+      const rest: JobSummary[] = [];
+      let cursor = first.nextCursor;
+      while (cursor) {
+        const page = await harness.listing.list({}, 4, cursor);
+        rest.push(...page.jobs);
+        cursor = page.nextCursor;
+      }
+      const listed = [...ids(first.jobs), ...ids(rest)];
+      expect([...listed].sort()).toEqual(ids(sameInstant).sort());
+      expect(rest.find((job) => job.id === moved.id)?.status).toBe('cancelled');
+    });
   });
 }

@@ -7,6 +7,7 @@ import {
   type JobFigures,
   type Template,
 } from '../../scripts/cost/cost-model';
+import { STATUS_TYPE_SHARD_ATTRIBUTE } from '../../src/aws/dynamodb-job-item';
 
 const getAtt = (id: string, attribute: string) => ({ 'Fn::GetAtt': [id, attribute] });
 const lambda = (memory: number, environment: Record<string, unknown> = {}) => ({
@@ -38,6 +39,11 @@ const backend: Template['Resources'] = {
           IndexName: 'byType',
           KeySchema: [{ AttributeName: 'type' }, { AttributeName: 'createdAt' }],
           Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'byStatusTypeShard',
+          KeySchema: [{ AttributeName: STATUS_TYPE_SHARD_ATTRIBUTE }, { AttributeName: 'createdAt' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'type'] },
         },
       ],
     },
@@ -111,6 +117,7 @@ test('the model reads job routes, memory, batch sizes, indexes and access logs f
   expect(model.tables.Jobs?.indexes.map((index) => [index.name, index.projection])).toEqual([
     ['byStatus', 'ALL'],
     ['byType', 'KEYS_ONLY'],
+    ['byStatusTypeShard', 'INCLUDE'],
   ]);
 });
 
@@ -130,6 +137,8 @@ test('one email job: a REST request, batched SQS receives, 1 KB write units in t
   expect(line(cost, 'table writes')?.perJob).toBe(6);
   expect(line(cost, 'index byStatus')?.perJob).toBe(10);
   expect(line(cost, 'index byType')?.perJob).toBe(1);
+  // The sharded status key (`<status>#<type>#<shard>`) moves with every status change, like byStatus.
+  expect(line(cost, 'index byStatusTypeShard')?.perJob).toBe(5);
   expect(line(cost, 'table writes')?.perMillionJobs).toBeCloseTo(6 * 0.625);
   // Logs: 1,000 B + 300 B × (1 + 0.1 + 1) invocations + 400 B access log.
   expect(line(cost, 'ingestion')?.perJob).toBeCloseTo((1000 + 300 * 2.1 + 400) / 1024 ** 3);
