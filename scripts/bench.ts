@@ -2,8 +2,9 @@
  * `npm run bench`: one table of figures measured in one run against one local stack this script
  * starts itself (scripts/local-stack-process.ts as a child process):
  * end-to-end jobs/s beside the raw emulator floor on the same emulators, submit latency at 1/16/64
- * clients, submit→completed latency, long-poll wake-ups beside short polling, bundle sizes and
- * init times, `npm start` cold and warm, and the stack's resident memory.
+ * clients, submit→completed latency, long-poll wake-ups beside short polling, listing pages on
+ * the sharded indexes beside one single-partition Query, bundle sizes and init times, `npm start`
+ * cold and warm, and the stack's resident memory.
  *
  * Sizes (environment variables; BENCH_QUICK=1 makes every default tiny, for the harness's test):
  *   BENCH_JOBS (600) end-to-end and floor jobs · BENCH_CLIENTS (16) · BENCH_SUBMITS (500) requests
@@ -17,7 +18,7 @@
  *   with one subscriber each · BENCH_WS_CHANGES (20, quick 2) changes per one-job row ·
  *   BENCH_WS_ROUNDS (3, quick 1) changes per job in the many-jobs row · BENCH_WATCHERS (20, quick
  *   2) long polls held through a window of BENCH_WATCH_SECONDS (30, quick 3) for their GB-s per
- *   1,000 watcher-minutes.
+ *   1,000 watcher-minutes. BENCH_LISTING_PAGES (30, quick 3) pages of 20 timed per listing filter.
  *   BENCH_PROFILE=1 also counts the DynamoDB/SQS calls per job through counting proxies and writes
  *   a CPU profile of the stack process to bench-profile/ (both cost speed: not for the figures).
  */
@@ -25,6 +26,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDbItemBytes } from './cost/cost-model';
+import { LISTING_SHARDS } from '../src/aws/dynamodb-job-item';
 import { createDocumentClient, createSqsClient } from '../src/aws/aws-clients';
 import { startEmulators, type RunningEmulators } from '@serverless-jobs/local-stack';
 import { BUNDLE_TARGET_BYTES, INIT_TARGET_MS, measureBundles, ofTarget, type BundleRow } from './bench/bundles';
@@ -33,12 +35,14 @@ import { timeNpmStart, type StartTiming } from './bench/dev-loop';
 import { measureEmulatorFloor } from './bench/emulator-floor';
 import { findResources, waitForEmptyQueue } from './bench/jobs-api';
 import { startLocalStackChild, type LocalStackChild } from './bench/local-stack-child';
+import { measureListing } from './bench/listing';
 import { measureLongPollWake, type WakeRow } from './bench/long-poll-wake';
 import { samplePeakResidentBytes, treeResidentBytes } from './bench/memory';
 import { latencyPercentiles, markdownTable, percentile } from './bench/stats';
 import { measureSubmitLatency, type SubmitLatency } from './bench/submit-latency';
 import { measureThroughput, measureUnloadedSubmitToCompleted } from './bench/throughput';
 import { measureWatching, type WatchMeasurements } from './bench/websocket-wake';
+import { jobTypes } from '#job-types';
 
 const API_KEY = 'bench-api-key-0123456';
 const quick = process.env.BENCH_QUICK === '1';
@@ -63,6 +67,7 @@ const config = {
   watchSeconds: size('BENCH_WATCH_SECONDS', 30, 3),
   // Within the status function's reservation of 100, like the wake-up rows.
   watchers: size('BENCH_WATCHERS', 20, 2),
+  listingPages: size('BENCH_LISTING_PAGES', 30, 3),
   profile: process.env.BENCH_PROFILE === '1',
   output: process.env.BENCH_OUTPUT ?? (quick ? 'test-artifacts/bench-quick.json' : 'bench-results.json'),
 };
@@ -226,7 +231,17 @@ async function main(): Promise<void> {
       log,
     });
 
-    // 7. Bundles and cold inits, while the stack idles.
+    // 7. Listing pages, on a table every run above has filled.
+    log(`Listing pages (${config.listingPages} per filter)…`);
+    const listing = await measureListing({
+      documentClient,
+      jobsTable: resources.jobsTable,
+      jobTypes: jobTypes.map((type) => type.name),
+      pages: config.listingPages,
+      pageSize: 20,
+    });
+
+    // 8. Bundles and cold inits, while the stack idles.
     log(`Bundles and init times (${config.inits} cold init(s) each)…`);
     const bundles: BundleRow[] = await measureBundles(ready.functions, config.inits);
 
@@ -285,6 +300,18 @@ async function main(): Promise<void> {
             `× MemorySize over ${watcherMinutes.toFixed(1)} watcher-minutes`,
         ];
       }),
+      ...listing.rows.map((row) => [
+        `listing page of ${row.pageSize}, ${row.filter} (p50 / p95 / p99)`,
+        pct(row.merged),
+        `${LISTING_SHARDS} shards per type merged; one single-partition Query of ${row.pageSize} beside it: ` +
+          `p50 ${row.single.p50} ms (${(row.merged.p50 / Math.max(0.1, row.single.p50)).toFixed(1)}×); ${row.pages} pages each`,
+      ]),
+      [
+        `fullest listing shard, ${listing.spread.type}`,
+        `${(listing.spread.hottestShare * 100).toFixed(1)} %`,
+        `of ${listing.spread.jobs} ${listing.spread.type} jobs in the table (even: ${(100 / LISTING_SHARDS).toFixed(1)} %; ` +
+          `unsharded: 100 %): its share of the type's index writes`,
+      ],
       ...bundles.map((row) => [
         `bundle + init, ${row.logicalId}`,
         `${kb(row.bundleBytes)}, init ${Math.round(row.medianInitMs)} ms`,
@@ -341,6 +368,7 @@ async function main(): Promise<void> {
       submitToCompletedUnloaded: latencyPercentiles(unloaded),
       wake,
       watching,
+      listing,
       bundles,
       starts,
       memory: { idleBytes, peakBytes },

@@ -66,6 +66,16 @@ test('the quick benchmark prints one table with a figure in every row and writes
     'WebSocket, 2 jobs × 1 subscriber',
   ]);
   for (const [, figure] of costRows) expect(figure).toMatch(/^\d+\.\d GB-s$/);
+  // A listing row per filter beside a single-partition Query, and the spread of email jobs over their shards.
+  const listingRows = [...rows].filter(([measure]) => measure.startsWith('listing page of 20, '));
+  expect(listingRows.map(([measure]) => measure.slice('listing page of 20, '.length))).toEqual([
+    'all types (p50 / p95 / p99)',
+    'type=email (p50 / p95 / p99)',
+    'status=completed (p50 / p95 / p99)',
+    'status=completed&type=email (p50 / p95 / p99)',
+  ]);
+  for (const [, figure] of listingRows) expect(figure).toMatch(/^\d+ \/ \d+ \/ \d+ ms$/);
+  expect(rows.get('fullest listing shard, email')).toMatch(/^\d+\.\d %$/);
   // One bundle row per function of the template, each with a size and an init time.
   const template = JSON.parse(readFileSync('cdk.out/ServerlessJobs.template.json', 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: { Handler?: string } }>;
@@ -94,6 +104,7 @@ test('the quick benchmark prints one table with a figure in every row and writes
       'submitLatency',
       'wake',
       'watching',
+      'listing',
       'bundles',
       'invocationDurationsMs',
     ]),
