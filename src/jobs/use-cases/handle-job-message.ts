@@ -26,6 +26,8 @@ export interface HandleJobMessageDeps {
   leaseSeconds: number;
   random?: () => number;
   metrics?: JobMetrics;
+  /** Waits between tries of a throttled completion save (default: a timer). */
+  wait?: (ms: number) => Promise<unknown>;
 }
 
 /** What to do with the message once the job has been looked after. */
@@ -191,7 +193,7 @@ async function run(deps: HandleJobMessageDeps, claimed: Job, signal: AbortSignal
     return recordFailure(deps, claimed, error);
   }
   try {
-    await saveWhileBusy(() =>
+    await saveWhileBusy(deps.wait ?? sleep, () =>
       deps.repository.save(claimed, transition(claimed, 'completed', deps.clock(), { result })),
     );
   } catch (error) {
@@ -214,13 +216,13 @@ export const COMPLETION_SAVE_TRIES = 5;
  * would have the job run, and deliver, again once its lease expires. So a throttled save is
  * retried a few times with backoff within the invocation (found by `npm run chaos`).
  */
-async function saveWhileBusy(save: () => Promise<Job>): Promise<Job> {
+async function saveWhileBusy(wait: (ms: number) => Promise<unknown>, save: () => Promise<Job>): Promise<Job> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await save();
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError) || attempt >= COMPLETION_SAVE_TRIES) throw error;
-      await sleep(Math.min(100 * 2 ** attempt, 2_000));
+      await wait(Math.min(100 * 2 ** attempt, 2_000));
     }
   }
 }
