@@ -18,6 +18,7 @@ import {
   JOBS_BY_STATUS_TYPE_SHARD_INDEX,
   JOBS_BY_TYPE_SHARD_INDEX,
 } from '../../src/aws/dynamodb-job-listing';
+import { queryAll } from '../../src/aws/dynamodb-query-all';
 import type { JobFilter } from '../../src/jobs/ports/job-listing';
 import { latencyPercentiles } from './stats';
 
@@ -101,27 +102,18 @@ async function measureSpread(
   table: string,
   type: string,
 ): Promise<ShardSpread> {
-  const counts: number[] = [];
-  for (let shard = 0; shard < LISTING_SHARDS; shard++) {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: JOBS_BY_TYPE_SHARD_INDEX,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': TYPE_SHARD_ATTRIBUTE },
-          ExpressionAttributeValues: { ':pk': typeShardKey(type, String(shard)) },
-          Select: 'COUNT',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    counts.push(count);
-  }
+  const counts = await Promise.all(
+    Array.from({ length: LISTING_SHARDS }, async (_, shard) => {
+      const keys = await queryAll(documentClient, {
+        TableName: table,
+        IndexName: JOBS_BY_TYPE_SHARD_INDEX,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': TYPE_SHARD_ATTRIBUTE },
+        ExpressionAttributeValues: { ':pk': typeShardKey(type, String(shard)) },
+      });
+      return keys.length;
+    }),
+  );
   const jobs = counts.reduce((sum, n) => sum + n, 0);
   return { type, jobs, hottestShare: jobs ? Math.max(...counts) / jobs : 0 };
 }

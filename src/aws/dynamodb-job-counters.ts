@@ -1,7 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
@@ -21,6 +19,7 @@ import {
 import type { JobCounters } from '../jobs/ports/job-counters';
 import { DEFAULT_CONFLICT_ROUNDS } from '../jobs/retry-on-conflict';
 import { mapOverload } from './aws-error-mapping';
+import { batchGetAll } from './dynamodb-batch-get-all';
 import { queryAll } from './dynamodb-query-all';
 
 /** Per-minute counters are kept this long by default, then TTL removes them. */
@@ -30,10 +29,11 @@ export const DEFAULT_MINUTE_RETENTION_SECONDS = 7 * 24 * 60 * 60;
  * removal still finds it and counts nothing twice.
  */
 const REMOVED_MARKER_RETENTION_SECONDS = 2 * 24 * 60 * 60;
-const BATCH_GET_LIMIT = 100;
 
 const COUNTS_PARTITION = 'counts';
-const markerKey = (jobId: string) => ({ pk: `job#${jobId}`, sk: 'marker' });
+const MARKER_PREFIX = 'job#';
+const markerKey = (jobId: string) => ({ pk: `${MARKER_PREFIX}${jobId}`, sk: 'marker' });
+const jobIdOf = (marker: { pk?: unknown }) => String(marker.pk).slice(MARKER_PREFIX.length);
 const minutePartition = (type: AnyJobType) => `minute#${type}`;
 const BUCKET_ATTRIBUTE = /^b(\d+)$/;
 
@@ -144,20 +144,18 @@ export class DynamoDbJobCounters implements JobCounters {
 
   private async readMarkers(jobIds: readonly string[]): Promise<Map<string, CountedJob | undefined>> {
     const markers = new Map<string, CountedJob | undefined>(jobIds.map((id) => [id, undefined]));
-    const ids = [...markers.keys()];
-    for (let start = 0; start < ids.length; start += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + BATCH_GET_LIMIT).map(markerKey);
-      for (let round = 0; keys && keys.length > 0; round++) {
-        if (round >= DEFAULT_CONFLICT_ROUNDS) throw new JobContentionError(ids[start]!, round);
-        const answer: BatchGetCommandOutput = await this.documentClient
-          .send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }))
-          .catch(mapOverload('DynamoDB'));
-        for (const item of (answer.Responses?.[this.tableName] ?? []) as MarkerItem[]) {
-          markers.set(item.pk.slice('job#'.length), { type: item.type, version: item.version, status: item.status });
-        }
-        keys = answer.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
+    const items = await batchGetAll<MarkerItem>(
+      this.documentClient,
+      this.tableName,
+      [...markers.keys()].map(markerKey),
+      { consistent: true },
+      {
+        rounds: DEFAULT_CONFLICT_ROUNDS,
+        exhausted: (chunk, rounds) => new JobContentionError(jobIdOf(chunk[0]!), rounds),
+      },
+    );
+    for (const item of items)
+      markers.set(jobIdOf(item), { type: item.type, version: item.version, status: item.status });
     return markers;
   }
 

@@ -1,10 +1,11 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DependencyUnavailableError } from '../jobs/errors/dependency-unavailable-error';
 import { ValidationError } from '../jobs/errors/validation-error';
 import { EXTERNAL_JOB_TYPE } from '../jobs/job';
 import { SUMMARY_ATTRIBUTES, summarizeJob, type SummarySource } from '../jobs/job-summary';
 import type { JobFilter, JobListing, JobPage } from '../jobs/ports/job-listing';
 import { mapOverload } from './aws-error-mapping';
+import { batchGetAll, type BatchGetRetry } from './dynamodb-batch-get-all';
 import {
   fromJobItem,
   LISTING_SHARDS,
@@ -72,9 +73,12 @@ const newestFirst = (a: Position, b: Position) => b.createdAt.localeCompare(a.cr
 const settled = (reader: PartitionReader): boolean =>
   reader.exhausted || (reader.buffer.length > 0 && reader.buffer.at(-1)!.createdAt < reader.buffer[0]!.createdAt);
 
-const BATCH_GET_LIMIT = 100;
-/** Attempts at a BatchGetItem's unprocessed keys (DynamoDB returns them when throttled) before giving up. */
-const BATCH_GET_ATTEMPTS = 4;
+/** A page's summaries while the table throttles: a few quick re-sends, then a 503. */
+const SUMMARY_READ_RETRY: BatchGetRetry = {
+  rounds: 4,
+  backoffMs: (round) => 25 * 2 ** round,
+  exhausted: () => new DependencyUnavailableError('DynamoDB', 1),
+};
 
 /**
  * Lists jobs from sharded GSIs sorted by `createdAt`: `byStatusTypeShard` (`<status>#<type>#<shard>`)
@@ -166,37 +170,14 @@ export class DynamoDbJobListing implements JobListing {
 
   /** The summaries of jobs read from a keys-only index, in the same order; jobs removed since are left out. */
   private async summariesOf(keys: readonly SummarySource[]): Promise<SummarySource[]> {
-    const found = new Map<string, SummarySource>();
-    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      for (const item of await this.batchGet(keys.slice(start, start + BATCH_GET_LIMIT).map(({ id }) => ({ id }))))
-        found.set(item.id, item);
-    }
+    const items = await batchGetAll<SummarySource>(
+      this.documentClient,
+      this.tableName,
+      keys.map(({ id }) => ({ id })),
+      { attributes: SUMMARY_ATTRIBUTES },
+      SUMMARY_READ_RETRY,
+    );
+    const found = new Map(items.map((item) => [item.id, item]));
     return keys.flatMap(({ id }) => found.get(id) ?? []);
-  }
-
-  private async batchGet(keys: Key[]): Promise<SummarySource[]> {
-    const names = Object.fromEntries(SUMMARY_ATTRIBUTES.map((attribute, i) => [`#a${i}`, attribute]));
-    const items: SummarySource[] = [];
-    let pending = keys;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt === BATCH_GET_ATTEMPTS) throw new DependencyUnavailableError('DynamoDB', 1);
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-      const { Responses, UnprocessedKeys } = await this.documentClient
-        .send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: pending,
-                ProjectionExpression: Object.keys(names).join(', '),
-                ExpressionAttributeNames: names,
-              },
-            },
-          }),
-        )
-        .catch(mapOverload('DynamoDB'));
-      items.push(...((Responses?.[this.tableName] ?? []) as SummarySource[]));
-      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
-    return items;
   }
 }

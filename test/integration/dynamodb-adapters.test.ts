@@ -1,5 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  type BatchGetItemCommandInput,
+  type BatchGetItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../src/aws/aws-clients';
+import { batchGetAll } from '../../src/aws/dynamodb-batch-get-all';
 import { DynamoDbJobCounters } from '../../src/aws/dynamodb-job-counters';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
@@ -86,5 +91,63 @@ describe('DynamoDbJobsRepository under throttling', () => {
     const job = aJob();
     await expect(throttledRepository.create(job)).rejects.toBeInstanceOf(DependencyUnavailableError);
     expect(await new DynamoDbJobsRepository(documentClient, tableName).get(job.id)).toBeUndefined();
+  });
+});
+
+describe('batchGetAll when DynamoDB leaves keys unprocessed', () => {
+  /** A client whose BatchGetItem answers hand back every key unprocessed for the first `times` requests. */
+  function leavingUnprocessed(times: number) {
+    const client = new DynamoDBClient({});
+    let requests = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const output = result.output as BatchGetItemCommandOutput;
+        if ((args.input as { RequestItems?: unknown }).RequestItems && requests++ < times) {
+          const input = args.input as BatchGetItemCommandInput;
+          output.UnprocessedKeys = input.RequestItems;
+          output.Responses = {};
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'leaveUnprocessed' },
+    );
+    return { documentClient: createDocumentClient(client), requests: () => requests };
+  }
+
+  test('unprocessed keys are re-sent until read; more than 100 keys go in chunks', async () => {
+    const tableName = await copyOfLocalStackTable('JobsTable');
+    const jobs = Array.from({ length: 120 }, () => aJob());
+    const repository = new DynamoDbJobsRepository(documentClient, tableName);
+    for (const job of jobs) await repository.create(job);
+    const flaky = leavingUnprocessed(2);
+    const retry = { rounds: 4, exhausted: () => new Error('gave up') };
+    const items = await batchGetAll<{ id: string }>(
+      flaky.documentClient,
+      tableName,
+      jobs.map(({ id }) => ({ id })),
+      { attributes: ['id'] },
+      retry,
+    );
+    expect(items.map(({ id }) => id).sort()).toEqual(jobs.map(({ id }) => id).sort());
+    expect(items[0]).toEqual({ id: items[0]!.id }); // only the attributes asked for
+    expect(flaky.requests()).toBe(4); // the first chunk twice unprocessed, then each chunk once
+  });
+
+  test('keys still unprocessed after the last round are the caller’s error', async () => {
+    const tableName = await copyOfLocalStackTable('JobsTable');
+    const job = aJob();
+    await new DynamoDbJobsRepository(documentClient, tableName).create(job);
+    const flaky = leavingUnprocessed(10);
+    await expect(
+      batchGetAll(
+        flaky.documentClient,
+        tableName,
+        [{ id: job.id }],
+        {},
+        { rounds: 3, exhausted: (_, rounds) => new Error(`gave up after ${rounds}`) },
+      ),
+    ).rejects.toThrow('gave up after 3');
+    expect(flaky.requests()).toBe(3);
   });
 });
