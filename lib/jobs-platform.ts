@@ -24,6 +24,12 @@ import { ApiTokens } from './constructs/api-tokens';
 import { JobsApi } from './constructs/jobs-api';
 import { JobCounters } from './constructs/job-counters';
 import { JobsTable } from './constructs/jobs-table';
+import {
+  DEFAULT_JOBS_TABLE_SHARDS,
+  isValidShardCount,
+  MAX_INDEX_SHARDS,
+  type JobsTableShards,
+} from '../src/aws/index-shards';
 import { LongPoll } from './constructs/long-poll';
 import { RealtimeApi } from './constructs/realtime-api';
 import { AlarmTopic, Monitoring } from './constructs/monitoring';
@@ -151,6 +157,27 @@ export interface JobsPlatformProps {
    * Default: context `smsProvider`, else simulated (with a synth-time warning).
    */
   readonly smsProvider?: SmsProviderProps;
+  /**
+   * Partitions the jobs table's sharded indexes spread their keys over: `listing` (byTypeShard and
+   * byStatusTypeShard; each partition takes about 1,000 writes/s, so 8 carry ≈ 4,000 jobs/s of one
+   * type, 32 ≈ 10,000+, and a listing page queries that many per type) and `due` (byDue, over all
+   * types; 16 carry ≈ 5,300 jobs/s, and the reconciler queries each one per run). Whole numbers
+   * from 1 to 100. Raise them as traffic grows, never lower them: a job keeps the shard it was
+   * last written with, and a shard past the new count would drop out of listings.
+   * Default `{ listing: 8, due: 16 }`.
+   */
+  readonly indexShards?: { readonly listing?: number; readonly due?: number };
+}
+
+/** JobsPlatformProps.indexShards with its defaults, each count checked at synth. */
+function indexShards(props: JobsPlatformProps['indexShards']): JobsTableShards {
+  const shards = { ...DEFAULT_JOBS_TABLE_SHARDS, ...props };
+  for (const [name, count] of Object.entries(shards)) {
+    if (!isValidShardCount(count)) {
+      throw new Error(`indexShards.${name} must be a whole number from 1 to ${MAX_INDEX_SHARDS}, got ${count}`);
+    }
+  }
+  return shards;
 }
 
 /** See JobsPlatformProps.longPollReservedConcurrency. */
@@ -214,7 +241,11 @@ export class JobsPlatform extends Construct {
     const metricsNamespace = props.metricsNamespace ?? 'ServerlessJobs';
 
     const { topic: alarmTopic } = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail });
-    const { table, idempotencyTable } = new JobsTable(this, 'Jobs', { removalPolicy });
+    const {
+      table,
+      idempotencyTable,
+      environment: tableEnvironment,
+    } = new JobsTable(this, 'Jobs', { removalPolicy, shards: indexShards(props.indexShards) });
     const queues: Record<string, Queue> = {};
     const deadLetterQueues: Record<string, Queue> = {};
     const workers: Record<string, NodejsFunction> = {};
@@ -240,6 +271,7 @@ export class JobsPlatform extends Construct {
         configsJson,
         queue: jobQueue.queue,
         table,
+        tableEnvironment,
         logRetention,
         removalPolicy,
       });
@@ -253,7 +285,13 @@ export class JobsPlatform extends Construct {
     this.queues = queues;
     this.deadLetterQueues = deadLetterQueues;
     this.workers = workers;
-    new DeadLetterRecorder(this, 'DeadLetterRecorder', { table, deadLetterQueues, logRetention, removalPolicy });
+    new DeadLetterRecorder(this, 'DeadLetterRecorder', {
+      table,
+      tableEnvironment,
+      deadLetterQueues,
+      logRetention,
+      removalPolicy,
+    });
     const tokens = new ApiTokens(this, 'Tokens', {
       cacheTtl: props.tokenCacheTtl ?? Duration.minutes(5),
       acceptApiKeyHeader: props.acceptApiKeyHeader ?? true,
@@ -295,6 +333,7 @@ export class JobsPlatform extends Construct {
           });
     this.api = new JobsApi(this, 'Api', {
       table,
+      tableEnvironment,
       counters,
       idempotencyTable,
       queues,
@@ -318,6 +357,7 @@ export class JobsPlatform extends Construct {
 
     this.realtime = new RealtimeApi(this, 'Realtime', {
       jobsTable: table,
+      jobsTableEnvironment: tableEnvironment,
       tokensTable: tokens.table,
       notifier: longPoll.notifier,
       stageName: props.stageName ?? 'prod',
@@ -332,10 +372,19 @@ export class JobsPlatform extends Construct {
 
     const schedules = props.schedules ?? this.jobTypes.schedules();
     if (schedules.length > 0) {
-      new ScheduledJobs(this, 'Schedules', { schedules, table, queues, configsJson, logRetention, removalPolicy });
+      new ScheduledJobs(this, 'Schedules', {
+        schedules,
+        table,
+        tableEnvironment,
+        queues,
+        configsJson,
+        logRetention,
+        removalPolicy,
+      });
     }
     new JobReconciler(this, 'Reconciler', {
       table,
+      tableEnvironment,
       queues,
       configsJson,
       alarmTopic,

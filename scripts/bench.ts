@@ -26,7 +26,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDbItemBytes } from './cost/cost-model';
-import { LISTING_SHARDS } from '../src/aws/dynamodb-job-item';
 import { createDocumentClient, createSqsClient } from '../src/aws/aws-clients';
 import { startEmulators, type RunningEmulators } from '@serverless-jobs/local-stack';
 import { BUNDLE_TARGET_BYTES, INIT_TARGET_MS, measureBundles, ofTarget, type BundleRow } from './bench/bundles';
@@ -237,6 +236,7 @@ async function main(): Promise<void> {
       documentClient,
       jobsTable: resources.jobsTable,
       jobTypes: jobTypes.map((type) => type.name),
+      shards: resources.listingShards,
       pages: config.listingPages,
       pageSize: 20,
     });
@@ -303,13 +303,13 @@ async function main(): Promise<void> {
       ...listing.rows.map((row) => [
         `listing page of ${row.pageSize}, ${row.filter} (p50 / p95 / p99)`,
         pct(row.merged),
-        `${LISTING_SHARDS} shards per type merged; one single-partition Query of ${row.pageSize} beside it: ` +
+        `${resources.listingShards} shards per type merged; one single-partition Query of ${row.pageSize} beside it: ` +
           `p50 ${row.single.p50} ms (${(row.merged.p50 / Math.max(0.1, row.single.p50)).toFixed(1)}×); ${row.pages} pages each`,
       ]),
       [
         `fullest listing shard, ${listing.spread.type}`,
         `${(listing.spread.hottestShare * 100).toFixed(1)} %`,
-        `of ${listing.spread.jobs} ${listing.spread.type} jobs in the table (even: ${(100 / LISTING_SHARDS).toFixed(1)} %; ` +
+        `of ${listing.spread.jobs} ${listing.spread.type} jobs in the table (even: ${(100 / resources.listingShards).toFixed(1)} %; ` +
           `unsharded: 100 %): its share of the type's index writes`,
       ],
       ...bundles.map((row) => [

@@ -4,14 +4,14 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { maskJob, NO_MASKING } from '../../src/jobs/mask-job';
 import { createExternalJob, type ExternalJobDeps } from '../../src/jobs/use-cases/external-jobs';
-import { requireEnv } from '../commons/environment';
+import { readJobsTableShards, requireEnv } from '../commons/environment';
 import { jobLog, observability } from '../commons/powertools';
 import { parseJsonBody } from '../http/json-request-body';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
 const deps: ExternalJobDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
   log: jobLog,
   clock: () => new Date(),
 };

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { parseJobListQuery } from '../../src/jobs/job-list-query';
 import { CursorSigner, withSignedCursors } from '../../src/jobs/signed-cursors';
-import { requireEnv } from '../commons/environment';
+import { readJobsTableShards, requireEnv } from '../commons/environment';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
@@ -12,7 +12,7 @@ import { problemDetails } from '../http/problem-details';
 
 const jobTypes = declaredJobTypes();
 const listing = withSignedCursors(
-  new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'), jobTypes.names),
+  new DynamoDbJobListing(documentClient, requireEnv('JOBS_TABLE_NAME'), jobTypes.names, readJobsTableShards().listing),
   new CursorSigner(requireEnv('CURSOR_SIGNING_KEY')),
 );
 

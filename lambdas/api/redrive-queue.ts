@@ -5,7 +5,7 @@ import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { redriveDeadLetters, type RedriveDeps } from '../../src/jobs/use-cases/redrive-dead-letters';
-import { readDeadLetterQueueUrls, readQueueUrls, requireEnv } from '../commons/environment';
+import { readDeadLetterQueueUrls, readJobsTableShards, readQueueUrls, requireEnv } from '../commons/environment';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
@@ -15,7 +15,7 @@ import { problemDetails } from '../http/problem-details';
 const jobTypes = declaredJobTypes();
 const deadLetterQueueUrls = readDeadLetterQueueUrls(jobTypes.names);
 const deps: RedriveDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
   queue: new SqsJobQueue(sqs, readQueueUrls(jobTypes.names)),
   log: jobLog,
   clock: () => new Date(),

@@ -10,7 +10,7 @@ import {
   type RetryFailedJobsDeps,
 } from '../../src/jobs/use-cases/retry-failed-jobs';
 import { documentClient, sqs } from '../commons/clients';
-import { readQueueUrls, requireEnv } from '../commons/environment';
+import { readJobsTableShards, readQueueUrls, requireEnv } from '../commons/environment';
 import { deployedJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { parseJsonBody } from '../http/json-request-body';
@@ -19,12 +19,13 @@ import { problemDetails } from '../http/problem-details';
 
 const jobTypes = deployedJobTypes();
 const tableName = requireEnv('JOBS_TABLE_NAME');
+const shards = readJobsTableShards();
 const deps: RetryFailedJobsDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, tableName),
+  repository: new DynamoDbJobsRepository(documentClient, tableName, shards),
   queue: new SqsJobQueue(sqs, readQueueUrls(jobTypes.names)),
   // Cursors are listing positions: signed, so a crafted one never reaches DynamoDB.
   listing: withSignedCursors(
-    new DynamoDbJobListing(documentClient, tableName, jobTypes.names),
+    new DynamoDbJobListing(documentClient, tableName, jobTypes.names, shards.listing),
     new CursorSigner(requireEnv('CURSOR_SIGNING_KEY')),
   ),
   jobTypes,

@@ -10,7 +10,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
-import { readQueueUrls, requireEnv } from '../commons/environment';
+import { readJobsTableShards, readQueueUrls, requireEnv } from '../commons/environment';
 import { deployedJobTypes } from '../commons/job-types';
 import { jobLog, jobMetrics, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
@@ -20,7 +20,7 @@ import { problemDetails } from '../http/problem-details';
 
 const jobTypes = deployedJobTypes();
 const deps: SubmitJobDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
   queue: new SqsJobQueue(sqs, readQueueUrls(jobTypes.names)),
   jobTypes,
   log: jobLog,

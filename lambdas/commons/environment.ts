@@ -1,3 +1,4 @@
+import { isValidShardCount, MAX_INDEX_SHARDS, type JobsTableShards } from '../../src/aws/index-shards';
 import type { JobTypeConfigs } from '../../src/jobs/job-type-config';
 
 /** Reads a variable the stack must set; a missing one is a deployment bug, so fail the cold start loudly. */
@@ -5,6 +6,27 @@ export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`Environment variable ${name} is not set`);
   return value;
+}
+
+/** The variables holding the jobs table's shard counts, as the stack sets them beside JOBS_TABLE_NAME. */
+export const JOBS_TABLE_SHARD_VARIABLES = {
+  listing: 'JOBS_LISTING_SHARDS',
+  due: 'JOBS_DUE_SHARDS',
+} as const satisfies Record<keyof JobsTableShards, string>;
+
+/**
+ * The shard counts every function that reads or writes jobs keys them with. Required, not
+ * defaulted: a function guessing 8 where the stack says 32 would list a quarter of the jobs.
+ */
+export function readJobsTableShards(): JobsTableShards {
+  const count = (variable: string): number => {
+    const value = Number(requireEnv(variable));
+    if (!isValidShardCount(value)) {
+      throw new Error(`Environment variable ${variable} must be a whole number from 1 to ${MAX_INDEX_SHARDS}`);
+    }
+    return value;
+  };
+  return { listing: count(JOBS_TABLE_SHARD_VARIABLES.listing), due: count(JOBS_TABLE_SHARD_VARIABLES.due) };
 }
 
 /** The per-type configuration the CDK stack serialised into JOB_TYPE_CONFIGS (validated by the registry). */

@@ -4,7 +4,7 @@ import { SqsNoticeSender } from '../../src/aws/sqs-waiter-inboxes';
 import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
 import { wakingWaitersOnSave } from '../../src/jobs/wake-waiters-on-save';
 import { documentClient, sqs } from './clients';
-import { requireEnv } from './environment';
+import { readJobsTableShards, requireEnv } from './environment';
 import { logger } from './powertools';
 
 /**
@@ -13,7 +13,7 @@ import { logger } from './powertools';
  */
 export function jobsRepositoryWakingWaiters(): JobsRepository {
   return wakingWaitersOnSave(
-    new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+    new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
     {
       registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
       sender: new SqsNoticeSender(sqs),

@@ -7,7 +7,7 @@ import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
 import { DEFAULT_LONG_POLLS_PER_TOKEN, type LongPollSlotDeps } from '../../src/jobs/use-cases/long-poll-slot';
 import type { WaitForChangeDeps } from '../../src/jobs/use-cases/wait-for-change';
 import { documentClient, sqs } from './clients';
-import { requireEnv } from './environment';
+import { readJobsTableShards, requireEnv } from './environment';
 
 /**
  * What a function that holds clients while a job changes (long polls, server-sent events) needs,
@@ -15,7 +15,7 @@ import { requireEnv } from './environment';
  * inboxes, and the per-token slots that cap how many such requests one client holds open.
  */
 export const waitDeps: WaitForChangeDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
   registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
   inboxes: new SqsInboxPool(sqs, {
     prefix: requireEnv('INBOX_QUEUE_PREFIX'),

@@ -7,7 +7,7 @@ import type { MessageProblem, ServerMessage } from '../../src/jobs/realtime/serv
 import { parseSubscriptionRequest } from '../../src/jobs/realtime/subscriptions';
 import { handleSubscriptionRequest, type JobSubscriptionDeps } from '../../src/jobs/use-cases/job-subscriptions';
 import { documentClient } from '../commons/clients';
-import { requireEnv } from '../commons/environment';
+import { readJobsTableShards, requireEnv } from '../commons/environment';
 import { jobLog, observability, tracer } from '../commons/powertools';
 import { toProblemResponse } from '../http/problem-details';
 
@@ -16,7 +16,7 @@ const deps: JobSubscriptionDeps = {
   poster: new ApiGatewayConnectionPoster(
     tracer.captureAWSv3Client(createConnectionsClient(requireEnv('WEBSOCKET_CALLBACK_URL'))),
   ),
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
   clock: () => new Date(),
 };
 

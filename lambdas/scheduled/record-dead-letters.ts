@@ -7,13 +7,13 @@ import {
   type RecordDeadLettersDeps,
   type RecordDeadLettersResult,
 } from '../../src/jobs/use-cases/record-dead-letters';
-import { readDeadLetterQueueUrls, requireEnv } from '../commons/environment';
+import { readDeadLetterQueueUrls, readJobsTableShards, requireEnv } from '../commons/environment';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, jobMetrics, logger, observability } from '../commons/powertools';
 
 const deadLetterQueueUrls = readDeadLetterQueueUrls(declaredJobTypes().names);
 const deps: RecordDeadLettersDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME')),
+  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
   log: jobLog,
   metrics: jobMetrics,
   clock: () => new Date(),

@@ -11,6 +11,8 @@ import { grantTableAccess } from './table-access';
 
 export interface DeadLetterRecorderProps {
   table: Table;
+  /** JOBS_TABLE_NAME and the shard counts its items are keyed with (JobsTable.environment). */
+  tableEnvironment: Readonly<Record<string, string>>;
   deadLetterQueues: Readonly<Record<string, Queue>>;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -33,7 +35,7 @@ export class DeadLetterRecorder extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: {
-        JOBS_TABLE_NAME: props.table.tableName,
+        ...props.tableEnvironment,
         ...queueUrlEnvironment(props.deadLetterQueues, 'DLQ_URL'),
       },
     });

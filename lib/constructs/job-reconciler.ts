@@ -16,6 +16,8 @@ import { grantTableAccess } from './table-access';
 export interface JobReconcilerProps {
   /** The jobs table, with its sparse `byDue` index. */
   readonly table: Table;
+  /** JOBS_TABLE_NAME and the shard counts its items are keyed with (JobsTable.environment). */
+  readonly tableEnvironment: Readonly<Record<string, string>>;
   /** Each job type's queue, where rescued jobs' messages are re-sent. */
   readonly queues: Readonly<Record<string, Queue>>;
   /** Serialised per-type configuration: the margins come from it. */
@@ -49,7 +51,7 @@ export class JobReconciler extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: {
-        JOBS_TABLE_NAME: props.table.tableName,
+        ...props.tableEnvironment,
         JOB_TYPE_CONFIGS: props.configsJson,
         ...queueUrlEnvironment(props.queues, 'QUEUE_URL'),
       },

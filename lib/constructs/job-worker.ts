@@ -15,6 +15,8 @@ export interface JobWorkerProps {
   configsJson: string;
   queue: Queue;
   table: Table;
+  /** JOBS_TABLE_NAME and the shard counts its items are keyed with (JobsTable.environment). */
+  tableEnvironment: Readonly<Record<string, string>>;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
@@ -44,7 +46,7 @@ export class JobWorker extends Construct {
       environment: {
         JOB_TYPE: props.type,
         JOB_QUEUE_URL: props.queue.queueUrl,
-        JOBS_TABLE_NAME: props.table.tableName,
+        ...props.tableEnvironment,
         JOB_TYPE_CONFIGS: props.configsJson,
       },
     });

@@ -50,6 +50,8 @@ export interface JobsApiProps {
   stageThrottle: { rateLimit: number; burstLimit: number };
   tokens: ApiTokens;
   table: Table;
+  /** JOBS_TABLE_NAME and the shard counts its items are keyed with (JobsTable.environment). */
+  tableEnvironment: Readonly<Record<string, string>>;
   idempotencyTable: Table;
   /** The stream-fed counters `GET /stats` and `GET /stats/series` read; without them, neither route exists. */
   counters?: JobCounters;
@@ -81,7 +83,7 @@ export class JobsApi extends Construct {
   constructor(scope: Construct, id: string, props: JobsApiProps) {
     super(scope, id);
     const common = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
-    const tableEnv = { JOBS_TABLE_NAME: props.table.tableName };
+    const tableEnv = props.tableEnvironment;
     const queueEnv = queueUrlEnvironment(props.queues, 'QUEUE_URL');
     const deadLetterQueueEnv = queueUrlEnvironment(props.deadLetterQueues, 'DLQ_URL');
     const queues = Object.values(props.queues);

@@ -4,10 +4,23 @@ import { Construct } from 'constructs';
 import { DUE_AT_ATTRIBUTE, DUE_SHARD_ATTRIBUTE, JOBS_BY_DUE_INDEX } from '../../src/aws/dynamodb-due-jobs';
 import { STATUS_TYPE_SHARD_ATTRIBUTE, TYPE_SHARD_ATTRIBUTE } from '../../src/aws/dynamodb-job-item';
 import { JOBS_BY_STATUS_TYPE_SHARD_INDEX, JOBS_BY_TYPE_SHARD_INDEX } from '../../src/aws/dynamodb-job-listing';
+import type { JobsTableShards } from '../../src/aws/index-shards';
+import { JOBS_TABLE_SHARD_VARIABLES } from '../../lambdas/commons/environment';
 import { SUMMARY_ATTRIBUTES } from '../../src/jobs/job-summary';
 
 export interface JobsTableProps {
-  removalPolicy: RemovalPolicy;
+  readonly removalPolicy: RemovalPolicy;
+  /** The shard counts of the listing and due indexes (validated by JobsPlatform). */
+  readonly shards: JobsTableShards;
+}
+
+/** What a function that reads or writes jobs is told: the table and the shard counts its items are keyed with. */
+export function jobsTableEnvironment(tableName: string, shards: JobsTableShards): Readonly<Record<string, string>> {
+  return {
+    JOBS_TABLE_NAME: tableName,
+    [JOBS_TABLE_SHARD_VARIABLES.listing]: String(shards.listing),
+    [JOBS_TABLE_SHARD_VARIABLES.due]: String(shards.due),
+  };
 }
 
 /**
@@ -18,6 +31,8 @@ export class JobsTable extends Construct {
   readonly table: Table;
   /** Powertools idempotency records for `Idempotency-Key` submissions, expired by TTL after 24 h. */
   readonly idempotencyTable: Table;
+  /** jobsTableEnvironment of this table: every function that touches jobs gets it. */
+  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: JobsTableProps) {
     super(scope, id);
@@ -30,7 +45,7 @@ export class JobsTable extends Construct {
       removalPolicy: props.removalPolicy,
     });
     // Listing newest first by type, by status or by both, without ever scanning or filtering.
-    // Keys are sharded by a hash of the id (LISTING_SHARDS) so a busy type's or status's writes
+    // Keys are sharded by a hash of the id (props.shards.listing) so a busy type's or status's writes
     // spread over partitions; listings query every shard and merge. By type: keys only, so no
     // update rewrites an entry (a listing reads the summaries from the table). By status and
     // type: every status change moves the entry anyway, so it carries the summary's attributes
@@ -65,5 +80,6 @@ export class JobsTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.environment = jobsTableEnvironment(this.table.tableName, props.shards);
   }
 }

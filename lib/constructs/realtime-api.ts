@@ -13,6 +13,8 @@ import { grantFollowMark, grantTableAccess } from './table-access';
 export interface RealtimeApiProps {
   /** The jobs table: read for the snapshot sent right after a subscribe. */
   readonly jobsTable: ITable;
+  /** JOBS_TABLE_NAME and the shard counts its items are keyed with (JobsTable.environment). */
+  readonly jobsTableEnvironment: Readonly<Record<string, string>>;
   /** The REST API's tokens: `$connect` admits a token with the `jobs:read` scope (GetItem only). */
   readonly tokensTable: ITable;
   /** The stream notifier, which also posts every change to the subscribed connections. */
@@ -81,7 +83,7 @@ export class RealtimeApi extends Construct {
       entry: 'lambdas/realtime/subscription-messages.ts',
       description: 'Subscribes and unsubscribes WebSocket connections; answers the current state',
       timeout: Duration.seconds(20),
-      environment: { ...tableEnv, JOBS_TABLE_NAME: props.jobsTable.tableName },
+      environment: { ...tableEnv, ...props.jobsTableEnvironment },
     });
     // subscribe: PutItem, and GetItem of each job's snapshot; unsubscribe: BatchWriteItem deletes (or the whole connection's).
     grantTableAccess(messages, this.subscriptionsTable, {

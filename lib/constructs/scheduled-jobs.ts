@@ -13,6 +13,8 @@ import { grantTableAccess } from './table-access';
 export interface ScheduledJobsProps {
   schedules: readonly RegisteredSchedule[];
   table: Table;
+  /** JOBS_TABLE_NAME and the shard counts its items are keyed with (JobsTable.environment). */
+  tableEnvironment: Readonly<Record<string, string>>;
   /** Every job type's queue; only those of scheduled types are granted. */
   queues: Readonly<Record<string, Queue>>;
   configsJson: string;
@@ -47,7 +49,7 @@ export class ScheduledJobs extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: {
-        JOBS_TABLE_NAME: props.table.tableName,
+        ...props.tableEnvironment,
         SCHEDULED_QUEUE_URLS: Stack.of(this).toJsonString(
           Object.fromEntries(Object.entries(scheduledQueues).map(([type, queue]) => [type, queue.queueUrl])),
         ),

@@ -3,6 +3,7 @@ import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClien
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { queueMessageCounts } from '../../src/aws/sqs-queue-depths';
 import type { LocalStackReady } from './local-stack-child';
+import { JOBS_TABLE_SHARD_VARIABLES } from '../../lambdas/commons/environment';
 
 /** A zero-work email job: the simulated sender delivers it at once. */
 export const ZERO_WORK_EMAIL = JSON.stringify({ to: 'bench@example.com', subject: 'Benchmark', body: 'zero work' });
@@ -51,6 +52,8 @@ export function findResources(ready: LocalStackReady): {
   jobsTable: string;
   waitersTable: string;
   emailQueueUrl: string;
+  /** The listing indexes' shard count, as the template tells the functions that touch jobs. */
+  listingShards: number;
 } {
   const table = (prefix: string) => {
     const found = Object.entries(ready.tables).find(([id]) => id.startsWith(prefix))?.[1].tableName;
@@ -61,7 +64,15 @@ export function findResources(ready: LocalStackReady): {
     ([id]) => id.startsWith('Email') && !id.includes('DeadLetter'),
   )?.[1].queueUrl;
   if (!emailQueueUrl) throw new Error(`no email queue in ${Object.keys(ready.queues).join(', ')}`);
-  return { jobsTable: table('JobsTable'), waitersTable: table('LongPollWaitersTable'), emailQueueUrl };
+  const listingShards = Object.values(ready.functions).find((fn) => fn.environment[JOBS_TABLE_SHARD_VARIABLES.listing])
+    ?.environment[JOBS_TABLE_SHARD_VARIABLES.listing];
+  if (!listingShards) throw new Error(`no function has ${JOBS_TABLE_SHARD_VARIABLES.listing}`);
+  return {
+    jobsTable: table('JobsTable'),
+    waitersTable: table('LongPollWaitersTable'),
+    emailQueueUrl,
+    listingShards: Number(listingShards),
+  };
 }
 
 export interface StoredJob {

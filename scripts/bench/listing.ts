@@ -7,7 +7,6 @@
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
-  LISTING_SHARDS,
   STATUS_TYPE_SHARD_ATTRIBUTE,
   statusTypeShardKey,
   TYPE_SHARD_ATTRIBUTE,
@@ -56,11 +55,13 @@ export async function measureListing(options: {
   documentClient: DynamoDBDocumentClient;
   jobsTable: string;
   jobTypes: readonly string[];
+  /** The stack's listing shard count (its functions' JOBS_LISTING_SHARDS). */
+  shards: number;
   pages: number;
   pageSize: number;
 }): Promise<{ rows: ListingRow[]; spread: ShardSpread }> {
   const { documentClient, jobsTable: table, pageSize } = options;
-  const listing = new DynamoDbJobListing(documentClient, table, options.jobTypes);
+  const listing = new DynamoDbJobListing(documentClient, table, options.jobTypes, options.shards);
   const singleQuery = (filter: JobFilter) => {
     const type = filter.type ?? 'email';
     const [index, attribute, value] = filter.status
@@ -94,16 +95,17 @@ export async function measureListing(options: {
       pages: options.pages,
     });
   }
-  return { rows, spread: await measureSpread(documentClient, table, 'email') };
+  return { rows, spread: await measureSpread(documentClient, table, 'email', options.shards) };
 }
 
 async function measureSpread(
   documentClient: DynamoDBDocumentClient,
   table: string,
   type: string,
+  shards: number,
 ): Promise<ShardSpread> {
   const counts = await Promise.all(
-    Array.from({ length: LISTING_SHARDS }, async (_, shard) => {
+    Array.from({ length: shards }, async (_, shard) => {
       const keys = await queryAll(documentClient, {
         TableName: table,
         IndexName: JOBS_BY_TYPE_SHARD_INDEX,

@@ -3,7 +3,7 @@ import type { AnyJobType, Job } from '../jobs/job';
 import { dueAt } from '../jobs/job-due';
 import type { DueJobRef, DueJobs } from '../jobs/ports/due-jobs';
 import { mapOverload } from './aws-error-mapping';
-import { indexShardOf } from './index-shards';
+import { DEFAULT_JOBS_TABLE_SHARDS, indexShardOf } from './index-shards';
 
 /** The sparse GSI over non-final jobs, shared with the CDK stack. */
 export const JOBS_BY_DUE_INDEX = 'byDue';
@@ -11,21 +11,19 @@ export const DUE_AT_ATTRIBUTE = 'dueAt';
 export const DUE_SHARD_ATTRIBUTE = 'dueShard';
 
 /**
- * Index partitions the due times are spread over. Every job write also writes its index entry,
- * so with one partition all writes of the platform would land on one index partition (about
- * 1,000 writes/s); with 16 they spread over 16. The reconciler reads all shards each run.
+ * A job's due shard. Every job write also writes its index entry, so with one partition all
+ * writes of the platform would land on one index partition (about 1,000 writes/s); sharded they
+ * spread over `shards` (16 by default). The reconciler reads all shards each run.
  */
-export const DUE_SHARDS = 16;
-
-export const dueShardOf = (id: string): string => indexShardOf(id, DUE_SHARDS);
+export const dueShardOf = (id: string, shards: number): string => indexShardOf(id, shards);
 
 /**
  * The index attributes a job item carries: `dueAt` and `dueShard` while the job is non-final,
  * none once it is (so finished jobs drop out of the index and cost it nothing).
  */
-export function dueIndexAttributes(job: Job): Record<string, string> {
+export function dueIndexAttributes(job: Job, shards: number): Record<string, string> {
   const due = dueAt(job);
-  return due === undefined ? {} : { [DUE_AT_ATTRIBUTE]: due, [DUE_SHARD_ATTRIBUTE]: dueShardOf(job.id) };
+  return due === undefined ? {} : { [DUE_AT_ATTRIBUTE]: due, [DUE_SHARD_ATTRIBUTE]: dueShardOf(job.id, shards) };
 }
 
 /** An item as stored, minus the index attributes, which are not part of the job. */
@@ -38,11 +36,13 @@ export class DynamoDbDueJobs implements DueJobs {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The byDue shard count the stack set (JobsTableShards.due): every shard is read. */
+    private readonly shards: number = DEFAULT_JOBS_TABLE_SHARDS.due,
   ) {}
 
   async dueBefore(before: Date, limit: number): Promise<DueJobRef[]> {
     const shards = await Promise.all(
-      Array.from({ length: DUE_SHARDS }, (_, shard) => this.shardDueBefore(String(shard), before, limit)),
+      Array.from({ length: this.shards }, (_, shard) => this.shardDueBefore(String(shard), before, limit)),
     );
     return shards
       .flat()

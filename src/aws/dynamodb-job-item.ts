@@ -1,17 +1,13 @@
 import type { Job } from '../jobs/job';
 import { dueIndexAttributes, withoutIndexAttributes } from './dynamodb-due-jobs';
-import { indexShardOf } from './index-shards';
+import { indexShardOf, type JobsTableShards } from './index-shards';
 
 /**
- * Index partitions each listing key is spread over. A type's or a status's jobs under one key
- * would put all their index writes on one partition (about 1,000 write units/s: a few hundred
- * jobs/s); sharded, they spread over this many, and a listing queries every shard and merges.
- * Raise it (never lower it: items keep the shard they were written with) for more than
- * ~4,000 jobs/s of one type; see the README's Scale section.
+ * A job's listing shard. A type's or a status's jobs under one key would put all their index
+ * writes on one partition (about 1,000 write units/s: a few hundred jobs/s); sharded, they spread
+ * over `shards` keys, and a listing queries every shard and merges.
  */
-export const LISTING_SHARDS = 8;
-
-export const listingShardOf = (id: string): string => indexShardOf(id, LISTING_SHARDS);
+export const listingShardOf = (id: string, shards: number): string => indexShardOf(id, shards);
 
 /** The byTypeShard index's partition key: `<type>#<shard>`. */
 export const TYPE_SHARD_ATTRIBUTE = 'typeShard';
@@ -25,11 +21,11 @@ export const statusTypeShardKey = (status: string, type: string, shard: string):
  * A job as the jobs table stores it: the job plus its index attributes, derived here and nowhere
  * else, so every write (the repository's create and save) keeps them in step with the status.
  */
-export function jobItem(job: Job): Record<string, unknown> {
-  const shard = listingShardOf(job.id);
+export function jobItem(job: Job, shards: JobsTableShards): Record<string, unknown> {
+  const shard = listingShardOf(job.id, shards.listing);
   return {
     ...job,
-    ...dueIndexAttributes(job),
+    ...dueIndexAttributes(job, shards.due),
     [TYPE_SHARD_ATTRIBUTE]: typeShardKey(job.type, shard),
     [STATUS_TYPE_SHARD_ATTRIBUTE]: statusTypeShardKey(job.status, job.type, shard),
   };

@@ -8,12 +8,12 @@ import { mapOverload } from './aws-error-mapping';
 import { batchGetAll, type BatchGetRetry } from './dynamodb-batch-get-all';
 import {
   fromJobItem,
-  LISTING_SHARDS,
   STATUS_TYPE_SHARD_ATTRIBUTE,
   statusTypeShardKey,
   TYPE_SHARD_ATTRIBUTE,
   typeShardKey,
 } from './dynamodb-job-item';
+import { DEFAULT_JOBS_TABLE_SHARDS } from './index-shards';
 
 /**
  * GSI names shared with the CDK stack. `byTypeShard` holds keys only (`id`, `createdAt`, the
@@ -93,6 +93,8 @@ export class DynamoDbJobListing implements JobListing {
     private readonly tableName: string,
     /** The registry's job type names: a listing without a type reads each type's shards (and `external`'s). */
     private readonly jobTypes: readonly string[],
+    /** The listing shard count the stack set (JobsTableShards.listing): every shard of a key is read. */
+    private readonly shards: number = DEFAULT_JOBS_TABLE_SHARDS.listing,
   ) {}
 
   async list(filter: JobFilter, limit: number, cursor?: string): Promise<JobPage> {
@@ -127,7 +129,7 @@ export class DynamoDbJobListing implements JobListing {
 
   private partitionsFor(filter: JobFilter): Partition[] {
     const types = filter.type ? [filter.type] : [...this.jobTypes, EXTERNAL_JOB_TYPE];
-    const shards = Array.from({ length: LISTING_SHARDS }, (_, shard) => String(shard));
+    const shards = Array.from({ length: this.shards }, (_, shard) => String(shard));
     return types.flatMap((type) =>
       shards.map((shard) =>
         filter.status

@@ -18,6 +18,7 @@ import {
   STATUS_TYPE_SHARD_ATTRIBUTE,
   statusTypeShardKey,
 } from './dynamodb-job-item';
+import { DEFAULT_JOBS_TABLE_SHARDS, type JobsTableShards } from './index-shards';
 
 /** Attributes a job never changes after creation: left out of updates so a transition never rewrites the payload. */
 const IMMUTABLE = new Set<string>(['id', 'type', 'payload', 'createdAt']);
@@ -27,6 +28,8 @@ export class DynamoDbJobsRepository implements JobsRepository {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The shard counts the stack set: every item's index keys are derived with them. */
+    private readonly shards: JobsTableShards = DEFAULT_JOBS_TABLE_SHARDS,
   ) {}
 
   async create(job: Job): Promise<void> {
@@ -34,7 +37,7 @@ export class DynamoDbJobsRepository implements JobsRepository {
       await this.documentClient.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: jobItem(job),
+          Item: jobItem(job, this.shards),
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
@@ -71,8 +74,8 @@ export class DynamoDbJobsRepository implements JobsRepository {
     const sets: string[] = ['#followedUntil = if_not_exists(#followedUntil, :unfollowed)'];
     const removes: string[] = [];
     let index = 0;
-    const stored = jobItem(next);
-    const storedBefore = jobItem(previous);
+    const stored = jobItem(next, this.shards);
+    const storedBefore = jobItem(previous, this.shards);
     for (const [key, value] of Object.entries(stored)) {
       if (IMMUTABLE.has(key) || value === undefined) continue;
       const name = `#a${index}`;
@@ -166,8 +169,12 @@ export class DynamoDbJobsRepository implements JobsRepository {
             ':at': claim.at,
             ':leaseUntil': claim.leaseUntil,
             ':entry': [firstClaimEntry(claim)],
-            ':statusType': statusTypeShardKey('processing', claim.type, listingShardOf(claim.jobId)),
-            ':dueShard': dueShardOf(claim.jobId),
+            ':statusType': statusTypeShardKey(
+              'processing',
+              claim.type,
+              listingShardOf(claim.jobId, this.shards.listing),
+            ),
+            ':dueShard': dueShardOf(claim.jobId, this.shards.due),
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

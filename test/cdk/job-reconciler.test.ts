@@ -6,6 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DUE_AT_ATTRIBUTE, DUE_SHARD_ATTRIBUTE, JOBS_BY_DUE_INDEX } from '../../src/aws/dynamodb-due-jobs';
 import { JobReconciler } from '../../lib/constructs/job-reconciler';
+import { jobsTableEnvironment } from '../../lib/constructs/jobs-table';
 import { JobsStack } from '../../lib/jobs-stack';
 
 const bundlingOff = { 'aws:cdk:bundling-stacks': [] };
@@ -21,6 +22,7 @@ function reconcilerTemplate(interval?: Duration): Template {
   };
   new JobReconciler(stack, 'Reconciler', {
     table,
+    tableEnvironment: jobsTableEnvironment(table.tableName, { listing: 8, due: 5 }),
     queues,
     configsJson: '{}',
     alarmTopic: new Topic(stack, 'Alarms'),
@@ -36,13 +38,14 @@ function reconcilerTemplate(interval?: Duration): Template {
 describe('JobReconciler', () => {
   const template = reconcilerTemplate();
 
-  test('its function gets the table, the configs and every queue URL', () => {
+  test('its function gets the table and its shard counts, the configs and every queue URL', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'Re-sends the messages of jobs that stopped moving',
       Timeout: 50,
       Environment: {
         Variables: Match.objectLike({
           JOBS_TABLE_NAME: { Ref: Match.stringLikeRegexp('^Jobs') },
+          JOBS_DUE_SHARDS: '5',
           JOB_TYPE_CONFIGS: '{}',
           EMAIL_QUEUE_URL: { Ref: Match.stringLikeRegexp('^Email') },
           SMS_QUEUE_URL: { Ref: Match.stringLikeRegexp('^Sms') },

@@ -336,6 +336,29 @@ describe('JobsStack', () => {
         { AttributeName: 'dueAt', KeyType: 'RANGE' },
       ]);
     });
+
+    test('every function that names the jobs table is told its shard counts: 8 and 16, or indexShards', () => {
+      const shardsOf = (stack: Template) =>
+        Object.entries(stack.findResources('AWS::Lambda::Function')).flatMap(([id, fn]) => {
+          const environment = (fn as Resource).Properties.Environment as { Variables?: Record<string, unknown> };
+          const variables = environment?.Variables ?? {};
+          if (!variables.JOBS_TABLE_NAME) return [];
+          return [[id, { listing: variables.JOBS_LISTING_SHARDS, due: variables.JOBS_DUE_SHARDS }] as const];
+        });
+      const defaults = shardsOf(template);
+      // Submit, get, list, retry, redrive, cancel, the workers, the reconciler, the realtime messages, …
+      expect(defaults.length).toBeGreaterThanOrEqual(12);
+      for (const [, shards] of defaults) expect(shards).toEqual({ listing: '8', due: '16' });
+      const raised = shardsOf(synth({ indexShards: { listing: 32 } }));
+      expect(raised.map(([id]) => id)).toEqual(defaults.map(([id]) => id));
+      for (const [, shards] of raised) expect(shards).toEqual({ listing: '32', due: '16' });
+      for (const listing of [0, 2.5, 101]) {
+        expect(() => synth({ indexShards: { listing } })).toThrow(
+          `indexShards.listing must be a whole number from 1 to 100, got ${listing}`,
+        );
+      }
+      expect(() => synth({ indexShards: { due: -1 } })).toThrow(/indexShards\.due/);
+    });
   });
 
   test('a long-poll maximum that would outlast API Gateway is refused', () => {

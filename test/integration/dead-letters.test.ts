@@ -77,6 +77,8 @@ beforeAll(async () => {
     JOB_TYPE: 'email',
     JOB_QUEUE_URL: source.queueUrl,
     JOBS_TABLE_NAME: tableName,
+    JOBS_LISTING_SHARDS: '8',
+    JOBS_DUE_SHARDS: '16',
     WAITERS_TABLE_NAME: localStackWaitersTableName(),
     JOB_TYPE_CONFIGS: JSON.stringify(builtInJobTypes().configs),
     POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -5,12 +5,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../src/aws/aws-clients';
 import { batchGetAll } from '../../src/aws/dynamodb-batch-get-all';
+import { DynamoDbDueJobs } from '../../src/aws/dynamodb-due-jobs';
 import { DynamoDbJobCounters } from '../../src/aws/dynamodb-job-counters';
 import { DynamoDbJobListing } from '../../src/aws/dynamodb-job-listing';
 import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { DynamoDbLongPollSlots } from '../../src/aws/dynamodb-long-poll-slots';
 import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
+import { indexShardOf } from '../../src/aws/index-shards';
 import { DependencyUnavailableError } from '../../src/jobs/errors/dependency-unavailable-error';
 import { describeJobCountersConformance } from '../conformance/job-counters-conformance';
 import { describeJobListingConformance } from '../conformance/job-listing-conformance';
@@ -55,6 +57,66 @@ describeJobListingConformance('DynamoDbJobListing against DynamoDB Local', async
     repository: new DynamoDbJobsRepository(documentClient, tableName),
     listing: new DynamoDbJobListing(documentClient, tableName, ['email', 'sms', 'cleanup']),
   };
+});
+
+describeJobListingConformance('DynamoDbJobListing against DynamoDB Local, over 3 listing shards', async () => {
+  const tableName = await copyOfLocalStackTable('JobsTable');
+  return {
+    repository: new DynamoDbJobsRepository(documentClient, tableName, { listing: 3, due: 2 }),
+    listing: new DynamoDbJobListing(documentClient, tableName, ['email', 'sms', 'cleanup'], 3),
+  };
+});
+
+describe('raising the shard counts (indexShards) on a table that holds jobs', () => {
+  test('every job written under the lower counts is still listed and reconciled, and a save moves it once', async () => {
+    const tableName = await copyOfLocalStackTable('JobsTable');
+    const lower = new DynamoDbJobsRepository(documentClient, tableName, { listing: 2, due: 2 });
+    // Above the defaults (8, 16), so a reader that ignored its count would miss the shards past them.
+    const raised = { listing: 11, due: 19 };
+    const start = Date.parse('2030-01-01T00:00:00.000Z');
+    // Newest first; fixed ids, some of whose raised shards lie past the defaults.
+    const jobs = Array.from({ length: 14 }, (_, n) =>
+      aJob('email', {
+        id: `raised-shards-${n}`,
+        createdAt: new Date(start - n * 1_000).toISOString(),
+        updatedAt: new Date(start).toISOString(),
+      }),
+    );
+    expect(jobs.some((job) => Number(indexShardOf(job.id, raised.listing)) >= 8)).toBe(true);
+    expect(jobs.some((job) => Number(indexShardOf(job.id, raised.due)) >= 16)).toBe(true);
+    for (const job of jobs) await lower.create(job);
+    const listing = new DynamoDbJobListing(documentClient, tableName, ['email', 'sms', 'cleanup'], raised.listing);
+    const dueJobs = new DynamoDbDueJobs(documentClient, tableName, raised.due);
+    const listedIds = async (filter: { status?: 'queued' | 'delayed' }) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listing.list(filter, 4, cursor);
+        seen.push(...page.jobs.map((job) => job.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const dueIds = async () => (await dueJobs.dueBefore(new Date(start + 1_000), 100)).map((ref) => ref.id).sort();
+    const allIds = jobs.map((job) => job.id);
+    expect(await listedIds({})).toEqual(allIds);
+    expect(await listedIds({ status: 'queued' })).toEqual(allIds);
+    expect(await dueIds()).toEqual([...allIds].sort());
+
+    // Saved under the raised counts, every job's entries move to its new shards: listed once, in place.
+    const repository = new DynamoDbJobsRepository(documentClient, tableName, raised);
+    const delayed = jobs.filter((_, n) => n % 2 === 0);
+    for (const job of jobs) {
+      const next = delayed.includes(job)
+        ? { ...job, status: 'delayed' as const, runAt: new Date(start).toISOString() }
+        : job;
+      await repository.save(job, { ...next, version: job.version + 1 });
+    }
+    expect(await listedIds({})).toEqual(allIds);
+    expect(await listedIds({ status: 'delayed' })).toEqual(delayed.map((job) => job.id));
+    expect(await listedIds({ status: 'queued' })).toEqual(allIds.filter((id) => !delayed.some((job) => job.id === id)));
+    expect(await dueIds()).toEqual([...allIds].sort());
+  });
 });
 
 describe('DynamoDbJobListing reads', () => {
