@@ -4,7 +4,8 @@ import { JobsStack } from '../lib/jobs-stack';
 /**
  * `npx cdk deploy` entry point. Deploy-time choices come from context (`-c key=value`):
  * alarmEmail, stageName, removalPolicy=destroy, openReadRoutes=true, acceptApiKeyHeader=false, stats=false,
- * listingShards=N, dueShards=N (indexShards; the construct refuses counts outside 1–100).
+ * listingShards=N, dueShards=N (indexShards; the construct refuses counts outside 1–100),
+ * streamParallelizationFactor=N (1–10).
  */
 const app = new App();
 const context = (key: string): string | undefined => app.node.tryGetContext(key) as string | undefined;
@@ -23,4 +24,7 @@ new JobsStack(app, 'ServerlessJobs', {
   acceptApiKeyHeader: String(context('acceptApiKeyHeader')) !== 'false',
   stats: String(context('stats')) !== 'false',
   indexShards,
+  ...(context('streamParallelizationFactor')
+    ? { streamParallelizationFactor: Number(context('streamParallelizationFactor')) }
+    : {}),
 });

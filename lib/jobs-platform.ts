@@ -167,6 +167,13 @@ export interface JobsPlatformProps {
    * Default `{ listing: 8, due: 16 }`.
    */
   readonly indexShards?: { readonly listing?: number; readonly due?: number };
+  /**
+   * Batches of one jobs-stream shard the notifier and the stream counters each process at once,
+   * 1–10 (Lambda's ParallelizationFactor). Each job's changes still arrive in order; raise it when
+   * their iterator age grows (at 10,000 jobs/s, ≈ 40,000 records/s over ≥ 30 shards: ≈ 1,300 per
+   * shard, more than one batch of 100 at a time keeps up with; see the README's Scale). Default 1.
+   */
+  readonly streamParallelizationFactor?: number;
 }
 
 /** JobsPlatformProps.indexShards with its defaults, each count checked at synth. */
@@ -298,8 +305,19 @@ export class JobsPlatform extends Construct {
       logRetention,
       removalPolicy,
     });
+    const streamParallelizationFactor = props.streamParallelizationFactor ?? 1;
+    if (
+      !Number.isInteger(streamParallelizationFactor) ||
+      streamParallelizationFactor < 1 ||
+      streamParallelizationFactor > 10
+    ) {
+      throw new Error(
+        `streamParallelizationFactor must be a whole number from 1 to 10, got ${streamParallelizationFactor}`,
+      );
+    }
     const longPoll = new LongPoll(this, 'LongPoll', {
       jobsTable: table,
+      parallelizationFactor: streamParallelizationFactor,
       logRetention,
       removalPolicy,
       ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
@@ -327,6 +345,7 @@ export class JobsPlatform extends Construct {
         ? undefined
         : new JobCounters(this, 'JobCounters', {
             jobsTable: table,
+            parallelizationFactor: streamParallelizationFactor,
             minuteRetention: props.statsRetention,
             logRetention,
             removalPolicy,

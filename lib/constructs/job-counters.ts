@@ -15,6 +15,8 @@ export interface JobCountersProps {
   readonly minuteRetention?: Duration;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Concurrent batches per stream shard (1–10); each job's changes still arrive in order. Default 1. */
+  readonly parallelizationFactor?: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export class JobCounters extends Construct {
         maxBatchingWindow: Duration.seconds(1),
         retryAttempts: 10,
         bisectBatchOnError: true,
+        parallelizationFactor: props.parallelizationFactor ?? 1,
       }),
     );
   }

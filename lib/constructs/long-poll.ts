@@ -17,6 +17,8 @@ export interface LongPollProps {
   removalPolicy: RemovalPolicy;
   /** Customer-managed key the inboxes are created with. Default none: SSE-SQS. */
   encryptionKey?: IKey;
+  /** Concurrent batches per stream shard for the notifier (1–10). Default 1. */
+  readonly parallelizationFactor?: number;
 }
 
 /**
@@ -76,6 +78,7 @@ export class LongPoll extends Construct {
         reportBatchItemFailures: true,
         retryAttempts: 5,
         bisectBatchOnError: true,
+        parallelizationFactor: props.parallelizationFactor ?? 1,
       }),
     );
 

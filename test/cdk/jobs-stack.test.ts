@@ -441,6 +441,21 @@ describe('JobCounters (the counters behind GET /stats and the charts)', () => {
     expect(streamReaders).toHaveLength(2);
   });
 
+  test('both stream readers take one batch per shard at a time, or streamParallelizationFactor', () => {
+    const factorsOf = (stack: Template) =>
+      Object.values(stack.findResources('AWS::Lambda::EventSourceMapping'))
+        .map((m) => (m as Resource).Properties)
+        .filter((p) => (p.EventSourceArn as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[1] === 'StreamArn')
+        .map((p) => p.ParallelizationFactor);
+    expect(factorsOf(template)).toEqual([1, 1]);
+    expect(factorsOf(synth({ streamParallelizationFactor: 4 }))).toEqual([4, 4]);
+    for (const factor of [0, 11, 1.5]) {
+      expect(() => synth({ streamParallelizationFactor: factor })).toThrow(
+        `streamParallelizationFactor must be a whole number from 1 to 10, got ${factor}`,
+      );
+    }
+  });
+
   test('per-minute counters are kept 7 days unless statsRetention says otherwise', () => {
     expect(environmentOf(functionNamed('JobCountersFunction')[1]).COUNTER_MINUTE_RETENTION_SECONDS).toBe('604800');
     const shorter = synth({ statsRetention: Duration.days(2) });

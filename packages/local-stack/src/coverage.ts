@@ -56,6 +56,7 @@ export const RESOURCE_COVERAGE: Readonly<Record<string, ResourceTypeCoverage>> =
       'StartingPosition',
       'MaximumRetryAttempts',
       'DestinationConfig',
+      'ParallelizationFactor',
     ],
   },
   'AWS::ApiGateway::RestApi': { honoured: ['Name', 'ApiKeySourceType'] },

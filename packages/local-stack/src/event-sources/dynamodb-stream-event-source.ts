@@ -9,7 +9,7 @@ import {
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { LambdaThrottledError, type LocalFunction } from '../lambda/lambda-function';
 import { parseBatchItemFailures } from './batch-item-failures';
@@ -28,6 +28,12 @@ export interface DynamoDbStreamEventSourceOptions {
   /** -1 = retry until the record expires (Lambda's default). Throttled invocations do not count, as on Lambda. */
   maximumRetryAttempts: number;
   reportBatchItemFailures: boolean;
+  /**
+   * The mapping's ParallelizationFactor, 1–10: batches of one shard in flight at once. Records of
+   * one item (same keys) always share a batch sequence, so each item's changes stay in order.
+   * Default 1 (one batch per shard at a time).
+   */
+  parallelizationFactor?: number;
   /** How often an idle shard is polled; Lambda polls 4 times per second. */
   pollIntervalMs: number;
   log: (line: string) => void;
@@ -69,16 +75,61 @@ export interface StreamFailureRecord {
 
 const SHARD_DISCOVERY_INTERVAL_MS = 5000;
 
+/** One of a shard's ParallelizationFactor lanes: its records, fetched and not yet done with, in stream order. */
+interface Lane {
+  pending: StreamRecord[];
+  windowEnds?: number;
+  delivering?: Promise<void>;
+}
+
 /**
- * Lambda's DynamoDB Streams event source mapping: one sequential reader per shard, so the
- * records of a shard reach the function in order; a failed batch is retried (from the first
- * reported failure with ReportBatchItemFailures) before anything later is delivered.
+ * A shard's position with batches in flight side by side: the last record such that it and every
+ * record before it are done with (delivered or given up on). A restart resumes after it, so a
+ * record done out of order by a faster lane is delivered again rather than skipped.
+ */
+class ShardCheckpoint {
+  private readonly order: string[] = [];
+  private readonly done = new Set<string>();
+
+  fetched(sequenceNumber: string): void {
+    this.order.push(sequenceNumber);
+  }
+
+  /** Marks records done; the new position when it moved. */
+  complete(sequenceNumbers: readonly string[]): string | undefined {
+    for (const sequenceNumber of sequenceNumbers) this.done.add(sequenceNumber);
+    let position: string | undefined;
+    while (this.order.length > 0 && this.done.has(this.order[0]!)) {
+      position = this.order.shift()!;
+      this.done.delete(position);
+    }
+    return position;
+  }
+}
+
+/** The lane of an item's records: a hash of its keys (partition and sort key), as Lambda keeps per-item order. */
+function laneOf(record: StreamRecord, lanes: number): number {
+  if (lanes === 1) return 0;
+  const keys = record.dynamodb?.Keys ?? {};
+  const canonical = JSON.stringify(
+    Object.keys(keys)
+      .sort()
+      .map((name) => [name, keys[name]]),
+  );
+  return createHash('sha256').update(canonical).digest().readUInt32BE(0) % lanes;
+}
+
+/**
+ * Lambda's DynamoDB Streams event source mapping: one reader per shard, delivering up to
+ * ParallelizationFactor batches of it at once (one by default), each item's records in order; a
+ * failed batch is retried (from the first reported failure with ReportBatchItemFailures) before
+ * anything later of its lane is delivered.
  */
 export class DynamoDbStreamEventSource {
   private readonly abort = new AbortController();
   private readonly readers = new Map<string, Promise<void>>();
   private discovery?: Promise<void>;
-  private inFlight?: Promise<unknown>;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: DynamoDbStreamEventSourceOptions) {}
 
@@ -109,7 +160,7 @@ export class DynamoDbStreamEventSource {
     this.abort.abort();
     let timer: NodeJS.Timeout | undefined;
     const everything = Promise.all(
-      [...this.readers.values(), this.discovery, this.inFlight].map((p) => p?.catch(() => {})),
+      [...this.readers.values(), this.discovery, ...this.inFlight].map((p) => p?.catch(() => {})),
     );
     await Promise.race([everything, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
@@ -190,22 +241,28 @@ export class DynamoDbStreamEventSource {
 
   private async readShard(shardId: string, firstIterator: string | undefined): Promise<void> {
     const { client, batchSize, pollIntervalMs, maximumBatchingWindowSeconds, log, tableName } = this.options;
+    const factor = this.options.parallelizationFactor ?? 1;
     const signal = this.abort.signal;
     let iterator = firstIterator;
     let lastFetchedSequence: string | undefined;
-    const pending: StreamRecord[] = []; // fetched, not yet processed successfully
-    let windowEnds: number | undefined;
-    while (!signal.aborted && (iterator || pending.length > 0)) {
+    const lanes: Lane[] = Array.from({ length: factor }, () => ({ pending: [] }));
+    const checkpoint = new ShardCheckpoint();
+    const buffered = () => lanes.reduce((count, lane) => count + lane.pending.length, 0);
+    const delivering = () => lanes.flatMap((lane) => (lane.delivering ? [lane.delivering] : []));
+    while (!signal.aborted && (iterator || buffered() > 0 || delivering().length > 0)) {
       try {
-        if (iterator && pending.length < batchSize) {
+        let fetched = 0;
+        if (iterator && buffered() < batchSize * factor) {
           try {
             const { Records = [], NextShardIterator } = await client.send(
               new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
-              {
-                abortSignal: signal,
-              },
+              { abortSignal: signal },
             );
-            pending.push(...Records);
+            for (const record of Records) {
+              lanes[laneOf(record, factor)]!.pending.push(record);
+              checkpoint.fetched(record.dynamodb?.SequenceNumber ?? '');
+            }
+            fetched = Records.length;
             if (Records.length) lastFetchedSequence = Records.at(-1)!.dynamodb?.SequenceNumber;
             iterator = NextShardIterator; // undefined: the shard is closed and fully read
           } catch (error) {
@@ -216,43 +273,61 @@ export class DynamoDbStreamEventSource {
             iterator = await this.resumeIterator(shardId, lastFetchedSequence);
           }
         }
-        if (pending.length === 0) {
-          await sleep(pollIntervalMs, signal);
-          continue;
+        const now = Date.now();
+        for (const lane of lanes) {
+          if (lane.delivering || lane.pending.length === 0) continue;
+          lane.windowEnds ??= now + maximumBatchingWindowSeconds * 1000;
+          if (lane.pending.length < batchSize && now < lane.windowEnds && iterator) continue;
+          lane.windowEnds = undefined;
+          lane.delivering = this.deliverLane(shardId, lane, checkpoint, signal)
+            .catch((error: unknown) => log(`Stream reader of ${tableName} (${shardId}): ${(error as Error).message}`))
+            .finally(() => {
+              lane.delivering = undefined;
+            });
         }
-        windowEnds ??= Date.now() + maximumBatchingWindowSeconds * 1000;
-        if (pending.length < batchSize && Date.now() < windowEnds && iterator) {
-          await sleep(pollIntervalMs, signal);
-          continue;
+        // Straight on while records keep coming and there is room for them; else the next poll or
+        // the end of a batch in flight, whichever is first.
+        if (fetched === 0 || buffered() >= batchSize * factor) {
+          await sleep(pollIntervalMs, signal, delivering());
         }
-        windowEnds = undefined;
-        const batch = pending.slice(0, batchSize);
-        const before = pending.length;
-        await this.deliver(shardId, pending, signal);
-        const done = before - pending.length; // deliver() removes what it is done with from the front
-        const last = batch[done - 1]?.dynamodb?.SequenceNumber;
-        if (last) this.options.positions?.save(shardId, last);
       } catch (error) {
-        if (signal.aborted) return;
+        if (signal.aborted) break;
         log(`Stream reader of ${tableName} (${shardId}): ${(error as Error).message}`);
         await sleep(1000, signal);
       }
     }
+    await Promise.all(delivering());
     if (!signal.aborted) this.options.positions?.save(shardId, SHARD_FINISHED);
   }
 
-  /** Invokes with the first batch of pending records, retrying per the mapping's rules; removes what is done. */
-  private async deliver(shardId: string, pending: StreamRecord[], signal: AbortSignal): Promise<void> {
+  /** Delivers the lane's next batch; the shard's position moves past what is now done with. */
+  private async deliverLane(
+    shardId: string,
+    lane: Lane,
+    checkpoint: ShardCheckpoint,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const done = await this.deliver(shardId, lane.pending, signal);
+    const position = checkpoint.complete(done.map((record) => record.dynamodb?.SequenceNumber ?? ''));
+    if (position) this.options.positions?.save(shardId, position);
+  }
+
+  /**
+   * Invokes with the first batch of pending records, retrying per the mapping's rules; removes what
+   * is done from the front (records may be appended meanwhile) and returns those records.
+   */
+  private async deliver(shardId: string, pending: StreamRecord[], signal: AbortSignal): Promise<StreamRecord[]> {
     const { fn, batchSize, maximumRetryAttempts, reportBatchItemFailures, log } = this.options;
     let throttles = 0;
+    const removed: StreamRecord[] = [];
     for (let attempt = 0; !signal.aborted; attempt++) {
       const batch = pending.slice(0, batchSize);
       let firstFailed = 0; // index of the first record to retry
       let functionError: string | undefined;
       try {
         const invocation = fn.invoke({ Records: batch.map((record) => this.toLambdaRecord(record)) });
-        this.inFlight = invocation;
-        const result = await invocation;
+        this.inFlight.add(invocation);
+        const result = await invocation.finally(() => this.inFlight.delete(invocation));
         if (!reportBatchItemFailures) firstFailed = batch.length;
         else {
           const failed = parseBatchItemFailures(result);
@@ -274,18 +349,19 @@ export class DynamoDbStreamEventSource {
         functionError = 'Unhandled';
       }
       throttles = 0;
-      pending.splice(0, firstFailed);
-      if (firstFailed === batch.length) return;
+      removed.push(...pending.splice(0, firstFailed));
+      if (firstFailed === batch.length) return removed;
       if (maximumRetryAttempts >= 0 && attempt >= maximumRetryAttempts) {
         log(
           `${fn.logicalId}: giving up on ${batch.length - firstFailed} stream record(s) after ${attempt + 1} attempt(s)`,
         );
-        pending.splice(0, batch.length - firstFailed);
+        removed.push(...pending.splice(0, batch.length - firstFailed));
         await this.reportFailure(shardId, batch.slice(firstFailed), attempt + 1, functionError);
-        return;
+        return removed;
       }
       await sleep(Math.min(100 * 2 ** attempt, 5000), signal); // short backoff before the retry
     }
+    return removed;
   }
 
   /** Sends the discarded records' invocation record to the on-failure destination; a failure to send is logged. */

@@ -38,6 +38,8 @@ export interface LocalEventSourceMapping {
   maximumBatchingWindowInSeconds: number;
   functionResponseTypes: string[];
   maximumConcurrency?: number;
+  /** Stream mappings: concurrent batches per shard. */
+  parallelizationFactor?: number;
   state: EventSourceMappingState;
   /** Epoch ms of the last state change. */
   lastModified: number;
@@ -101,6 +103,8 @@ interface EventSourceMappingProps {
   ScalingConfig?: { MaximumConcurrency?: number };
   StartingPosition?: string;
   MaximumRetryAttempts?: number;
+  /** Stream mappings: batches of one shard in flight at once, 1–10 (default 1). */
+  ParallelizationFactor?: number | string;
   /** Stream mappings: where discarded batches are reported (an SQS queue of the template). */
   DestinationConfig?: { OnFailure?: { Destination?: string } };
 }
@@ -216,7 +220,14 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
           : undefined;
         if (destinationArn && !destination)
           log(`⚠ event source mapping ${logicalId}: on-failure destination ${destinationArn} is not emulated`);
-        registry.add(describe(batchSize));
+        const parallelizationFactor = Number(props.ParallelizationFactor ?? 1);
+        if (!Number.isInteger(parallelizationFactor) || parallelizationFactor < 1 || parallelizationFactor > 10) {
+          // Lambda refuses such a mapping, so the deployment would fail.
+          throw new Error(
+            `event source mapping ${logicalId}: ParallelizationFactor must be a whole number from 1 to 10, got ${props.ParallelizationFactor}`,
+          );
+        }
+        registry.add({ ...describe(batchSize), parallelizationFactor });
         if (!enabled) continue;
         const source = new DynamoDbStreamEventSource({
           client: streamsClient,
@@ -229,6 +240,7 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
           maximumBatchingWindowSeconds: batchingWindow,
           maximumRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
           reportBatchItemFailures,
+          parallelizationFactor,
           pollIntervalMs: context.streamPollIntervalMs,
           log,
           positions: context.streamPositions?.open(logicalId, table.streamArn!),
@@ -244,7 +256,7 @@ export async function startEventSourceMappings(context: EventSourceContext): Pro
         });
         await source.start();
         running.push({
-          description: `${table.tableName} stream → ${fn.functionName} (batch ${batchSize}, ${props.StartingPosition ?? 'LATEST'}${reportBatchItemFailures ? ', partial batch failures' : ''}${destination ? `, failures → ${destination.queueName}` : ''})`,
+          description: `${table.tableName} stream → ${fn.functionName} (batch ${batchSize}, ${props.StartingPosition ?? 'LATEST'}${parallelizationFactor > 1 ? `, ${parallelizationFactor} batches per shard` : ''}${reportBatchItemFailures ? ', partial batch failures' : ''}${destination ? `, failures → ${destination.queueName}` : ''})`,
           stop: () => source.stop(),
         });
         continue;

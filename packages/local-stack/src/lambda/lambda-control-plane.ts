@@ -95,6 +95,7 @@ function describe(mapping: LocalEventSourceMapping): Record<string, unknown> {
     BatchSize: mapping.batchSize,
     MaximumBatchingWindowInSeconds: mapping.maximumBatchingWindowInSeconds,
     FunctionResponseTypes: mapping.functionResponseTypes,
+    ...(mapping.parallelizationFactor !== undefined ? { ParallelizationFactor: mapping.parallelizationFactor } : {}),
     ...(mapping.maximumConcurrency !== undefined
       ? { ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency } }
       : {}),
