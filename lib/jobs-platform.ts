@@ -248,11 +248,8 @@ export class JobsPlatform extends Construct {
     const metricsNamespace = props.metricsNamespace ?? 'ServerlessJobs';
 
     const { topic: alarmTopic } = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail });
-    const {
-      table,
-      idempotencyTable,
-      environment: tableEnvironment,
-    } = new JobsTable(this, 'Jobs', { removalPolicy, shards: indexShards(props.indexShards) });
+    const jobsTable = new JobsTable(this, 'Jobs', { removalPolicy, shards: indexShards(props.indexShards) });
+    const { table, idempotencyTable, environment: tableEnvironment } = jobsTable;
     const queues: Record<string, Queue> = {};
     const deadLetterQueues: Record<string, Queue> = {};
     const workers: Record<string, NodejsFunction> = {};
@@ -425,6 +422,8 @@ export class JobsPlatform extends Construct {
       max5xxRate: props.max5xxRate ?? 0.05,
       maxIteratorAge: props.maxIteratorAge ?? Duration.minutes(1),
       removalPolicy,
+      jobsTable: table,
+      shardedIndexes: jobsTable.shardedIndexes,
     });
 
     if (props.wafRateLimit !== undefined) {

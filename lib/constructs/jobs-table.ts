@@ -33,6 +33,12 @@ export class JobsTable extends Construct {
   readonly idempotencyTable: Table;
   /** jobsTableEnvironment of this table: every function that touches jobs gets it. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Each sharded index by name, with the shard count (JobsTableShards) that spreads its writes. */
+  readonly shardedIndexes: Readonly<Record<string, keyof JobsTableShards>> = {
+    [JOBS_BY_TYPE_SHARD_INDEX]: 'listing',
+    [JOBS_BY_STATUS_TYPE_SHARD_INDEX]: 'listing',
+    [JOBS_BY_DUE_INDEX]: 'due',
+  };
 
   constructor(scope: Construct, id: string, props: JobsTableProps) {
     super(scope, id);

@@ -15,7 +15,9 @@ import { EventSourceMapping, type CfnEventSourceMapping } from 'aws-cdk-lib/aws-
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import type { JobsTableShards } from '../../src/aws/index-shards';
 import { JobFunction } from './job-function';
 
 /** Where alarms go: an SNS topic, with an e-mail subscription when an address is given. */
@@ -49,10 +51,14 @@ export interface MonitoringProps {
   maxIteratorAge: Duration;
   /** Of the stream mappings' on-failure queues. */
   removalPolicy: RemovalPolicy;
+  /** Throttling of the jobs table and of each sharded index, with the shard count that spreads it. */
+  jobsTable: ITable;
+  shardedIndexes: Readonly<Record<string, keyof JobsTableShards>>;
 }
 
 /**
  * Errors and throttles alarms for every function of the stack; the API's 5XX rate and p99 latency;
+ * throttling of the jobs table and of each of its sharded indexes;
  * for every DynamoDB stream mapping, its iterator age and an on-failure queue (with a depth alarm)
  * that receives the batches Lambda gives up on; the failures batch handlers report (which Lambda
  * does not count as errors); and one CloudWatch dashboard:
@@ -175,6 +181,38 @@ export class Monitoring extends Construct {
           threshold: 0,
         });
       }
+    }
+
+    // On demand, throttling means a hot partition (or traffic past twice its previous peak within
+    // 30 minutes): on an index, its keys' writes outgrew their shards, and every job write waits
+    // for its index entries.
+    const throttles = (metricName: string, indexName?: string) =>
+      new Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName,
+        dimensionsMap: {
+          TableName: props.jobsTable.tableName,
+          ...(indexName ? { GlobalSecondaryIndexName: indexName } : {}),
+        },
+        statistic: 'Sum',
+        period: fiveMinutes,
+      });
+    alarm('JobsTableThrottleAlarm', {
+      description: 'Jobs table: reads or writes throttled (a hot partition, or traffic past twice its previous peak)',
+      metric: new MathExpression({
+        expression: 'r + w',
+        usingMetrics: { r: throttles('ReadThrottleEvents'), w: throttles('WriteThrottleEvents') },
+        label: 'Throttled requests',
+        period: fiveMinutes,
+      }),
+      threshold: 0,
+    });
+    for (const [indexName, shards] of Object.entries(props.shardedIndexes)) {
+      alarm(`JobsIndex${indexName.charAt(0).toUpperCase()}${indexName.slice(1)}ThrottleAlarm`, {
+        description: `Jobs table index ${indexName}: writes throttled, and with them the job writes; raise indexShards.${shards} (README, Scale)`,
+        metric: throttles('WriteThrottleEvents', indexName),
+        threshold: 0,
+      });
     }
 
     const types = Object.keys(props.queues);

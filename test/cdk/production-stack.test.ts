@@ -213,6 +213,37 @@ describe('observability', () => {
     expect(alarms.filter(([, a]) => a.Properties.MetricName === 'Throttles')).toHaveLength(functions);
   });
 
+  test('throttling of the jobs table, and of each sharded index with the shard count to raise, alarms', () => {
+    const [jobsTableId] = resources('AWS::DynamoDB::Table').find(([, t]) =>
+      JSON.stringify(t.Properties.GlobalSecondaryIndexes ?? []).includes('byDue'),
+    )!;
+    const alarms = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const onIndex = (indexName: string) =>
+      alarms.filter(
+        (a) =>
+          a.Namespace === 'AWS/DynamoDB' &&
+          a.MetricName === 'WriteThrottleEvents' &&
+          JSON.stringify(a.Dimensions) ===
+            JSON.stringify([
+              { Name: 'GlobalSecondaryIndexName', Value: indexName },
+              { Name: 'TableName', Value: { Ref: jobsTableId } },
+            ]),
+      );
+    for (const [indexName, shards] of [
+      ['byTypeShard', 'listing'],
+      ['byStatusTypeShard', 'listing'],
+      ['byDue', 'due'],
+    ] as const) {
+      const [alarm, ...others] = onIndex(indexName);
+      expect(others).toEqual([]);
+      expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 0 });
+      expect(alarm?.AlarmDescription).toContain(`raise indexShards.${shards}`);
+    }
+    const [table] = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('ReadThrottleEvents'));
+    expect(JSON.stringify(table?.Metrics)).toContain('WriteThrottleEvents');
+    expect(JSON.stringify(table?.Metrics)).toContain(`{"Name":"TableName","Value":{"Ref":"${jobsTableId}"}}`);
+  });
+
   test('alarms are e-mailed when an address is given, over TLS only', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
