@@ -31,8 +31,13 @@ const stack = await startLocalStack({
   ...(process.env.LOCAL_STACK_CHAOS ? { chaos: JSON.parse(process.env.LOCAL_STACK_CHAOS) as ChaosOptions } : {}),
 });
 
-if (process.env.JOBS_API_KEY)
-  await seedLocalToken(stack, process.env.JOBS_API_KEY).catch(async (error: unknown) => {
+// JOBS_API_KEY, and LOCAL_STACK_CLIENT_TOKENS (comma-separated) for load that stands for many
+// clients: each token has its own usage-plan key, so its own rate limit, as each client would.
+const tokens = [process.env.JOBS_API_KEY, ...(process.env.LOCAL_STACK_CLIENT_TOKENS ?? '').split(',')].filter(
+  (token): token is string => Boolean(token),
+);
+for (const token of tokens)
+  await seedLocalToken(stack, token).catch(async (error: unknown) => {
     await stack.stop();
     throw error;
   });

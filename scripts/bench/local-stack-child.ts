@@ -45,6 +45,8 @@ export type InvocationOutcome = { ok: true; result: unknown } | { ok: false; err
 
 export interface LocalStackChildOptions {
   apiKey: string;
+  /** More tokens, one per simulated client: the usage plan limits each token on its own. */
+  clientTokens?: readonly string[];
   /** Default: reuse cdk.out when it holds a synthesized app, synthesize when it does not (a fresh clone). */
   synth?: boolean;
   /** Extra Node options for the child, e.g. --cpu-prof. */
@@ -70,6 +72,7 @@ export async function startLocalStackChild(options: LocalStackChildOptions): Pro
       env: {
         ...process.env,
         JOBS_API_KEY: options.apiKey,
+        LOCAL_STACK_CLIENT_TOKENS: (options.clientTokens ?? []).join(','),
         // The benchmarks and the soak stand for many clients but poll with one token: lift the
         // per-token cap of open long polls for them (the status function's reservation still holds).
         JOBS_LONG_POLLS_PER_TOKEN: process.env.JOBS_LONG_POLLS_PER_TOKEN ?? '1000',
