@@ -24,12 +24,7 @@ import { ApiTokens } from './constructs/api-tokens';
 import { JobsApi } from './constructs/jobs-api';
 import { JobCounters } from './constructs/job-counters';
 import { JobsTable } from './constructs/jobs-table';
-import {
-  DEFAULT_JOBS_TABLE_SHARDS,
-  isValidShardCount,
-  MAX_INDEX_SHARDS,
-  type JobsTableShards,
-} from '../src/aws/index-shards';
+import { DEFAULT_JOBS_TABLE_SHARDS, MAX_INDEX_SHARDS, type JobsTableShards } from '../src/aws/index-shards';
 import { LongPoll } from './constructs/long-poll';
 import { RealtimeApi } from './constructs/realtime-api';
 import { AlarmTopic, Monitoring } from './constructs/monitoring';
@@ -176,15 +171,20 @@ export interface JobsPlatformProps {
   readonly streamParallelizationFactor?: number;
 }
 
+/** A count prop checked at synth: a whole number from `min` to `max`, or a clear error naming it. */
+function wholeNumber(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
 /** JobsPlatformProps.indexShards with its defaults, each count checked at synth. */
 function indexShards(props: JobsPlatformProps['indexShards']): JobsTableShards {
   const shards = { ...DEFAULT_JOBS_TABLE_SHARDS, ...props };
-  for (const [name, count] of Object.entries(shards)) {
-    if (!isValidShardCount(count)) {
-      throw new Error(`indexShards.${name} must be a whole number from 1 to ${MAX_INDEX_SHARDS}, got ${count}`);
-    }
-  }
-  return shards;
+  return {
+    listing: wholeNumber('indexShards.listing', shards.listing, 1, MAX_INDEX_SHARDS),
+    due: wholeNumber('indexShards.due', shards.due, 1, MAX_INDEX_SHARDS),
+  };
 }
 
 /** See JobsPlatformProps.longPollReservedConcurrency. */
@@ -302,16 +302,13 @@ export class JobsPlatform extends Construct {
       logRetention,
       removalPolicy,
     });
-    const streamParallelizationFactor = props.streamParallelizationFactor ?? 1;
-    if (
-      !Number.isInteger(streamParallelizationFactor) ||
-      streamParallelizationFactor < 1 ||
-      streamParallelizationFactor > 10
-    ) {
-      throw new Error(
-        `streamParallelizationFactor must be a whole number from 1 to 10, got ${streamParallelizationFactor}`,
-      );
-    }
+    // Lambda's own bounds for a stream mapping's ParallelizationFactor.
+    const streamParallelizationFactor = wholeNumber(
+      'streamParallelizationFactor',
+      props.streamParallelizationFactor ?? 1,
+      1,
+      10,
+    );
     const longPoll = new LongPoll(this, 'LongPoll', {
       jobsTable: table,
       parallelizationFactor: streamParallelizationFactor,
