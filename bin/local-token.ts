@@ -10,12 +10,13 @@ import { TOKEN_SCOPES } from '../src/tokens/token-scopes';
 import { issueToken, revokeToken, type ManageTokensDeps } from '../src/tokens/use-cases/manage-tokens';
 
 /**
- * Stores `token` (JOBS_API_KEY) in the running local stack's tokens table with every scope, as
+ * Stores each token (JOBS_API_KEY, and a load test's one per client) in the running local stack's
+ * tokens table with every scope, as
  * `POST /tokens` would: hashed, with its own usage-plan key. Accepted from then on as a bearer token
  * and as x-api-key, through the same authorizer as any other token. A token kept from an earlier
  * run (--data-dir) is replaced with its usage-plan key, so it holds every scope this version has.
  */
-export async function seedLocalToken(stack: LocalStack, token: string): Promise<void> {
+export async function seedLocalToken(stack: LocalStack, ...tokens: string[]): Promise<void> {
   const tableName = platformOutput(stack, 'TokensTableName');
   const usagePlanId = platformOutput(stack, 'UsagePlanId');
   if (!tableName || !usagePlanId || !stack.emulators.apiGateway)
@@ -31,10 +32,12 @@ export async function seedLocalToken(stack: LocalStack, token: string): Promise<
     }),
     clock: () => new Date(),
   };
-  await revokeToken(deps, tokenIdOf(token)).catch((error: unknown) => {
-    if (!(error instanceof TokenNotFoundError)) throw error;
-  });
-  await issueToken(deps, { name: 'local default (JOBS_API_KEY)', scopes: [...TOKEN_SCOPES], token });
+  for (const token of tokens) {
+    await revokeToken(deps, tokenIdOf(token)).catch((error: unknown) => {
+      if (!(error instanceof TokenNotFoundError)) throw error;
+    });
+    await issueToken(deps, { name: 'local default (JOBS_API_KEY)', scopes: [...TOKEN_SCOPES], token });
+  }
 }
 
 /**

@@ -36,8 +36,8 @@ const stack = await startLocalStack({
 const tokens = [process.env.JOBS_API_KEY, ...(process.env.LOCAL_STACK_CLIENT_TOKENS ?? '').split(',')].filter(
   (token): token is string => Boolean(token),
 );
-for (const token of tokens)
-  await seedLocalToken(stack, token).catch(async (error: unknown) => {
+if (tokens.length > 0)
+  await seedLocalToken(stack, ...tokens).catch(async (error: unknown) => {
     await stack.stop();
     throw error;
   });

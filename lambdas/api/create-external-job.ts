@@ -1,17 +1,15 @@
 import middy from '@middy/core';
-import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { maskJob, NO_MASKING } from '../../src/jobs/mask-job';
 import { createExternalJob, type ExternalJobDeps } from '../../src/jobs/use-cases/external-jobs';
-import { readJobsTableShards, requireEnv } from '../commons/environment';
+import { jobsRepository } from '../commons/jobs-repository';
 import { jobLog, observability } from '../commons/powertools';
 import { parseJsonBody } from '../http/json-request-body';
 import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
 const deps: ExternalJobDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
+  repository: jobsRepository(),
   log: jobLog,
   clock: () => new Date(),
 };

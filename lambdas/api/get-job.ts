@@ -1,8 +1,6 @@
 import middy from '@middy/core';
-import { documentClient } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
-import { readJobsTableShards, requireEnv } from '../commons/environment';
+import { jobsRepository } from '../commons/jobs-repository';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { findJobOr404, jobIdOf } from '../http/find-job';
@@ -10,7 +8,7 @@ import { jsonResponse } from '../http/json-response';
 import { problemDetails } from '../http/problem-details';
 
 const jobTypes = declaredJobTypes();
-const repository = new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards());
+const repository = jobsRepository();
 
 /** `GET /jobs/{id}`: the whole job, with message bodies masked. */
 async function getJob(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

@@ -1,11 +1,11 @@
 import middy from '@middy/core';
-import { documentClient, sqs } from '../commons/clients';
+import { sqs } from '../commons/clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { redriveDeadLetters, type RedriveDeps } from '../../src/jobs/use-cases/redrive-dead-letters';
-import { readDeadLetterQueueUrls, readJobsTableShards, readQueueUrls, requireEnv } from '../commons/environment';
+import { readDeadLetterQueueUrls, readQueueUrls } from '../commons/environment';
+import { jobsRepository } from '../commons/jobs-repository';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
@@ -15,7 +15,7 @@ import { problemDetails } from '../http/problem-details';
 const jobTypes = declaredJobTypes();
 const deadLetterQueueUrls = readDeadLetterQueueUrls(jobTypes.names);
 const deps: RedriveDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
+  repository: jobsRepository(),
   queue: new SqsJobQueue(sqs, readQueueUrls(jobTypes.names)),
   log: jobLog,
   clock: () => new Date(),

@@ -4,13 +4,13 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
-import { documentClient, sqs } from '../commons/clients';
+import { sqs } from '../commons/clients';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
-import { readJobsTableShards, readQueueUrls, requireEnv } from '../commons/environment';
+import { readQueueUrls, requireEnv } from '../commons/environment';
+import { jobsRepository } from '../commons/jobs-repository';
 import { deployedJobTypes } from '../commons/job-types';
 import { jobLog, jobMetrics, observability } from '../commons/powertools';
 import { jsonResponse } from '../http/json-response';
@@ -20,7 +20,7 @@ import { problemDetails } from '../http/problem-details';
 
 const jobTypes = deployedJobTypes();
 const deps: SubmitJobDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
+  repository: jobsRepository(),
   queue: new SqsJobQueue(sqs, readQueueUrls(jobTypes.names)),
   jobTypes,
   log: jobLog,

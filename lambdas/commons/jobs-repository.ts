@@ -7,13 +7,18 @@ import { documentClient, sqs } from './clients';
 import { readJobsTableShards, requireEnv } from './environment';
 import { logger } from './powertools';
 
+/** The jobs table, as the stack describes it to the function (JOBS_TABLE_NAME and its shard counts). */
+export function jobsRepository(): DynamoDbJobsRepository {
+  return new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards());
+}
+
 /**
  * The jobs table for a function that changes jobs: its saves wake the jobs' long polls straight
  * away (the function is granted the waiters table and the inboxes for it), ahead of the stream.
  */
 export function jobsRepositoryWakingWaiters(): JobsRepository {
   return wakingWaitersOnSave(
-    new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
+    jobsRepository(),
     {
       registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
       sender: new SqsNoticeSender(sqs),

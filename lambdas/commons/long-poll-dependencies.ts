@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { DynamoDbLongPollSlots } from '../../src/aws/dynamodb-long-poll-slots';
 import { DynamoDbWaiterRegistry } from '../../src/aws/dynamodb-waiter-registry';
 import { SqsInboxPool } from '../../src/aws/sqs-waiter-inboxes';
 import { DEFAULT_LONG_POLLS_PER_TOKEN, type LongPollSlotDeps } from '../../src/jobs/use-cases/long-poll-slot';
 import type { WaitForChangeDeps } from '../../src/jobs/use-cases/wait-for-change';
 import { documentClient, sqs } from './clients';
-import { readJobsTableShards, requireEnv } from './environment';
+import { requireEnv } from './environment';
+import { jobsRepository } from './jobs-repository';
 
 /**
  * What a function that holds clients while a job changes (long polls, server-sent events) needs,
@@ -15,7 +15,7 @@ import { readJobsTableShards, requireEnv } from './environment';
  * inboxes, and the per-token slots that cap how many such requests one client holds open.
  */
 export const waitDeps: WaitForChangeDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
+  repository: jobsRepository(),
   registry: new DynamoDbWaiterRegistry(documentClient, requireEnv('WAITERS_TABLE_NAME')),
   inboxes: new SqsInboxPool(sqs, {
     prefix: requireEnv('INBOX_QUEUE_PREFIX'),

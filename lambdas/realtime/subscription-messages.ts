@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { ApiGatewayConnectionPoster, createConnectionsClient } from '../../src/aws/api-gateway-connection-poster';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { DynamoDbSubscriptionStore } from '../../src/aws/dynamodb-subscription-store';
 import type { MessageProblem, ServerMessage } from '../../src/jobs/realtime/server-messages';
 import { parseSubscriptionRequest } from '../../src/jobs/realtime/subscriptions';
 import { handleSubscriptionRequest, type JobSubscriptionDeps } from '../../src/jobs/use-cases/job-subscriptions';
 import { documentClient } from '../commons/clients';
-import { readJobsTableShards, requireEnv } from '../commons/environment';
+import { requireEnv } from '../commons/environment';
+import { jobsRepository } from '../commons/jobs-repository';
 import { jobLog, observability, tracer } from '../commons/powertools';
 import { toProblemResponse } from '../http/problem-details';
 
@@ -16,7 +16,7 @@ const deps: JobSubscriptionDeps = {
   poster: new ApiGatewayConnectionPoster(
     tracer.captureAWSv3Client(createConnectionsClient(requireEnv('WEBSOCKET_CALLBACK_URL'))),
   ),
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
+  repository: jobsRepository(),
   clock: () => new Date(),
 };
 

@@ -1,11 +1,11 @@
 import middy from '@middy/core';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
 import { SqsJobQueue } from '../../src/aws/sqs-job-queue';
 import { JobAlreadyExistsError } from '../../src/jobs/errors/job-already-exists-error';
 import { scheduledJobId, type ScheduledSubmission } from '../../src/jobs/scheduled-job';
 import { submitJob, type SubmitJobDeps } from '../../src/jobs/use-cases/submit-job';
-import { documentClient, sqs } from '../commons/clients';
-import { readJobsTableShards, requireEnv } from '../commons/environment';
+import { sqs } from '../commons/clients';
+import { requireEnv } from '../commons/environment';
+import { jobsRepository } from '../commons/jobs-repository';
 import { deployedJobTypes } from '../commons/job-types';
 import { jobLog, jobMetrics, observability } from '../commons/powertools';
 
@@ -13,7 +13,7 @@ import { jobLog, jobMetrics, observability } from '../commons/powertools';
 const queueUrls = JSON.parse(requireEnv('SCHEDULED_QUEUE_URLS')) as Record<string, string>;
 let nextId = '';
 const deps: SubmitJobDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
+  repository: jobsRepository(),
   queue: new SqsJobQueue(sqs, queueUrls),
   jobTypes: deployedJobTypes(),
   log: jobLog,

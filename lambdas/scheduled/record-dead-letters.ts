@@ -1,19 +1,19 @@
 import middy from '@middy/core';
-import { documentClient, sqs } from '../commons/clients';
-import { DynamoDbJobsRepository } from '../../src/aws/dynamodb-jobs-repository';
+import { sqs } from '../commons/clients';
 import { SqsDeadLetterQueue } from '../../src/aws/sqs-dead-letter-queue';
 import {
   recordDeadLetters,
   type RecordDeadLettersDeps,
   type RecordDeadLettersResult,
 } from '../../src/jobs/use-cases/record-dead-letters';
-import { readDeadLetterQueueUrls, readJobsTableShards, requireEnv } from '../commons/environment';
+import { readDeadLetterQueueUrls } from '../commons/environment';
+import { jobsRepository } from '../commons/jobs-repository';
 import { declaredJobTypes } from '../commons/job-types';
 import { jobLog, jobMetrics, logger, observability } from '../commons/powertools';
 
 const deadLetterQueueUrls = readDeadLetterQueueUrls(declaredJobTypes().names);
 const deps: RecordDeadLettersDeps = {
-  repository: new DynamoDbJobsRepository(documentClient, requireEnv('JOBS_TABLE_NAME'), readJobsTableShards()),
+  repository: jobsRepository(),
   log: jobLog,
   metrics: jobMetrics,
   clock: () => new Date(),

@@ -39,11 +39,11 @@ export async function measureSubmitLatency(options: {
     {
       url: `${options.url}/jobs/email`,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: ZERO_WORK_EMAIL,
       connections: options.clients,
       amount: Math.max(options.requests, options.clients),
       timeout: 30,
+      // Each connection's headers: its own token.
       setupClient: (client) => {
         client.setHeaders({
           'content-type': 'application/json',

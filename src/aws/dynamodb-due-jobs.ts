@@ -11,19 +11,15 @@ export const DUE_AT_ATTRIBUTE = 'dueAt';
 export const DUE_SHARD_ATTRIBUTE = 'dueShard';
 
 /**
- * A job's due shard. Every job write also writes its index entry, so with one partition all
- * writes of the platform would land on one index partition (about 1,000 writes/s); sharded they
- * spread over `shards` (16 by default). The reconciler reads all shards each run.
- */
-export const dueShardOf = (id: string, shards: number): string => indexShardOf(id, shards);
-
-/**
  * The index attributes a job item carries: `dueAt` and `dueShard` while the job is non-final,
- * none once it is (so finished jobs drop out of the index and cost it nothing).
+ * none once it is (so finished jobs drop out of the index and cost it nothing). Every job write
+ * also writes its index entry, so with one partition all writes of the platform would land on one
+ * index partition (about 1,000 writes/s); sharded they spread over `shards` (16 by default). The
+ * reconciler reads all shards each run.
  */
 export function dueIndexAttributes(job: Job, shards: number): Record<string, string> {
   const due = dueAt(job);
-  return due === undefined ? {} : { [DUE_AT_ATTRIBUTE]: due, [DUE_SHARD_ATTRIBUTE]: dueShardOf(job.id, shards) };
+  return due === undefined ? {} : { [DUE_AT_ATTRIBUTE]: due, [DUE_SHARD_ATTRIBUTE]: indexShardOf(job.id, shards) };
 }
 
 /** An item as stored, minus the index attributes, which are not part of the job. */

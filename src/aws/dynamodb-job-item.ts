@@ -3,13 +3,11 @@ import { dueIndexAttributes, withoutIndexAttributes } from './dynamodb-due-jobs'
 import { indexShardOf, type JobsTableShards } from './index-shards';
 
 /**
- * A job's listing shard. A type's or a status's jobs under one key would put all their index
- * writes on one partition (about 1,000 write units/s: a few hundred jobs/s); sharded, they spread
- * over `shards` keys, and a listing queries every shard and merges.
+ * The byTypeShard index's partition key: `<type>#<shard>`. A type's or a status's jobs under one
+ * key would put all their index writes on one partition (about 1,000 write units/s: a few hundred
+ * jobs/s); sharded (indexShardOf, JobsTableShards.listing), they spread over that many keys, and a
+ * listing queries every shard and merges.
  */
-export const listingShardOf = (id: string, shards: number): string => indexShardOf(id, shards);
-
-/** The byTypeShard index's partition key: `<type>#<shard>`. */
 export const TYPE_SHARD_ATTRIBUTE = 'typeShard';
 /** The byStatusTypeShard index's partition key: `<status>#<type>#<shard>`, so one Query serves both filters. */
 export const STATUS_TYPE_SHARD_ATTRIBUTE = 'statusTypeShard';
@@ -22,7 +20,7 @@ export const statusTypeShardKey = (status: string, type: string, shard: string):
  * else, so every write (the repository's create and save) keeps them in step with the status.
  */
 export function jobItem(job: Job, shards: JobsTableShards): Record<string, unknown> {
-  const shard = listingShardOf(job.id, shards.listing);
+  const shard = indexShardOf(job.id, shards.listing);
   return {
     ...job,
     ...dueIndexAttributes(job, shards.due),

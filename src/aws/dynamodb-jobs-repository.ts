@@ -9,16 +9,15 @@ import { mapOverload } from './aws-error-mapping';
 import { firstClaimEntry, type FirstClaim } from '../jobs/first-claim';
 import { followMarkHolds } from '../jobs/follow-mark';
 import { HISTORY_LIMIT } from '../jobs/job-state-machine';
-import { DUE_AT_ATTRIBUTE, DUE_SHARD_ATTRIBUTE, dueShardOf } from './dynamodb-due-jobs';
+import { DUE_AT_ATTRIBUTE, DUE_SHARD_ATTRIBUTE } from './dynamodb-due-jobs';
 import {
   FOLLOWED_UNTIL_ATTRIBUTE,
   fromJobItem,
   jobItem,
-  listingShardOf,
   STATUS_TYPE_SHARD_ATTRIBUTE,
   statusTypeShardKey,
 } from './dynamodb-job-item';
-import { DEFAULT_JOBS_TABLE_SHARDS, type JobsTableShards } from './index-shards';
+import { DEFAULT_JOBS_TABLE_SHARDS, indexShardOf, type JobsTableShards } from './index-shards';
 
 /** Attributes a job never changes after creation: left out of updates so a transition never rewrites the payload. */
 const IMMUTABLE = new Set<string>(['id', 'type', 'payload', 'createdAt']);
@@ -169,12 +168,8 @@ export class DynamoDbJobsRepository implements JobsRepository {
             ':at': claim.at,
             ':leaseUntil': claim.leaseUntil,
             ':entry': [firstClaimEntry(claim)],
-            ':statusType': statusTypeShardKey(
-              'processing',
-              claim.type,
-              listingShardOf(claim.jobId, this.shards.listing),
-            ),
-            ':dueShard': dueShardOf(claim.jobId, this.shards.due),
+            ':statusType': statusTypeShardKey('processing', claim.type, indexShardOf(claim.jobId, this.shards.listing)),
+            ':dueShard': indexShardOf(claim.jobId, this.shards.due),
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
