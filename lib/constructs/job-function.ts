@@ -1,5 +1,5 @@
-import { Duration, Validations } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing, type IEventSource } from 'aws-cdk-lib/aws-lambda';
+import { AssetHashType, Duration, Validations } from 'aws-cdk-lib';
+import { Architecture, Code, Runtime, Tracing, type IEventSource } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HandlerBundles, type HandlerBundleOptions } from './handler-bundles';
 
 /**
  * This package's folder, found from this module whether it runs from the sources (lib/constructs/)
@@ -42,6 +43,13 @@ const bundlingRoot = existsSync(repositoryLockFile)
 /** This repository's registry, bundled unless a JobsPlatform names another. */
 export const DEFAULT_JOB_TYPES_MODULE = path.join(PACKAGE_ROOT, 'src/job-types/index.ts');
 
+/** This package's handlers, bundled together once per synthesis (and per registry module). */
+const handlerBundles = new HandlerBundles(path.join(PACKAGE_ROOT, 'lambdas'));
+
+/** Some bundled CommonJS dependencies call require(); ESM output needs it defined. */
+const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);";
+
 /** Construct context key under which a JobsPlatform records its registry module for every function below it. */
 export const JOB_TYPES_MODULE_CONTEXT = 'serverless-jobs:jobTypesModule';
 
@@ -55,6 +63,10 @@ export interface JobFunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
 /**
  * Every function of the stack: Node.js 24 on arm64, bundled locally by esbuild as ESM with the
  * AWS SDK inside (the version we test against, not whatever the runtime ships), source maps on.
+ * The handlers are bundled in one esbuild run for all functions (handler-bundles.ts); a function
+ * given `bundling` options of its own (the dashboard's build steps) is bundled alone by
+ * NodejsFunction, as is every function where esbuild cannot be loaded (NodejsFunction then
+ * bundles in Docker).
  * `#job-types` (the registry) is bundled from the module the enclosing JobsPlatform names, so a
  * user's job type files, wherever they live, reach every function. Their imports of
  * `serverless-jobs/job-types` are bundled from the same sources as the handlers (not from dist/),
@@ -66,6 +78,33 @@ export class JobFunction extends NodejsFunction {
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy });
     const jobTypesModule =
       (scope.node.tryGetContext(JOB_TYPES_MODULE_CONTEXT) as string | undefined) ?? DEFAULT_JOB_TYPES_MODULE;
+    const entryPath = path.join(PACKAGE_ROOT, entry);
+    const alias = {
+      '#job-types': jobTypesModule,
+      'serverless-jobs/job-types': path.join(PACKAGE_ROOT, 'src/job-types/api.ts'),
+    };
+    const bundleOptions: HandlerBundleOptions = {
+      target: 'node24',
+      minify: true,
+      // Stack traces map to file and line all the same; without the sources inside, the map
+      // that --enable-source-maps reads at cold start is a third of the size (init ×0.86).
+      sourcesContent: false,
+      // ES module builds first: the SDK's and Powertools' dist-es tree-shake, their CommonJS
+      // builds do not (esbuild's default for Node picks `main`): 1.4 MB → 0.74 MB per bundle.
+      mainFields: ['module', 'main'],
+      banner: REQUIRE_BANNER,
+      alias,
+    };
+    const sharedBuild =
+      bundling === undefined && handlerBundles.available()
+        ? {
+            code: Code.fromAsset(PACKAGE_ROOT, {
+              assetHashType: AssetHashType.OUTPUT,
+              bundling: handlerBundles.bundlingFor(entryPath, bundleOptions),
+            }),
+            handler: 'index.handler',
+          }
+        : {};
     super(scope, id, {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -75,36 +114,31 @@ export class JobFunction extends NodejsFunction {
       logGroup,
       ...bundlingRoot,
       ...rest,
-      entry: path.join(PACKAGE_ROOT, entry),
+      entry: entryPath,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'serverless-jobs',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...environment,
       },
+      // For a function bundled alone: the shared build's settings.
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
         sourceMap: true,
-        // Stack traces map to file and line all the same; without the sources inside, the map
-        // that --enable-source-maps reads at cold start is a third of the size (init ×0.86).
-        sourcesContent: false,
         // The AWS SDK stays inside, pinned: the runtime's copy is another version, updated by AWS.
         externalModules: [],
-        // ES module builds first: the SDK's and Powertools' dist-es tree-shake, their CommonJS
-        // builds do not (esbuild's default for Node picks `main`): 1.4 MB → 0.74 MB per bundle.
-        mainFields: ['module', 'main'],
-        // Some bundled CommonJS dependencies call require(); ESM output needs it defined.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);",
+        target: bundleOptions.target,
+        minify: bundleOptions.minify,
+        sourcesContent: bundleOptions.sourcesContent,
+        mainFields: [...bundleOptions.mainFields],
+        banner: bundleOptions.banner,
         ...bundling,
         esbuildArgs: {
-          [`--alias:#job-types`]: jobTypesModule,
-          [`--alias:serverless-jobs/job-types`]: path.join(PACKAGE_ROOT, 'src/job-types/api.ts'),
+          ...Object.fromEntries(Object.entries(alias).map(([name, target]) => [`--alias:${name}`, target])),
           ...bundling?.esbuildArgs,
         },
       },
+      ...sharedBuild,
     });
     // On the role, so they cover its default policy only, not the other resources of the stack.
     if (this.role) {
