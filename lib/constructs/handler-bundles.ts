@@ -22,7 +22,7 @@ export interface HandlerBundleOptions {
   readonly alias: Readonly<Record<string, string>>;
 }
 
-/** The part of esbuild's API used here, loaded only when a synthesis bundles. */
+/** The part of esbuild's API used here, loaded by the first JobFunction (it is an optional peer dependency). */
 interface Esbuild {
   buildSync(options: Record<string, unknown>): { warnings: unknown[] };
 }
@@ -38,6 +38,7 @@ const EXPORTS_HANDLER = /^export (?:const|async function|function) handler\b/m;
  * points at once parses each module once and writes one self-contained file per entry (no code
  * splitting: a Lambda asset is one file), byte for byte what a run of its own writes. So the first
  * function a synthesis bundles builds the whole set, and every function's asset copies its file.
+ * A build is kept for the rest of the process (a synthesis reads the sources once, as CDK does).
  */
 export class HandlerBundles {
   private readonly built = new Map<string, { readonly dir: string; readonly names: Map<string, string> }>();
