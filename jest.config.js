@@ -1,3 +1,12 @@
+/**
+ * CDK's built-in CloudFormation validation (a WebAssembly schema check on every synthesis) took
+ * half the CPU of the CDK tests. Here it is off for the tests and the apps they synthesize, unless
+ * asked for (CDK_VALIDATION=true): npm test's `cdk synth` of this app validates its template (with
+ * the cdk.json flag that makes a violation fail the synthesis), and test/cdk/template-validation.test.ts
+ * validates the stack in process.
+ */
+process.env.CDK_VALIDATION ??= 'false';
+
 /** Jest runs in native ESM mode because @middy/core 7 and fauxqs are ESM-only. */
 const base = {
   testEnvironment: 'node',
