@@ -1,5 +1,6 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { MessageSenders } from '../jobs/define-job-type';
 import type { EmailSender } from '../jobs/providers/email-sender';
 import { SimulatedEmailSender } from '../jobs/providers/simulated-email-sender';
 import { simulatedDeliveries } from '../jobs/providers/simulated-send-log';
@@ -67,4 +68,12 @@ export function createSmsSender(env: Environment = process.env, instrument: Inst
     senderId: env[v.snsSenderId] || undefined,
     checkOptOut: oneOf(env, v.snsCheckOptOut, ['true', 'false'], 'true') === 'true',
   });
+}
+
+/** The deployment's message channels as the environment configures them, for the job types' providers. */
+export function messageSenders(
+  env: Environment = process.env,
+  instrument: InstrumentClient = (c) => c,
+): MessageSenders {
+  return { email: () => createEmailSender(env, instrument), sms: () => createSmsSender(env, instrument) };
 }

@@ -1,7 +1,5 @@
 import * as z from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
-import { createEmailSender } from '../aws/message-providers';
-import type { EmailSender } from '../jobs/providers/email-sender';
 
 /** Sends one email through the EmailSender (SES when configured, the simulator by default). */
 export const email = defineJobType({
@@ -22,7 +20,7 @@ export const email = defineJobType({
   config: { maxAttempts: 5, backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 }, maxConcurrency: 5, timeoutSeconds: 30 },
   messageChannels: ['email'],
   // SES when the deployment configured it (EMAIL_PROVIDER=ses), else the simulator.
-  providers: (): { sender: EmailSender } => ({ sender: createEmailSender(process.env) }),
+  providers: ({ email }) => ({ sender: email() }),
   process: async ({ to, subject, body }, { attempt, idempotencyKey, providers }) => {
     const { messageId } = await providers.sender.send({ to, subject, body }, { attempt, idempotencyKey });
     return { messageId, deliveredTo: to };

@@ -1,7 +1,5 @@
 import * as z from 'zod';
 import { defineJobType } from '../jobs/define-job-type';
-import { createSmsSender } from '../aws/message-providers';
-import type { SmsSender } from '../jobs/providers/sms-sender';
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 
@@ -17,7 +15,7 @@ export const sms = defineJobType({
   config: { maxAttempts: 5, backoff: { baseMs: 1_000, capMs: 15 * 60 * 1000 }, maxConcurrency: 5, timeoutSeconds: 30 },
   messageChannels: ['sms'],
   // SNS when the deployment configured it (SMS_PROVIDER=sns), else the simulator.
-  providers: (): { sender: SmsSender } => ({ sender: createSmsSender(process.env) }),
+  providers: ({ sms }) => ({ sender: sms() }),
   process: async ({ phone, message }, { attempt, idempotencyKey, providers }) => {
     const { messageId } = await providers.sender.send({ phone, message }, { attempt, idempotencyKey });
     return { messageId, deliveredTo: phone };

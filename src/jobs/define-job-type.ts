@@ -3,6 +3,8 @@ import { PermanentJobError } from './errors/permanent-job-error';
 import { TransientJobError } from './errors/transient-job-error';
 import type { JobTypeConfig, JobTypeConfigOverride } from './job-type-config';
 import type { JobLog } from './ports/job-log';
+import type { EmailSender } from './providers/email-sender';
+import type { SmsSender } from './providers/sms-sender';
 
 /** What a processor gets besides its payload. */
 export interface JobContext<Providers = undefined> {
@@ -67,8 +69,12 @@ export interface JobTypeDeclaration<
   readonly config?: JobTypeConfigOverride;
   /** Scheduled submissions of this type (EventBridge rules). Default none. */
   readonly schedules?: readonly JobSchedule<z.input<Schema>>[];
-  /** Builds the clients the processor uses (SES, SNS, an HTTP agent), once per execution environment. */
-  readonly providers?: () => Providers;
+  /**
+   * Builds the clients the processor uses (an HTTP agent, an SDK client), once per execution
+   * environment, in the type's worker only. `senders` are the deployment's message channels, as
+   * configured (SES or SNS, else the simulators): `({ email }) => ({ sender: email() })`.
+   */
+  readonly providers?: (senders: MessageSenders) => Providers;
   /**
    * The deployment's message channels this type sends through: its worker gets that channel's
    * settings and exactly its send permission (SES for `email`, SNS for `sms`). Default none.
@@ -92,13 +98,23 @@ export interface JobTypeDefinition<
   /** The type's own configuration, defaults applied (before a deployment's overrides). */
   readonly config: JobTypeConfig;
   readonly schedules: readonly JobSchedule[];
-  readonly providers: () => Providers;
+  readonly providers: (senders: MessageSenders) => Providers;
   readonly messageChannels: readonly MessageChannel[];
   readonly process: (payload: z.output<Schema>, context: JobContext<Providers>) => Promise<Result>;
 }
 
 /** A message provider a deployment configures once (SES for email, SNS for SMS) for the types that use it. */
 export type MessageChannel = 'email' | 'sms';
+
+/**
+ * The senders of the deployment's message channels, each built when called. Workers supply them
+ * (lambdas/commons/consumer-dependencies.ts), so a job type's module imports no SES or SNS client,
+ * and the functions that only validate, list or describe job types do not bundle one.
+ */
+export interface MessageSenders {
+  readonly email: () => EmailSender;
+  readonly sms: () => SmsSender;
+}
 
 /** Any job type, whatever its payload and providers: what registries hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the processor's parameter types vary per type

@@ -6,6 +6,7 @@ import {
   type JobContext,
   type JobSchedule,
   type MessageChannel,
+  type MessageSenders,
 } from './define-job-type';
 import type { Job } from './job';
 import { providerIdempotencyKey } from './job-rounds';
@@ -34,6 +35,8 @@ export interface RunOptions {
   log: JobLog;
   /** Aborts before the function's own timeout. */
   signal: AbortSignal;
+  /** Given to the type's `providers()` the first time one of its jobs runs. */
+  senders: MessageSenders;
 }
 
 /** A job type of one deployment: its declaration and its configuration with the deployment's overrides. */
@@ -62,7 +65,7 @@ export class RegisteredJobType {
    * masked. Providers are built on first use and kept.
    */
   async run(job: Job, options: RunOptions): Promise<Record<string, unknown>> {
-    this.providerInstance ??= { value: this.definition.providers() };
+    this.providerInstance ??= { value: this.definition.providers(options.senders) };
     const keys = { jobId: job.id, type: job.type, attempt: job.attempts };
     const mask = (value: unknown) => maskValue(this.definition, job.payload, value);
     const line =

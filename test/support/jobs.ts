@@ -7,6 +7,7 @@ import { newJob } from '../../src/jobs/new-job';
 import { InMemoryJobQueue } from '../../src/jobs/in-memory/in-memory-job-queue';
 import type { JobsRepository } from '../../src/jobs/ports/jobs-repository';
 import type { HandleJobMessageDeps } from '../../src/jobs/use-cases/handle-job-message';
+import { simulatedMessageSenders } from '../../src/jobs/providers/simulated-message-senders';
 
 const payloads: Record<string, Record<string, unknown>> = {
   email: { to: 'success@simulator.amazonses.com', subject: 'Hi', body: 'Hello' },
@@ -62,6 +63,7 @@ export function inMemoryWorker(repository: JobsRepository) {
     repository,
     queue: new InMemoryJobQueue(),
     jobTypes: registry,
+    senders: simulatedMessageSenders(),
     log: silentLog,
     clock: () => new Date(),
     leaseSeconds: 180,

@@ -5,6 +5,7 @@ import type { Job } from '../../src/jobs/job';
 import type { HandleJobMessageDeps } from '../../src/jobs/use-cases/handle-job-message';
 import { createJobsTable, createTestQueue } from './aws-resources';
 import { instrumentedJobTypes, silentLog } from './jobs';
+import { messageSenders } from '../../src/aws/message-providers';
 
 /** A clock tests move by hand, so leases, backoffs and delays are exercised without waiting. */
 export class ManualClock {
@@ -35,6 +36,7 @@ export async function lifecycleHarness(leaseSeconds = 60) {
     repository,
     queue: new SqsJobQueue(sqs, { email: queueUrl, sms: queueUrl, cleanup: queueUrl }),
     jobTypes: registry,
+    senders: messageSenders(process.env),
     log: silentLog,
     clock: clock.now,
     leaseSeconds,

@@ -6,6 +6,7 @@ import { PermanentJobError, TransientJobError, type JobContext } from '../../src
 import { parseSubmission } from '../../src/jobs/job-submission';
 import type { ProviderCall } from '../../src/jobs/providers/provider-call';
 import { aJob, builtInJobTypes, silentLog } from '../support/jobs';
+import { simulatedMessageSenders } from '../../src/jobs/providers/simulated-message-senders';
 
 function contextWith<Providers>(providers: Providers, attempt = 1): JobContext<Providers> {
   return {
@@ -78,7 +79,7 @@ describe('email', () => {
   });
 
   test('the simulated sender is the default provider', () => {
-    expect(email.providers().sender.constructor.name).toBe('SimulatedEmailSender');
+    expect(email.providers(simulatedMessageSenders()).sender.constructor.name).toBe('SimulatedEmailSender');
   });
 });
 
@@ -135,7 +136,11 @@ describe('results as stored', () => {
     ['sms', { phone: '+919876549999', message: 'Hello' }, '+91******9999'],
   ])('a %s result names its recipient only masked', async (type, payload, masked) => {
     const job = aJob(type, { payload });
-    const result = await builtInJobTypes().get(type).run(job, { log: silentLog, signal: new AbortController().signal });
+    const result = await builtInJobTypes().get(type).run(job, {
+      log: silentLog,
+      signal: new AbortController().signal,
+      senders: simulatedMessageSenders(),
+    });
     expect(result).toEqual({ messageId: expect.any(String), deliveredTo: masked });
   });
 });

@@ -1,9 +1,15 @@
 import { z } from 'zod';
-import { DEFAULT_JOB_TYPE_CONFIG, defineJobType, type PayloadsOf } from '../../src/jobs/define-job-type';
+import {
+  DEFAULT_JOB_TYPE_CONFIG,
+  defineJobType,
+  type MessageSenders,
+  type PayloadsOf,
+} from '../../src/jobs/define-job-type';
 import { PermanentJobError } from '../../src/jobs/errors/permanent-job-error';
 import type { Job } from '../../src/jobs/job';
 import { JobTypeRegistry, resolveJobTypeConfigs } from '../../src/jobs/job-type-registry';
 import { newJob } from '../../src/jobs/new-job';
+import { simulatedMessageSenders } from '../../src/jobs/providers/simulated-message-senders';
 
 const greeting = defineJobType({
   name: 'greeting',
@@ -72,6 +78,7 @@ describe('JobTypeRegistry', () => {
     const result = await registry.get('greeting').run(aGreetingJob(), {
       log: { ...log, warn: log.info, error: log.info },
       signal,
+      senders: simulatedMessageSenders(),
     });
     expect(result).toEqual({ text: 'Hello, Ada' });
     expect(lines).toEqual([
@@ -89,10 +96,46 @@ describe('JobTypeRegistry', () => {
     });
     const registry = new JobTypeRegistry([counted]);
     expect(built).toBe(0);
-    const options = { log: { info: () => {}, warn: () => {}, error: () => {} }, signal: new AbortController().signal };
+    const options = {
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+      signal: new AbortController().signal,
+      senders: simulatedMessageSenders(),
+    };
     const job = newJob({ id: 'j', type: 'counted', payload: {}, maxAttempts: 1, now: new Date() });
     await registry.get('counted').run(job, options);
     expect(await registry.get('counted').run(job, options)).toEqual({ id: 1 });
+  });
+
+  test('providers build on the senders the worker gives, each channel only when asked for', async () => {
+    const sent: string[] = [];
+    const asked: string[] = [];
+    const senders: MessageSenders = {
+      email: () => {
+        asked.push('email');
+        return { send: async ({ to }) => (sent.push(to), { messageId: 'm-1' }) };
+      },
+      sms: () => {
+        asked.push('sms');
+        throw new Error('an email type must not build the SMS sender');
+      },
+    };
+    const mailer = defineJobType({
+      name: 'mailer',
+      payload: z.strictObject({ to: z.string() }),
+      messageChannels: ['email'],
+      providers: ({ email }) => ({ sender: email() }),
+      process: async ({ to }, { providers }) =>
+        providers.sender.send({ to, subject: 's', body: 'b' }, { attempt: 1, idempotencyKey: 'k' }),
+    });
+    const job = newJob({ id: 'j', type: 'mailer', payload: { to: 'a@example.com' }, maxAttempts: 1, now: new Date() });
+    const result = await new JobTypeRegistry([mailer]).get('mailer').run(job, {
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+      signal: new AbortController().signal,
+      senders,
+    });
+    expect(result).toEqual({ messageId: 'm-1' });
+    expect(sent).toEqual(['a@example.com']);
+    expect(asked).toEqual(['email']);
   });
 
   test('the context carries the abort signal and the error classes', async () => {
@@ -110,6 +153,7 @@ describe('JobTypeRegistry', () => {
     const run = new JobTypeRegistry([probe]).get('probe').run(job, {
       log: { info: () => {}, warn: () => {}, error: () => {} },
       signal: controller.signal,
+      senders: simulatedMessageSenders(),
     });
     await expect(run).rejects.toBeInstanceOf(PermanentJobError);
     expect(seen).toEqual([controller.signal, PermanentJobError]);

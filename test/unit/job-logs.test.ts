@@ -6,6 +6,7 @@ import { messageFor } from '../../src/jobs/job-rounds';
 import { SIMULATED_SMS_NUMBERS } from '../../src/jobs/providers/simulated-sms-sender';
 import { handleJobMessage } from '../../src/jobs/use-cases/handle-job-message';
 import { aJob, instrumentedJobTypes } from '../support/jobs';
+import { simulatedMessageSenders } from '../../src/jobs/providers/simulated-message-senders';
 
 /**
  * The lines the workers' Powertools logger writes while jobs fail, read from stdout and stderr as
@@ -34,6 +35,7 @@ describe('log lines of failing jobs', () => {
       repository,
       queue: new InMemoryJobQueue(),
       jobTypes: registry,
+      senders: simulatedMessageSenders(),
       log: jobLog,
       metrics: jobMetrics,
       clock: () => new Date(),

@@ -11,6 +11,7 @@ import { handleJobMessage, parseJobMessage } from '../../src/jobs/use-cases/hand
 import { recordDeadLetters } from '../../src/jobs/use-cases/record-dead-letters';
 import { redriveDeadLetters } from '../../src/jobs/use-cases/redrive-dead-letters';
 import { retryJob } from '../../src/jobs/use-cases/retry-job';
+import { simulatedMessageSenders } from '../../src/jobs/providers/simulated-message-senders';
 import { builtInJobTypes, silentLog } from '../support/jobs';
 
 const NOW = new Date('2030-01-01T00:00:00.000Z');
@@ -86,7 +87,15 @@ describe('job rounds: retry, the recorder, the consumer and redrive', () => {
     const queue = new InMemoryJobQueue();
     const deadLetters = new InMemoryDeadLetterQueue();
     const jobTypes = builtInJobTypes();
-    const deps = { repository, queue, jobTypes, log: silentLog, clock, leaseSeconds: 60 };
+    const deps = {
+      repository,
+      queue,
+      jobTypes,
+      senders: simulatedMessageSenders(),
+      log: silentLog,
+      clock,
+      leaseSeconds: 60,
+    };
     return { repository, queue, deadLetters, deps };
   }
 

@@ -7,6 +7,7 @@ import { firstClaimOf } from '../first-claim';
 import { isTerminal, type Job, type JobError } from '../job';
 import { FIRST_ROUND, isFromEarlierRound, messageFor, roundOf } from '../job-rounds';
 import { transition } from '../job-state-machine';
+import type { MessageSenders } from '../define-job-type';
 import type { JobTypeRegistry } from '../job-type-registry';
 import { sqsDelaySeconds } from '../new-job';
 import type { JobLog } from '../ports/job-log';
@@ -20,6 +21,8 @@ export interface HandleJobMessageDeps {
   queue: JobQueue;
   /** The deployment's job types: processors, backoff, masking. */
   jobTypes: JobTypeRegistry;
+  /** The deployment's message channels, for the providers of the types that send through them. */
+  senders: MessageSenders;
   log: JobLog;
   clock: () => Date;
   /** How long a claim lasts: the queue's visibility timeout, after which the message is redelivered. */
@@ -188,7 +191,7 @@ async function run(deps: HandleJobMessageDeps, claimed: Job, signal: AbortSignal
   const startedAt = Date.now();
   let result: Record<string, unknown>;
   try {
-    result = await deps.jobTypes.get(claimed.type).run(claimed, { log: deps.log, signal });
+    result = await deps.jobTypes.get(claimed.type).run(claimed, { log: deps.log, signal, senders: deps.senders });
   } catch (error) {
     return recordFailure(deps, claimed, error);
   }
