@@ -1,7 +1,6 @@
 import { DockerImage, type BundlingOptions, type ILocalBundling } from 'aws-cdk-lib';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { relocateSourceMap } from './relocate-source-map';
 
@@ -38,7 +37,8 @@ const EXPORTS_HANDLER = /^export (?:const|async function|function) handler\b/m;
  * points at once parses each module once and writes one self-contained file per entry (no code
  * splitting: a Lambda asset is one file), byte for byte what a run of its own writes. So the first
  * function a synthesis bundles builds the whole set, and every function's asset copies its file.
- * A build is kept for the rest of the process (a synthesis reads the sources once, as CDK does).
+ * A build is kept for the rest of the process (a synthesis reads the sources once, as CDK does),
+ * one per output folder.
  */
 export class HandlerBundles {
   private readonly built = new Map<string, { readonly dir: string; readonly names: Map<string, string> }>();
@@ -82,7 +82,7 @@ export class HandlerBundles {
   }
 
   private copyInto(outputDir: string, entry: string, options: HandlerBundleOptions): void {
-    const build = this.buildAll(options, entry);
+    const build = this.buildAll(options, entry, path.dirname(outputDir));
     let name = build.names.get(entry);
     if (name === undefined) {
       // Not a handler file of the folder (no exported `handler` found): a build of its own.
@@ -96,11 +96,15 @@ export class HandlerBundles {
     writeFileSync(path.join(outputDir, 'index.mjs.map'), relocateSourceMap(map, builtDir, outputDir));
   }
 
-  private buildAll(options: HandlerBundleOptions, requested: string) {
-    const key = JSON.stringify(options);
+  /**
+   * The shared build for these options, in the synthesis's output folder (where CDK stages every
+   * asset), so that a synthesis killed before its exit leaves it there rather than in /tmp.
+   */
+  private buildAll(options: HandlerBundleOptions, requested: string, assemblyDir: string) {
+    const key = JSON.stringify({ options, assemblyDir });
     const existing = this.built.get(key);
     if (existing) return existing;
-    const dir = mkdtempSync(path.join(tmpdir(), 'serverless-jobs-bundles-'));
+    const dir = mkdtempSync(path.join(assemblyDir, 'handler-bundles-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const names = new Map<string, string>();
     for (const file of this.handlerFiles()) names.set(file, `handler-${names.size}`);
