@@ -37,7 +37,10 @@ describe('leases: a worker that dies or times out', () => {
     };
     try {
       const hung = deliver(job);
-      while ((await h.repository.get(job.id))?.status !== 'processing') await new Promise((r) => setTimeout(r, 5));
+      // Until its processor runs: the claim is stored before the claiming worker has its answer,
+      // so a read that already sees `processing` does not yet mean the first run has started.
+      while (calls === 0) await new Promise((r) => setTimeout(r, 5));
+      expect((await h.repository.get(job.id))?.status).toBe('processing');
 
       // Redelivered while the first worker still holds the lease: not run in parallel. It looks
       // again once that worker's run must be over (the email function's 30 s timeout + 2 s), not at
