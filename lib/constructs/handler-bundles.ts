@@ -9,14 +9,17 @@ import { relocateSourceMap } from './relocate-source-map';
  * Node, everything bundled, one `index.mjs` with its map): everything else that changes its bytes.
  * Named as NodejsFunction's bundling props, which a function bundled alone gets the same values in.
  */
-export interface HandlerBundleOptions {
+export interface HandlerBundleSettings {
   /** esbuild's `target`, e.g. `node24`. */
   readonly target: string;
   readonly minify: boolean;
   readonly sourcesContent: boolean;
-  readonly mainFields: readonly string[];
+  readonly mainFields: string[];
   /** Prepended to every bundle. */
   readonly banner: string;
+}
+
+export interface HandlerBundleOptions extends HandlerBundleSettings {
   /** `#job-types` and `serverless-jobs/job-types` → the modules they resolve to in this bundle. */
   readonly alias: Readonly<Record<string, string>>;
 }
@@ -82,7 +85,7 @@ export class HandlerBundles {
   }
 
   private copyInto(outputDir: string, entry: string, options: HandlerBundleOptions): void {
-    const build = this.buildAll(options, entry, path.dirname(outputDir));
+    const build = this.buildAll(options, path.dirname(outputDir));
     let name = build.names.get(entry);
     if (name === undefined) {
       // Not a handler file of the folder (no exported `handler` found): a build of its own.
@@ -100,7 +103,7 @@ export class HandlerBundles {
    * The shared build for these options, in the synthesis's output folder (where CDK stages every
    * asset), so that a synthesis killed before its exit leaves it there rather than in /tmp.
    */
-  private buildAll(options: HandlerBundleOptions, requested: string, assemblyDir: string) {
+  private buildAll(options: HandlerBundleOptions, assemblyDir: string) {
     const key = JSON.stringify({ options, assemblyDir });
     const existing = this.built.get(key);
     if (existing) return existing;
@@ -108,7 +111,6 @@ export class HandlerBundles {
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const names = new Map<string, string>();
     for (const file of this.handlerFiles()) names.set(file, `handler-${names.size}`);
-    if (!names.has(requested)) names.set(requested, `handler-${names.size}`);
     this.run(options, Object.fromEntries([...names].map(([file, name]) => [`${name}/index`, file])), dir);
     const build = { dir, names };
     this.built.set(key, build);

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HandlerBundles, type HandlerBundleOptions } from './handler-bundles';
+import { HandlerBundles, type HandlerBundleSettings } from './handler-bundles';
 
 /**
  * This package's folder, found from this module whether it runs from the sources (lib/constructs/)
@@ -50,6 +50,19 @@ const handlerBundles = new HandlerBundles(path.join(PACKAGE_ROOT, 'lambdas'));
 const REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);";
 
+/** What every function is bundled with, in the shared build and alone. */
+const BUNDLE_SETTINGS: HandlerBundleSettings = {
+  target: 'node24',
+  minify: true,
+  // Stack traces map to file and line all the same; without the sources inside, the map
+  // that --enable-source-maps reads at cold start is a third of the size (init ×0.86).
+  sourcesContent: false,
+  // ES module builds first: the SDK's and Powertools' dist-es tree-shake, their CommonJS
+  // builds do not (esbuild's default for Node picks `main`): 1.4 MB → 0.74 MB per bundle.
+  mainFields: ['module', 'main'],
+  banner: REQUIRE_BANNER,
+};
+
 /** Construct context key under which a JobsPlatform records its registry module for every function below it. */
 export const JOB_TYPES_MODULE_CONTEXT = 'serverless-jobs:jobTypesModule';
 
@@ -83,24 +96,12 @@ export class JobFunction extends NodejsFunction {
       '#job-types': jobTypesModule,
       'serverless-jobs/job-types': path.join(PACKAGE_ROOT, 'src/job-types/api.ts'),
     };
-    const bundleOptions: HandlerBundleOptions = {
-      target: 'node24',
-      minify: true,
-      // Stack traces map to file and line all the same; without the sources inside, the map
-      // that --enable-source-maps reads at cold start is a third of the size (init ×0.86).
-      sourcesContent: false,
-      // ES module builds first: the SDK's and Powertools' dist-es tree-shake, their CommonJS
-      // builds do not (esbuild's default for Node picks `main`): 1.4 MB → 0.74 MB per bundle.
-      mainFields: ['module', 'main'],
-      banner: REQUIRE_BANNER,
-      alias,
-    };
     const sharedBuild =
       bundling === undefined && handlerBundles.available()
         ? {
             code: Code.fromAsset(PACKAGE_ROOT, {
               assetHashType: AssetHashType.OUTPUT,
-              bundling: handlerBundles.bundlingFor(entryPath, bundleOptions),
+              bundling: handlerBundles.bundlingFor(entryPath, { ...BUNDLE_SETTINGS, alias }),
             }),
             handler: 'index.handler',
           }
@@ -127,11 +128,7 @@ export class JobFunction extends NodejsFunction {
         sourceMap: true,
         // The AWS SDK stays inside, pinned: the runtime's copy is another version, updated by AWS.
         externalModules: [],
-        target: bundleOptions.target,
-        minify: bundleOptions.minify,
-        sourcesContent: bundleOptions.sourcesContent,
-        mainFields: [...bundleOptions.mainFields],
-        banner: bundleOptions.banner,
+        ...BUNDLE_SETTINGS,
         ...bundling,
         esbuildArgs: {
           ...Object.fromEntries(Object.entries(alias).map(([name, target]) => [`--alias:${name}`, target])),

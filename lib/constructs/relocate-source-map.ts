@@ -6,10 +6,10 @@ import path from 'node:path';
  * the one esbuild writes there (the asset's hash, hence what a deployment updates, stays the same).
  */
 export function relocateSourceMap(map: string, from: string, to: string): string {
-  const { sources } = JSON.parse(map) as { sources: string[] };
-  const moved = sources.map((source) => path.relative(to, path.resolve(from, source)));
+  const parsed = JSON.parse(map) as { sources: string[] };
+  const moved = parsed.sources.map((source) => path.relative(to, path.resolve(from, source)));
   const list = (paths: string[]) => `"sources": [${paths.map((source) => JSON.stringify(source)).join(', ')}]`;
-  const at = map.indexOf(list(sources));
-  if (at === -1) return JSON.stringify({ ...(JSON.parse(map) as object), sources: moved });
-  return map.slice(0, at) + list(moved) + map.slice(at + list(sources).length);
+  const at = map.indexOf(list(parsed.sources));
+  if (at === -1) return JSON.stringify({ ...parsed, sources: moved });
+  return map.slice(0, at) + list(moved) + map.slice(at + list(parsed.sources).length);
 }

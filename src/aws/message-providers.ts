@@ -2,9 +2,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { MessageSenders } from '../jobs/define-job-type';
 import type { EmailSender } from '../jobs/providers/email-sender';
-import { SimulatedEmailSender } from '../jobs/providers/simulated-email-sender';
-import { simulatedDeliveries } from '../jobs/providers/simulated-send-log';
-import { SimulatedSmsSender } from '../jobs/providers/simulated-sms-sender';
+import { simulatedMessageSenders } from '../jobs/providers/simulated-message-senders';
 import type { SmsSender } from '../jobs/providers/sms-sender';
 import { SesEmailSender } from './ses-email-sender';
 import { MESSAGE_PROVIDER_VARIABLES, SMS_TYPES, type SmsType } from './message-provider-variables';
@@ -48,7 +46,7 @@ export function createEmailSender(
 ): EmailSender {
   const v = MESSAGE_PROVIDER_VARIABLES;
   if (oneOf(env, v.emailProvider, ['simulated', 'ses'], 'simulated') === 'simulated')
-    return new SimulatedEmailSender(simulatedDeliveries(env));
+    return simulatedMessageSenders(env).email();
   return new SesEmailSender(instrument(new SESv2Client(clientConfig)), {
     fromAddress: required(env, v.sesFromAddress, `${v.emailProvider}=ses`),
     fromIdentityArn: env[v.sesFromIdentityArn] || undefined,
@@ -60,7 +58,7 @@ export function createEmailSender(
 export function createSmsSender(env: Environment = process.env, instrument: InstrumentClient = (c) => c): SmsSender {
   const v = MESSAGE_PROVIDER_VARIABLES;
   if (oneOf(env, v.smsProvider, ['simulated', 'sns'], 'simulated') === 'simulated')
-    return new SimulatedSmsSender(simulatedDeliveries(env));
+    return simulatedMessageSenders(env).sms();
   const smsType: SmsType = oneOf(env, v.snsSmsType, SMS_TYPES, 'Transactional');
   return new SnsSmsSender(instrument(new SNSClient(clientConfig)), {
     smsType,

@@ -26,7 +26,8 @@ function synthesizeValidated(addToStack: (stack: JobsStack) => void = () => {}):
     app.synth();
     return JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
   } finally {
-    process.env.CDK_VALIDATION = validation;
+    if (validation === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = validation;
     rmSync(outdir, { recursive: true, force: true });
   }
 }
